@@ -1,0 +1,71 @@
+//! The addon module `puq_proxmox_kvm`: activation, upgrade, deactivation
+//! and the global settings.
+
+use serde_json::{json, Value};
+
+use crate::db::{self, migrate, settings, DbConfig};
+use crate::error::Result;
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+pub fn config() -> Value {
+    json!({
+        "name": "PUQ Proxmox KVM",
+        "description": "IP pools, DNS zones, VM management and cron for the PUQ Proxmox KVM server module.",
+        "author": "puq_proxmox_kvm",
+        "language": "english",
+        "version": VERSION,
+        "fields": {},
+    })
+}
+
+/// Creates or upgrades the module's tables.
+pub fn activate(db: &DbConfig) -> Result<String> {
+    let mut conn = db::conn(db)?;
+    let o = migrate::run(&mut conn)?;
+    Ok(if o.from == o.to {
+        format!(
+            "PUQ Proxmox KVM {VERSION} activated; database schema already at version {}.",
+            o.to
+        )
+    } else {
+        format!(
+            "PUQ Proxmox KVM {VERSION} activated; database schema migrated from version {} to {}.",
+            o.from, o.to
+        )
+    })
+}
+
+pub fn upgrade(db: &DbConfig, previous: &str) -> Result<String> {
+    let mut conn = db::conn(db)?;
+    let o = migrate::run(&mut conn)?;
+    Ok(format!(
+        "Upgraded from {previous} to {VERSION}; database schema version {} -> {}.",
+        o.from, o.to
+    ))
+}
+
+/// Keeps the tables unless "Delete all database tables" is on.
+pub fn deactivate(db: &DbConfig) -> Result<String> {
+    let mut conn = db::conn(db)?;
+    let s = settings::load(&mut conn)?;
+    if s.delete_tables_on_deactivate {
+        migrate::drop_all(&mut conn)?;
+        Ok("PUQ Proxmox KVM deactivated; all module tables were deleted.".into())
+    } else {
+        Ok("PUQ Proxmox KVM deactivated; module tables were kept.".into())
+    }
+}
+
+/// Data for the addon's admin page.
+pub fn overview(db: &DbConfig) -> Result<Value> {
+    let mut conn = db::conn(db)?;
+    let version = migrate::current_version(&mut conn)?;
+    let s = settings::load(&mut conn)?;
+    Ok(json!({
+        "version": VERSION,
+        "schema_version": version,
+        "schema_latest": migrate::latest_version(),
+        "settings": s,
+    }))
+}

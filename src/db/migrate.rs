@@ -1,0 +1,137 @@
+//! Versioned, idempotent schema migrations for the module's own tables.
+//!
+//! Run from the addon's activate and upgrade functions, never at start-up.
+//! A MySQL named lock serialises concurrent runners (two web nodes clicking
+//! "Activate" at once). Each migration's statements are written to be safe
+//! to re-run, because MySQL DDL commits implicitly: a crash between a
+//! `CREATE TABLE` and the version row must not break the next run.
+
+use mysql::prelude::Queryable;
+use mysql::PooledConn;
+
+use crate::error::{Error, Result};
+
+pub const SCHEMA_TABLE: &str = "puqProxmoxKVM_schema";
+
+pub struct Migration {
+    pub version: u32,
+    pub name: &'static str,
+    pub statements: &'static [&'static str],
+}
+
+/// Every table the module owns, dropped by "Delete all database tables".
+pub const TABLES: &[&str] = &[
+    "puqProxmoxKVM_vm_info",
+    "puqProxmoxKVM_settings",
+    SCHEMA_TABLE,
+];
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "settings and vm_info",
+    statements: &[
+        "CREATE TABLE IF NOT EXISTS puqProxmoxKVM_settings (
+            name VARCHAR(64) NOT NULL PRIMARY KEY,
+            value MEDIUMTEXT NOT NULL,
+            updated_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+        "CREATE TABLE IF NOT EXISTS puqProxmoxKVM_vm_info (
+            id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+            service_id INT UNSIGNED NOT NULL,
+            server_id INT UNSIGNED NOT NULL DEFAULT 0,
+            vm_id INT UNSIGNED NULL,
+            vm_name VARCHAR(255) NOT NULL DEFAULT '',
+            hostname VARCHAR(255) NOT NULL DEFAULT '',
+            node VARCHAR(64) NOT NULL DEFAULT '',
+            vm_status VARCHAR(32) NOT NULL DEFAULT 'creation',
+            last_error TEXT NULL,
+            created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+            updated_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+            UNIQUE KEY uniq_service (service_id),
+            UNIQUE KEY uniq_vm (server_id, vm_id),
+            KEY idx_status (vm_status)
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+    ],
+}];
+
+pub fn latest_version() -> u32 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+/// What a run did, for the activate/upgrade message.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub from: u32,
+    pub to: u32,
+}
+
+pub fn current_version(conn: &mut PooledConn) -> Result<u32> {
+    let exists: Option<String> = conn.exec_first(
+        "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
+        (SCHEMA_TABLE,),
+    )?;
+    if exists.is_none() {
+        return Ok(0);
+    }
+    let v: Option<Option<u32>> =
+        conn.query_first(format!("SELECT MAX(version) FROM {SCHEMA_TABLE}"))?;
+    Ok(v.flatten().unwrap_or(0))
+}
+
+/// Brings the schema to the latest version.
+pub fn run(conn: &mut PooledConn) -> Result<Outcome> {
+    run_list(conn, MIGRATIONS)
+}
+
+pub fn run_list(conn: &mut PooledConn, migrations: &[Migration]) -> Result<Outcome> {
+    let got: Option<Option<i64>> =
+        conn.query_first("SELECT GET_LOCK('puqProxmoxKVM_migrate', 60)")?;
+    if got.flatten() != Some(1) {
+        return Err(Error::Db(
+            "another process is migrating the module's tables; try again in a minute".into(),
+        ));
+    }
+    let result = apply(conn, migrations);
+    // Released even when a migration failed.
+    let _: Option<Option<i64>> =
+        conn.query_first("SELECT RELEASE_LOCK('puqProxmoxKVM_migrate')")?;
+    result
+}
+
+fn apply(conn: &mut PooledConn, migrations: &[Migration]) -> Result<Outcome> {
+    conn.query_drop(format!(
+        "CREATE TABLE IF NOT EXISTS {SCHEMA_TABLE} (
+            version INT UNSIGNED NOT NULL PRIMARY KEY,
+            name VARCHAR(255) NOT NULL,
+            applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+    ))?;
+    let from = current_version(conn)?;
+    let mut to = from;
+    for m in migrations.iter().filter(|m| m.version > from) {
+        for stmt in m.statements {
+            conn.query_drop(*stmt).map_err(|e| {
+                Error::Db(format!(
+                    "migration {} ({}) failed: {}",
+                    m.version,
+                    m.name,
+                    super::describe_error(&e)
+                ))
+            })?;
+        }
+        conn.exec_drop(
+            format!("INSERT IGNORE INTO {SCHEMA_TABLE} (version, name) VALUES (?, ?)"),
+            (m.version, m.name),
+        )?;
+        to = m.version;
+    }
+    Ok(Outcome { from, to })
+}
+
+/// Drops every module table (deactivate with "Delete all database tables").
+pub fn drop_all(conn: &mut PooledConn) -> Result<()> {
+    for t in TABLES {
+        conn.query_drop(format!("DROP TABLE IF EXISTS {t}"))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,208 @@
+//! The addon's global settings (Settings > General / Cron), stored in
+//! `puqProxmoxKVM_settings` as name/value rows. Defaults and ranges come
+//! from the spec's Settings chapter.
+
+use std::collections::BTreeMap;
+
+use mysql::prelude::Queryable;
+use mysql::PooledConn;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Settings {
+    /// Default Timeout, seconds (1–300): admin/client page requests.
+    pub default_timeout: u32,
+    /// Heavy Operations Timeout, seconds (1–600): cron work.
+    pub heavy_timeout: u32,
+    /// Enable post-clone migration.
+    pub migration_enabled: bool,
+    /// Migration Timeout, seconds per cron run.
+    pub migration_timeout: u32,
+    /// Delete all database tables on deactivation.
+    pub delete_tables_on_deactivate: bool,
+    /// Worker threads for Process VMs (1–64).
+    pub cron_workers: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            default_timeout: 10,
+            heavy_timeout: 60,
+            migration_enabled: true,
+            migration_timeout: 300,
+            delete_tables_on_deactivate: false,
+            cron_workers: 8,
+        }
+    }
+}
+
+struct Spec {
+    name: &'static str,
+    min: u32,
+    max: u32,
+}
+
+const NUMERIC: &[Spec] = &[
+    Spec {
+        name: "default_timeout",
+        min: 1,
+        max: 300,
+    },
+    Spec {
+        name: "heavy_timeout",
+        min: 1,
+        max: 600,
+    },
+    Spec {
+        name: "migration_timeout",
+        min: 10,
+        max: 3600,
+    },
+    Spec {
+        name: "cron_workers",
+        min: 1,
+        max: 64,
+    },
+];
+const FLAGS: &[&str] = &["migration_enabled", "delete_tables_on_deactivate"];
+
+impl Settings {
+    /// Applies `name = value` pairs (from the DB or an admin form) over
+    /// `self`, validating each. Unknown names are an error.
+    pub fn apply(&mut self, pairs: &BTreeMap<String, String>) -> Result<()> {
+        for (name, value) in pairs {
+            if let Some(spec) = NUMERIC.iter().find(|s| s.name == name) {
+                let n: u32 = value.trim().parse().map_err(|_| {
+                    Error::input(name.as_str(), format!("expected a number, got '{value}'"))
+                })?;
+                if n < spec.min || n > spec.max {
+                    return Err(Error::input(
+                        name.as_str(),
+                        format!("must be between {} and {}", spec.min, spec.max),
+                    ));
+                }
+                match spec.name {
+                    "default_timeout" => self.default_timeout = n,
+                    "heavy_timeout" => self.heavy_timeout = n,
+                    "migration_timeout" => self.migration_timeout = n,
+                    _ => self.cron_workers = n,
+                }
+            } else if FLAGS.contains(&name.as_str()) {
+                let b = crate::whmcs::fields::parse_flag(&serde_json::Value::String(value.clone()))
+                    .map_err(|m| Error::input(name.as_str(), m))?;
+                if name == "migration_enabled" {
+                    self.migration_enabled = b;
+                } else {
+                    self.delete_tables_on_deactivate = b;
+                }
+            } else {
+                return Err(Error::input(name.as_str(), "unknown setting"));
+            }
+        }
+        Ok(())
+    }
+
+    fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        let b = |v: bool| if v { "1" } else { "0" }.to_string();
+        vec![
+            ("default_timeout", self.default_timeout.to_string()),
+            ("heavy_timeout", self.heavy_timeout.to_string()),
+            ("migration_enabled", b(self.migration_enabled)),
+            ("migration_timeout", self.migration_timeout.to_string()),
+            (
+                "delete_tables_on_deactivate",
+                b(self.delete_tables_on_deactivate),
+            ),
+            ("cron_workers", self.cron_workers.to_string()),
+        ]
+    }
+}
+
+/// Loads settings; a missing table (addon not yet activated) gives defaults.
+/// Rows that no longer validate fall back to the default for that row.
+pub fn load(conn: &mut PooledConn) -> Result<Settings> {
+    let rows: Vec<(String, String)> =
+        match conn.query("SELECT name, value FROM puqProxmoxKVM_settings") {
+            Ok(r) => r,
+            Err(mysql::Error::MySqlError(e)) if e.code == 1146 => return Ok(Settings::default()),
+            Err(e) => return Err(e.into()),
+        };
+    let mut s = Settings::default();
+    for (k, v) in rows {
+        let one: BTreeMap<String, String> = [(k, v)].into_iter().collect();
+        let _ = s.apply(&one);
+    }
+    Ok(s)
+}
+
+/// Validates `changes` against the current settings and stores the result.
+pub fn save(conn: &mut PooledConn, changes: &BTreeMap<String, String>) -> Result<Settings> {
+    let mut s = load(conn)?;
+    s.apply(changes)?;
+    for (k, v) in s.to_pairs() {
+        conn.exec_drop(
+            "INSERT INTO puqProxmoxKVM_settings (name, value) VALUES (?, ?) ON DUPLICATE KEY UPDATE value = VALUES(value)",
+            (k, v),
+        )?;
+    }
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_match_the_spec() {
+        let s = Settings::default();
+        assert_eq!(
+            (s.default_timeout, s.heavy_timeout, s.migration_timeout),
+            (10, 60, 300)
+        );
+        assert!(s.migration_enabled);
+        assert!(!s.delete_tables_on_deactivate);
+    }
+
+    #[test]
+    fn validation_names_the_field_and_changes_nothing_on_error() {
+        let mut s = Settings::default();
+        let e = s
+            .apply(&m(&[("default_timeout", "0")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("'default_timeout'") && e.contains("between 1 and 300"),
+            "{e}"
+        );
+        let e = s
+            .apply(&m(&[("heavy_timeout", "601")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("'heavy_timeout'"), "{e}");
+        let e = s.apply(&m(&[("bogus", "1")])).unwrap_err().to_string();
+        assert!(e.contains("unknown setting"), "{e}");
+        let e = s
+            .apply(&m(&[("migration_enabled", "perhaps")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("'migration_enabled'"), "{e}");
+        assert_eq!(s, Settings::default());
+        s.apply(&m(&[
+            ("heavy_timeout", "120"),
+            ("delete_tables_on_deactivate", "on"),
+        ]))
+        .unwrap();
+        assert_eq!(s.heavy_timeout, 120);
+        assert!(s.delete_tables_on_deactivate);
+    }
+}

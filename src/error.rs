@@ -1,0 +1,62 @@
+//! The one error type of the core. Every failure that can reach WHMCS is one of
+//! these variants, and its `Display` text is what the operator reads: it says
+//! what went wrong and, where possible, what to fix.
+
+use std::fmt;
+
+use crate::pve::PveError;
+
+#[derive(Debug)]
+pub enum Error {
+    /// A value from WHMCS (`$params`, an admin form, a client request) is
+    /// missing or malformed. `key` names the field.
+    Input { key: String, message: String },
+    /// The WHMCS database could not be reached or a query failed.
+    Db(String),
+    /// Proxmox VE answered with an error or could not be reached.
+    Pve(PveError),
+    /// A call back into WHMCS (localAPI, encrypt, ...) failed.
+    Host(String),
+    /// The module is not configured well enough to do what was asked.
+    Config(String),
+    /// A bug: a panic caught at the boundary, or an invariant that broke.
+    Internal(String),
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    pub fn input(key: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Input {
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Input { key, message } => write!(f, "Invalid value for '{key}': {message}"),
+            Error::Db(m) => write!(f, "Database error: {m}"),
+            Error::Pve(e) => write!(f, "Proxmox VE: {e}"),
+            Error::Host(m) => write!(f, "WHMCS call failed: {m}"),
+            Error::Config(m) => write!(f, "Configuration error: {m}"),
+            Error::Internal(m) => write!(f, "Internal error: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<PveError> for Error {
+    fn from(e: PveError) -> Self {
+        Error::Pve(e)
+    }
+}
+
+impl From<mysql::Error> for Error {
+    fn from(e: mysql::Error) -> Self {
+        Error::Db(crate::db::describe_error(&e))
+    }
+}

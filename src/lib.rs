@@ -1,0 +1,22 @@
+//! PUQ Proxmox KVM for WHMCS, as a PHP extension. This file only registers
+//! the exported functions; see `php/exports.rs` for them and DESIGN.md for
+//! the architecture.
+
+pub mod addon;
+pub mod cron;
+pub mod db;
+pub mod error;
+pub mod jobs;
+pub mod php;
+pub mod pve;
+pub mod server;
+pub mod whmcs;
+
+pub use error::{Error, Result};
+
+use ext_php_rs::prelude::*;
+
+#[php_module]
+pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
+    php::exports::build_module(module.info_function(php::info::module_info))
+}

@@ -1,0 +1,188 @@
+//! Every function the extension exports to PHP. Each one: convert the PHP
+//! arguments once, run the core inside the panic guard, convert the result
+//! back in WHMCS's shape. No logic lives here.
+
+use ext_php_rs::exception::PhpException;
+use ext_php_rs::prelude::*;
+use ext_php_rs::types::Zval;
+use serde_json::{json, Value};
+
+use super::convert::{to_value, to_zval};
+use super::globals::db_config;
+use super::guard::guard;
+use super::host::PhpHost;
+use crate::db::{self, settings};
+use crate::error::{Error, Result};
+use crate::whmcs::ServerParams;
+use crate::{addon, cron, server};
+
+fn throw(e: Error) -> PhpException {
+    PhpException::from(e.to_string())
+}
+
+fn data(name: &str, f: impl FnOnce() -> Result<Value>) -> PhpResult<Zval> {
+    guard(name, f).map(|v| to_zval(&v)).map_err(throw)
+}
+
+fn addon_status(name: &str, f: impl FnOnce() -> Result<String>) -> Zval {
+    let v = match guard(name, f) {
+        Ok(msg) => json!({"status": "success", "description": msg}),
+        Err(e) => json!({"status": "error", "description": e.to_string()}),
+    };
+    to_zval(&v)
+}
+
+fn current_settings() -> settings::Settings {
+    db_config()
+        .and_then(|cfg| db::conn(&cfg))
+        .and_then(|mut c| settings::load(&mut c))
+        .unwrap_or_default()
+}
+
+/// The extension's version.
+#[php_function]
+pub fn puq_version() -> String {
+    addon::VERSION.to_string()
+}
+
+/// Server module MetaData().
+#[php_function]
+pub fn puq_meta_data() -> PhpResult<Zval> {
+    data("puq_meta_data", || Ok(server::meta_data()))
+}
+
+/// Server module ConfigOptions().
+#[php_function]
+pub fn puq_config_options() -> PhpResult<Zval> {
+    data("puq_config_options", || Ok(server::config_options()))
+}
+
+/// Server module TestConnection($params): `['success' => bool, 'error' => string]`.
+#[php_function]
+pub fn puq_test_connection(params: &Zval) -> Zval {
+    let v = to_value(params);
+    let r = guard("puq_test_connection", || {
+        let server = ServerParams::from_value(&v)?;
+        server::test_connection(&server, &current_settings())
+    });
+    to_zval(&match r {
+        Ok(msg) => json!({"success": true, "error": "", "message": msg}),
+        Err(e) => json!({"success": false, "error": e.to_string()}),
+    })
+}
+
+/// Addon _config().
+#[php_function]
+pub fn puq_addon_config() -> PhpResult<Zval> {
+    data("puq_addon_config", || Ok(addon::config()))
+}
+
+/// Addon _activate(): creates or upgrades the module's tables.
+#[php_function]
+pub fn puq_addon_activate() -> Zval {
+    addon_status("puq_addon_activate", || addon::activate(&db_config()?))
+}
+
+/// Addon _deactivate(): drops tables only if "Delete all database tables" is on.
+#[php_function]
+pub fn puq_addon_deactivate() -> Zval {
+    addon_status("puq_addon_deactivate", || addon::deactivate(&db_config()?))
+}
+
+/// Addon _upgrade($vars): `$vars['version']` is the previously installed version.
+#[php_function]
+pub fn puq_addon_upgrade(vars: &Zval) -> Zval {
+    let v = to_value(vars);
+    addon_status("puq_addon_upgrade", || {
+        let prev = crate::whmcs::fields::Fields::new(&v)?.str_or_empty("version")?;
+        addon::upgrade(&db_config()?, &prev)
+    })
+}
+
+/// Data for the addon's admin page.
+#[php_function]
+pub fn puq_addon_overview() -> PhpResult<Zval> {
+    data("puq_addon_overview", || addon::overview(&db_config()?))
+}
+
+/// The addon's global settings.
+#[php_function]
+pub fn puq_settings_get() -> PhpResult<Zval> {
+    data("puq_settings_get", || {
+        let mut c = db::conn(&db_config()?)?;
+        Ok(json!(settings::load(&mut c)?))
+    })
+}
+
+/// Validates and saves settings (`name => value`); throws naming the field on bad input.
+#[php_function]
+pub fn puq_settings_save(values: &Zval) -> PhpResult<Zval> {
+    let v = to_value(values);
+    data("puq_settings_save", || {
+        let pairs = crate::whmcs::fields::Fields::new(&v)?
+            .string_entries()
+            .into_iter()
+            .collect();
+        let mut c = db::conn(&db_config()?)?;
+        Ok(json!(settings::save(&mut c, &pairs)?))
+    })
+}
+
+/// The cron: `['mode' => 'hook'|'standalone', 'argv' => [...]]`. Streams its
+/// output line by line and returns the exit code.
+#[php_function]
+pub fn puq_cron_tick(options: &Zval) -> PhpResult<i64> {
+    let v = to_value(options);
+    guard("puq_cron_tick", || {
+        let f = crate::whmcs::fields::Fields::new(&v)?;
+        let argv: Vec<String> = match f.raw("argv") {
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(crate::whmcs::fields::scalar_string)
+                .collect(),
+            _ => Vec::new(),
+        };
+        let opts = cron::Options::parse(&argv)?;
+        let host = PhpHost;
+        let db = db_config()?;
+        cron::tick(&db, &host, &opts, &|task, host| {
+            crate::jobs::run_task(&db, task, host)
+        })
+        .map(i64::from)
+    })
+    .map_err(throw)
+}
+
+/// Diagnostics: panics on purpose when PUQ_ALLOW_PANIC_TEST=1, to prove the
+/// panic guard; otherwise does nothing.
+#[php_function]
+pub fn puq_debug_panic() -> String {
+    let r = guard("puq_debug_panic", || {
+        if std::env::var("PUQ_ALLOW_PANIC_TEST").as_deref() == Ok("1") {
+            panic!("deliberate test panic");
+        }
+        Ok(())
+    });
+    match r {
+        Ok(()) => "disabled".into(),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Registers every export; composed into the module in `lib.rs`.
+pub fn build_module(module: ModuleBuilder) -> ModuleBuilder {
+    module
+        .function(wrap_function!(puq_version))
+        .function(wrap_function!(puq_meta_data))
+        .function(wrap_function!(puq_config_options))
+        .function(wrap_function!(puq_test_connection))
+        .function(wrap_function!(puq_addon_config))
+        .function(wrap_function!(puq_addon_activate))
+        .function(wrap_function!(puq_addon_deactivate))
+        .function(wrap_function!(puq_addon_upgrade))
+        .function(wrap_function!(puq_addon_overview))
+        .function(wrap_function!(puq_settings_get))
+        .function(wrap_function!(puq_settings_save))
+        .function(wrap_function!(puq_debug_panic))
+        .function(wrap_function!(puq_cron_tick))
+}

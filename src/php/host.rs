@@ -1,0 +1,101 @@
+//! `Host` implemented by calling WHMCS's PHP functions by name. Every call
+//! runs inside `zend::try_catch`, so a PHP fatal error (a bailout) cannot
+//! longjmp over Rust frames; it comes back as an error instead. Only ever
+//! used on the PHP thread.
+
+use ext_php_rs::convert::IntoZvalDyn;
+use ext_php_rs::types::{ZendCallable, Zval};
+use ext_php_rs::zend::try_catch;
+use serde_json::Value;
+
+use super::convert::{to_value, to_zval};
+use crate::error::{Error, Result};
+use crate::whmcs::Host;
+
+/// The WHMCS module name used in the Module Debug Log.
+const MODULE: &str = "puqProxmoxKVM";
+
+pub struct PhpHost;
+
+fn call(name: &str, args: Vec<Zval>) -> Result<Zval> {
+    let outcome = try_catch(move || {
+        let f = ZendCallable::try_from_name(name)
+            .map_err(|_| format!("PHP function {name}() is not defined"))?;
+        let refs: Vec<&dyn IntoZvalDyn> = args.iter().map(|a| a as &dyn IntoZvalDyn).collect();
+        f.try_call(refs)
+            .map_err(|e| format!("{name}() failed: {e}"))
+    });
+    match outcome {
+        Ok(Ok(z)) => Ok(z),
+        Ok(Err(m)) => Err(Error::Host(m)),
+        Err(_) => Err(Error::Host(format!("{name}() raised a fatal error"))),
+    }
+}
+
+fn s(v: &str) -> Zval {
+    to_zval(&Value::String(v.to_string()))
+}
+
+impl Host for PhpHost {
+    fn local_api(&self, command: &str, values: &Value) -> Result<Value> {
+        let r = call("localAPI", vec![s(command), to_zval(values)])?;
+        Ok(to_value(&r))
+    }
+
+    fn log_module_call(
+        &self,
+        action: &str,
+        request: &str,
+        response: &str,
+        processed: &str,
+        secrets: &[&str],
+    ) {
+        let secrets: Vec<Value> = secrets
+            .iter()
+            .filter(|x| !x.is_empty())
+            .map(|x| Value::String((*x).to_string()))
+            .collect();
+        let r = call(
+            "logModuleCall",
+            vec![
+                s(MODULE),
+                s(action),
+                s(request),
+                s(response),
+                s(processed),
+                to_zval(&Value::Array(secrets)),
+            ],
+        );
+        if let Err(e) = r {
+            log::warn!("logModuleCall: {e}");
+        }
+    }
+
+    fn log_activity(&self, message: &str, user_id: u32) {
+        let mut uid = Zval::new();
+        uid.set_long(i64::from(user_id));
+        if let Err(e) = call("logActivity", vec![s(message), uid]) {
+            log::warn!("logActivity: {e}");
+        }
+    }
+
+    fn encrypt(&self, plain: &str) -> Result<String> {
+        call("encrypt", vec![s(plain)])?
+            .string()
+            .ok_or_else(|| Error::Host("encrypt() did not return a string".into()))
+    }
+
+    fn decrypt(&self, cipher: &str) -> Result<String> {
+        call("decrypt", vec![s(cipher)])?
+            .string()
+            .ok_or_else(|| Error::Host("decrypt() did not return a string".into()))
+    }
+
+    fn output(&self, line: &str) {
+        let mut text = String::with_capacity(line.len() + 1);
+        text.push_str(line);
+        text.push('\n');
+        let _ = ext_php_rs::zend::output_write(text.as_bytes());
+        let _ = call("flush", Vec::new());
+    }
+}

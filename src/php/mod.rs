@@ -1,0 +1,8 @@
+//! The Zend boundary: the only code that names ext-php-rs types.
+
+pub mod convert;
+pub mod exports;
+pub mod globals;
+pub mod guard;
+pub mod host;
+pub mod info;

@@ -1,0 +1,9 @@
+//! WHMCS's side of things: the `$params` array, lenient value decoding and
+//! the callbacks into WHMCS (`Host`). No ext-php-rs types here.
+
+pub mod fields;
+pub mod host;
+pub mod params;
+
+pub use host::{Host, RecordingHost};
+pub use params::{ServerParams, ServiceParams};

@@ -1,0 +1,60 @@
+//! PHP-level tests: each script under tests/php/ runs in a real php-cli with
+//! the built extension loaded, against the throwaway MariaDB and the
+//! Proxmox simulator that tests/run.sh starts (see tests/lib/bench-env.sh).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run_php(script: &str) {
+    let ext = std::env::var("PUQ_EXT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root().join("target/release/libpuq_proxmox_kvm.so"));
+    assert!(
+        ext.exists(),
+        "extension not built at {} — run tests/run.sh (it builds and starts the test bench)",
+        ext.display()
+    );
+    assert!(
+        std::env::var("PUQ_TEST_DB_PORT").is_ok(),
+        "PUQ_TEST_DB_PORT is not set — run the suite with tests/run.sh, which starts MariaDB"
+    );
+    let out = Command::new("php")
+        .arg("-d")
+        .arg(format!("extension={}", ext.display()))
+        .args([
+            "-d",
+            "zend.assertions=1",
+            "-d",
+            "assert.exception=1",
+            "-d",
+            "memory_limit=512M",
+        ])
+        .arg(root().join("tests/php").join(script))
+        .output()
+        .expect("php-cli runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stdout.trim_end().ends_with("OK"),
+        "{script} failed ({}):\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}",
+        out.status
+    );
+}
+
+macro_rules! php_tests {
+    ($($name:ident => $file:literal),* $(,)?) => {
+        $( #[test] fn $name() { run_php($file); } )*
+    };
+}
+
+php_tests! {
+    extension_loads_and_survives_panics => "extension_test.php",
+    addon_lifecycle_and_settings => "addon_test.php",
+    test_connection_against_simulator => "test_connection_test.php",
+    stubs_match_extension => "stubs_test.php",
+    cron_cli => "cron_test.php",
+}

@@ -1,0 +1,81 @@
+<?php
+// Addon activate / upgrade / deactivate against a real MariaDB, idempotent
+// migrations, settings validation, and the admin page.
+require __DIR__ . '/../harness/bootstrap.php';
+
+function tables(): array
+{
+    return array_column(Harness::query("SELECT TABLE_NAME t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'puqProxmoxKVM%' ORDER BY t"), 't');
+}
+
+// Nothing is created before activation (no side effects at load).
+Harness::loadServerModule();
+Harness::loadAddonModule();
+assertSame([], tables());
+
+$r = Harness::callAddon('activate');
+assertSame('success', $r['status'], json_encode($r));
+assertContains('migrated from version 0 to', $r['description']);
+assertSame(['puqProxmoxKVM_schema', 'puqProxmoxKVM_settings', 'puqProxmoxKVM_vm_info'], tables());
+
+// vm_info has a unique key on the service.
+Harness::exec("INSERT INTO puqProxmoxKVM_vm_info (service_id) VALUES (7)");
+assertThrows(Throwable::class, fn () => Harness::exec("INSERT INTO puqProxmoxKVM_vm_info (service_id) VALUES (7)"));
+
+// Idempotent: activating again and upgrading change nothing.
+$r = Harness::callAddon('activate');
+assertSame('success', $r['status']);
+assertContains('already at version', $r['description']);
+$r = Harness::callAddon('upgrade', ['version' => '3.2.0']);
+assertSame('success', $r['status']);
+assertContains('Upgraded from 3.2.0', $r['description']);
+assertSame(1, (int) Harness::value('SELECT COUNT(*) FROM puqProxmoxKVM_vm_info'));
+
+// Two activations at once (two web nodes) both succeed, schema applied once.
+Harness::exec('DROP TABLE puqProxmoxKVM_schema, puqProxmoxKVM_settings, puqProxmoxKVM_vm_info');
+$procs = [];
+for ($i = 0; $i < 3; $i++) {
+    $code = 'require ' . var_export(__DIR__ . '/../harness/bootstrap.php', true) . '; echo json_encode(puq_addon_activate());';
+    $procs[] = popen('PUQ_TEST_DB_NAME=' . escapeshellarg(Harness::dbName()) . ' ' . escapeshellarg(PHP_BINARY) . ' -d zend.assertions=1 -d assert.exception=1 -d extension=' . escapeshellarg(getenv('PUQ_EXT')) . ' -r ' . escapeshellarg($code) . ' 2>&1', 'r');
+}
+foreach ($procs as $p) {
+    $out = stream_get_contents($p);
+    pclose($p);
+    $j = json_decode(trim($out), true);
+    assertSame('success', $j['status'] ?? null, $out);
+}
+assertSame(1, (int) Harness::value('SELECT COUNT(*) FROM puqProxmoxKVM_schema'));
+
+// Settings: defaults, validation naming the field, nothing saved on error.
+$s = puq_settings_get();
+assertSame(10, $s['default_timeout']);
+assertSame(60, $s['heavy_timeout']);
+assertSame(300, $s['migration_timeout']);
+assertSame(false, $s['delete_tables_on_deactivate']);
+$e = assertThrows(Throwable::class, fn () => puq_settings_save(['default_timeout' => '0']));
+assertContains("'default_timeout'", $e->getMessage());
+$e = assertThrows(Throwable::class, fn () => puq_settings_save(['heavy_timeout' => 'abc']));
+assertContains("'heavy_timeout'", $e->getMessage());
+assertSame(10, puq_settings_get()['default_timeout']);
+$s = puq_settings_save(['default_timeout' => '15', 'heavy_timeout' => '90']);
+assertSame(15, $s['default_timeout']);
+assertSame(90, puq_settings_get()['heavy_timeout']);
+
+// The admin page renders through Smarty.
+$html = Harness::callAddon('output');
+assertContains('id="puq-overview"', $html);
+assertContains('15 s', $html);
+
+// Deactivate keeps the tables by default...
+$r = Harness::callAddon('deactivate');
+assertSame('success', $r['status']);
+assertContains('kept', $r['description']);
+assertSame(3, count(tables()));
+// ...and drops them when "Delete all database tables" is on.
+Harness::callAddon('activate');
+puq_settings_save(['delete_tables_on_deactivate' => 'on']);
+$r = Harness::callAddon('deactivate');
+assertContains('deleted', $r['description']);
+assertSame([], tables());
+
+echo "OK\n";
