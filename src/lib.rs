@@ -3,6 +3,7 @@
 //! the architecture.
 
 pub mod addon;
+pub mod config;
 pub mod cron;
 pub mod db;
 pub mod error;

@@ -34,6 +34,12 @@ function puq_addon_upgrade(mixed $vars): mixed {}
 function puq_config_options(): mixed {}
 
 /**
+ * Server module CreateAccount($params): `'success'` or an error message.
+ * Writes the VM record in state `creation`; the cron deploys it.
+ */
+function puq_create_account(mixed $params): string {}
+
+/**
  * The cron: `['mode' => 'hook'|'standalone', 'argv' => [...]]`. Streams its
  * output line by line and returns the exit code.
  */
@@ -46,9 +52,26 @@ function puq_cron_tick(mixed $options): int {}
 function puq_debug_panic(): string {}
 
 /**
+ * The effective configuration of a service (`$params`): configurable
+ * options over product defaults.
+ */
+function puq_effective_config(mixed $params): mixed {}
+
+/**
  * Server module MetaData().
  */
 function puq_meta_data(): mixed {}
+
+/**
+ * A product's Module Settings (every field with its current value).
+ */
+function puq_product_settings_get(int $product_id): mixed {}
+
+/**
+ * Validates and saves a product's Module Settings (`name => value`);
+ * throws naming the field on bad input, saving nothing.
+ */
+function puq_product_settings_save(int $product_id, mixed $values): mixed {}
 
 /**
  * The addon's global settings.

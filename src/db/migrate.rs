@@ -26,16 +26,17 @@ pub const TABLES: &[&str] = &[
     SCHEMA_TABLE,
 ];
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "settings and vm_info",
-    statements: &[
-        "CREATE TABLE IF NOT EXISTS puqProxmoxKVM_settings (
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "settings and vm_info",
+        statements: &[
+            "CREATE TABLE IF NOT EXISTS puqProxmoxKVM_settings (
             name VARCHAR(64) NOT NULL PRIMARY KEY,
             value MEDIUMTEXT NOT NULL,
             updated_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP
         ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
-        "CREATE TABLE IF NOT EXISTS puqProxmoxKVM_vm_info (
+            "CREATE TABLE IF NOT EXISTS puqProxmoxKVM_vm_info (
             id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
             service_id INT UNSIGNED NOT NULL,
             server_id INT UNSIGNED NOT NULL DEFAULT 0,
@@ -51,8 +52,42 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             UNIQUE KEY uniq_vm (server_id, vm_id),
             KEY idx_status (vm_status)
         ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
-    ],
-}];
+        ],
+    },
+    Migration {
+        version: 2,
+        name: "product settings, deploy state and run log",
+        statements: &[
+            "CREATE TABLE IF NOT EXISTS puqProxmoxKVM_product_settings (
+            product_id INT UNSIGNED NOT NULL PRIMARY KEY,
+            settings MEDIUMTEXT NOT NULL,
+            updated_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+            "ALTER TABLE puqProxmoxKVM_vm_info
+            ADD COLUMN IF NOT EXISTS product_id INT UNSIGNED NOT NULL DEFAULT 0,
+            ADD COLUMN IF NOT EXISTS client_id INT UNSIGNED NOT NULL DEFAULT 0,
+            ADD COLUMN IF NOT EXISTS template_vmid INT UNSIGNED NULL,
+            ADD COLUMN IF NOT EXISTS template_node VARCHAR(64) NOT NULL DEFAULT '',
+            ADD COLUMN IF NOT EXISTS task_upid VARCHAR(255) NOT NULL DEFAULT '',
+            ADD COLUMN IF NOT EXISTS task_started INT UNSIGNED NOT NULL DEFAULT 0,
+            ADD COLUMN IF NOT EXISTS verify_ticks INT UNSIGNED NOT NULL DEFAULT 0,
+            ADD COLUMN IF NOT EXISTS lease_owner VARCHAR(64) NOT NULL DEFAULT '',
+            ADD COLUMN IF NOT EXISTS lease_until INT UNSIGNED NOT NULL DEFAULT 0,
+            ADD COLUMN IF NOT EXISTS os_username VARCHAR(64) NOT NULL DEFAULT ''",
+            "CREATE TABLE IF NOT EXISTS puqProxmoxKVM_vm_runs (
+            id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+            service_id INT UNSIGNED NOT NULL,
+            action VARCHAR(32) NOT NULL,
+            result VARCHAR(16) NOT NULL,
+            started_at DOUBLE NOT NULL,
+            finished_at DOUBLE NOT NULL,
+            error TEXT NULL,
+            steps MEDIUMTEXT NOT NULL,
+            KEY idx_service (service_id, id)
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+        ],
+    },
+];
 
 pub fn latest_version() -> u32 {
     MIGRATIONS.last().map_or(0, |m| m.version)

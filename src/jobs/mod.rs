@@ -1,6 +1,8 @@
 //! The work behind each cron task. Process VMs drives the resumable state
 //! machines; the other tasks arrive with their issues.
 
+pub mod vmconf;
+
 use crate::cron::Task;
 use crate::db::DbConfig;
 use crate::error::{Error, Result};

@@ -11,9 +11,10 @@ use super::convert::{to_value, to_zval};
 use super::globals::db_config;
 use super::guard::guard;
 use super::host::PhpHost;
+use crate::config::{effective, product};
 use crate::db::{self, settings};
 use crate::error::{Error, Result};
-use crate::whmcs::ServerParams;
+use crate::whmcs::{ServerParams, ServiceParams};
 use crate::{addon, cron, server};
 
 fn throw(e: Error) -> PhpException {
@@ -69,6 +70,63 @@ pub fn puq_test_connection(params: &Zval) -> Zval {
         Ok(msg) => json!({"success": true, "error": "", "message": msg}),
         Err(e) => json!({"success": false, "error": e.to_string()}),
     })
+}
+
+/// Server module CreateAccount($params): `'success'` or an error message.
+/// Writes the VM record in state `creation`; the cron deploys it.
+#[php_function]
+pub fn puq_create_account(params: &Zval) -> String {
+    let v = to_value(params);
+    super::guard::status_string("puq_create_account", || {
+        let p = ServiceParams::from_value(&v)?;
+        server::create::create_account(&db_config()?, &PhpHost, &p)
+    })
+}
+
+/// A product's Module Settings (every field with its current value).
+#[php_function]
+pub fn puq_product_settings_get(product_id: i64) -> PhpResult<Zval> {
+    data("puq_product_settings_get", || {
+        let pid = positive_id("product_id", product_id)?;
+        let mut c = db::conn(&db_config()?)?;
+        Ok(json!(product::load(&mut c, pid, &[])?))
+    })
+}
+
+/// Validates and saves a product's Module Settings (`name => value`);
+/// throws naming the field on bad input, saving nothing.
+#[php_function]
+pub fn puq_product_settings_save(product_id: i64, values: &Zval) -> PhpResult<Zval> {
+    let v = to_value(values);
+    data("puq_product_settings_save", || {
+        let pid = positive_id("product_id", product_id)?;
+        let form = crate::whmcs::fields::Fields::new(&v)?
+            .string_entries()
+            .into_iter()
+            .collect();
+        let mut c = db::conn(&db_config()?)?;
+        Ok(json!(product::save(&mut c, pid, &form, &[])?))
+    })
+}
+
+/// The effective configuration of a service (`$params`): configurable
+/// options over product defaults.
+#[php_function]
+pub fn puq_effective_config(params: &Zval) -> PhpResult<Zval> {
+    let v = to_value(params);
+    data("puq_effective_config", || {
+        let p = ServiceParams::from_value(&v)?;
+        let mut c = db::conn(&db_config()?)?;
+        let prod = product::load(&mut c, p.product_id, &p.config_options_legacy)?;
+        Ok(json!(effective::compute(&prod, &p.config_options)?))
+    })
+}
+
+fn positive_id(key: &str, n: i64) -> Result<u32> {
+    u32::try_from(n)
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| Error::input(key, format!("must be a positive id, got {n}")))
 }
 
 /// Addon _config().
@@ -185,4 +243,8 @@ pub fn build_module(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(puq_settings_save))
         .function(wrap_function!(puq_debug_panic))
         .function(wrap_function!(puq_cron_tick))
+        .function(wrap_function!(puq_create_account))
+        .function(wrap_function!(puq_product_settings_get))
+        .function(wrap_function!(puq_product_settings_save))
+        .function(wrap_function!(puq_effective_config))
 }

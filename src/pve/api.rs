@@ -134,3 +134,216 @@ mod tests {
         assert_eq!(encode_segment("UPID:a!b@c:"), "UPID%3Aa%21b%40c%3A");
     }
 }
+
+/// One row of `GET /cluster/resources?type=vm`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct VmResource {
+    pub vmid: u32,
+    #[serde(default)]
+    pub node: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub template: Option<u8>,
+}
+
+impl Client {
+    pub fn cluster_vms(&self, weight: Weight) -> PveResult<Vec<VmResource>> {
+        let v = self.call(
+            Method::Get,
+            "/cluster/resources",
+            &Form::new().set("type", "vm"),
+            weight,
+        )?;
+        let rows: Vec<Value> = decode(v, "cluster resources")?;
+        // Other resource types (lxc share type=vm) are filtered by vmid presence.
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| serde_json::from_value::<VmResource>(r).ok())
+            .collect())
+    }
+}
+
+/// A VM's configuration: `GET /nodes/{node}/qemu/{vmid}/config`, as the
+/// key → value map PVE returns (values rendered as strings).
+pub type VmConfig = std::collections::BTreeMap<String, String>;
+
+fn vm_path(node: &str, vmid: u32, rest: &str) -> PveResult<String> {
+    Ok(format!("/nodes/{}/qemu/{vmid}{rest}", seg("node", node)?))
+}
+
+impl Client {
+    pub fn vm_config(&self, node: &str, vmid: u32) -> PveResult<VmConfig> {
+        let v = self.call(
+            Method::Get,
+            &vm_path(node, vmid, "/config")?,
+            &Form::new(),
+            Weight::Heavy,
+        )?;
+        let obj = v
+            .as_object()
+            .ok_or_else(|| PveError::Protocol("VM config is not an object".into()))?;
+        Ok(obj
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                )
+            })
+            .collect())
+    }
+
+    /// Synchronous config update (`PUT .../config`).
+    pub fn set_vm_config(&self, node: &str, vmid: u32, form: &Form) -> PveResult<()> {
+        self.call(
+            Method::Put,
+            &vm_path(node, vmid, "/config")?,
+            form,
+            Weight::Heavy,
+        )?;
+        Ok(())
+    }
+
+    /// Asynchronous config update (`POST .../config`), e.g. allocating a disk.
+    pub fn set_vm_config_async(&self, node: &str, vmid: u32, form: &Form) -> PveResult<String> {
+        upid(self.call(
+            Method::Post,
+            &vm_path(node, vmid, "/config")?,
+            form,
+            Weight::Heavy,
+        )?)
+    }
+
+    pub fn clone_vm(&self, node: &str, template: u32, form: &Form) -> PveResult<String> {
+        upid(self.call(
+            Method::Post,
+            &vm_path(node, template, "/clone")?,
+            form,
+            Weight::Heavy,
+        )?)
+    }
+
+    pub fn migrate_vm(&self, node: &str, vmid: u32, form: &Form) -> PveResult<String> {
+        upid(self.call(
+            Method::Post,
+            &vm_path(node, vmid, "/migrate")?,
+            form,
+            Weight::Heavy,
+        )?)
+    }
+
+    pub fn resize_disk(&self, node: &str, vmid: u32, disk: &str, size: &str) -> PveResult<String> {
+        let f = Form::new().set("disk", disk).set("size", size);
+        upid(self.call(
+            Method::Put,
+            &vm_path(node, vmid, "/resize")?,
+            &f,
+            Weight::Heavy,
+        )?)
+    }
+
+    pub fn vm_action(&self, node: &str, vmid: u32, action: &str) -> PveResult<String> {
+        let path = vm_path(node, vmid, &format!("/status/{}", seg("action", action)?))?;
+        upid(self.call(Method::Post, &path, &Form::new(), Weight::Heavy)?)
+    }
+
+    pub fn vm_status(&self, node: &str, vmid: u32) -> PveResult<String> {
+        let v = self.call(
+            Method::Get,
+            &vm_path(node, vmid, "/status/current")?,
+            &Form::new(),
+            Weight::Heavy,
+        )?;
+        Ok(v.get("status")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown")
+            .to_string())
+    }
+
+    pub fn set_firewall_options(&self, node: &str, vmid: u32, form: &Form) -> PveResult<()> {
+        self.call(
+            Method::Put,
+            &vm_path(node, vmid, "/firewall/options")?,
+            form,
+            Weight::Heavy,
+        )?;
+        Ok(())
+    }
+
+    pub fn ipset_names(&self, node: &str, vmid: u32) -> PveResult<Vec<String>> {
+        let v = self.call(
+            Method::Get,
+            &vm_path(node, vmid, "/firewall/ipset")?,
+            &Form::new(),
+            Weight::Heavy,
+        )?;
+        Ok(v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.get("name").and_then(Value::as_str).map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    pub fn ipset_create(&self, node: &str, vmid: u32, name: &str) -> PveResult<()> {
+        let f = Form::new().set("name", name);
+        self.call(
+            Method::Post,
+            &vm_path(node, vmid, "/firewall/ipset")?,
+            &f,
+            Weight::Heavy,
+        )?;
+        Ok(())
+    }
+
+    pub fn ipset_entries(&self, node: &str, vmid: u32, name: &str) -> PveResult<Vec<String>> {
+        let path = vm_path(
+            node,
+            vmid,
+            &format!("/firewall/ipset/{}", seg("ipset", name)?),
+        )?;
+        let v = self.call(Method::Get, &path, &Form::new(), Weight::Heavy)?;
+        Ok(v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.get("cidr").and_then(Value::as_str).map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    pub fn ipset_add(&self, node: &str, vmid: u32, name: &str, cidr: &str) -> PveResult<()> {
+        let path = vm_path(
+            node,
+            vmid,
+            &format!("/firewall/ipset/{}", seg("ipset", name)?),
+        )?;
+        self.call(
+            Method::Post,
+            &path,
+            &Form::new().set("cidr", cidr),
+            Weight::Heavy,
+        )?;
+        Ok(())
+    }
+
+    /// Storages of a node with their content types and free space.
+    pub fn node_storages(&self, node: &str) -> PveResult<Vec<Value>> {
+        let path = format!("/nodes/{}/storage", seg("node", node)?);
+        let v = self.call(Method::Get, &path, &Form::new(), Weight::Heavy)?;
+        Ok(v.as_array().cloned().unwrap_or_default())
+    }
+}
+
+fn upid(v: Value) -> PveResult<String> {
+    match v {
+        Value::String(s) if s.starts_with("UPID:") => Ok(s),
+        other => Err(PveError::Protocol(format!(
+            "expected a task id, got {other}"
+        ))),
+    }
+}

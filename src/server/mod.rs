@@ -1,6 +1,8 @@
 //! The server module `puqProxmoxKVM`: what WHMCS calls per service or
 //! server. Pure Rust; the PHP boundary only converts arguments and results.
 
+pub mod create;
+
 use std::time::Duration;
 
 use serde_json::{json, Value};

@@ -46,3 +46,15 @@ function puqProxmoxKVM_TestConnection(array $params)
     }
     return puq_test_connection($params);
 }
+
+/**
+ * Accepts the order: writes the VM record in state "creation" and sends the
+ * welcome email. The cron's Process VMs task deploys the VM.
+ *
+ * @param array $params service parameters
+ * @return string 'success' or an error message
+ */
+function puqProxmoxKVM_CreateAccount(array $params)
+{
+    return puq_create_account($params);
+}

@@ -1,0 +1,159 @@
+//! CreateAccount: validate the product, reserve a VMID, name the VM, write
+//! the vm_info row in state `creation` and send the Welcome email. No
+//! Proxmox work is done here beyond reading the cluster's VM list; the
+//! deploy state machine (cron) does the rest.
+
+use std::collections::HashSet;
+
+use mysql::prelude::Queryable;
+use serde_json::json;
+
+use crate::config::{effective, names, product};
+use crate::db::{self, settings, DbConfig};
+use crate::error::{Error, Result};
+use crate::pve::Weight;
+use crate::whmcs::host::send_email;
+use crate::whmcs::{Host, ServiceParams};
+
+pub const WELCOME_EMAIL: &str = "puqProxmoxVKM Welcome Email";
+
+pub fn create_account(db: &DbConfig, host: &dyn Host, p: &ServiceParams) -> Result<()> {
+    let mut conn = db::conn(db)?;
+    if let Some(status) = conn.exec_first::<String, _, _>(
+        "SELECT vm_status FROM puqProxmoxKVM_vm_info WHERE service_id = ?",
+        (p.service_id,),
+    )? {
+        return if status == "creation" {
+            Ok(())
+        } else {
+            Err(Error::Config(format!(
+                "service {} already has a VM record (status {status}); terminate it or use Redeploy",
+                p.service_id
+            )))
+        };
+    }
+    let prod = product::load(&mut conn, p.product_id, &p.config_options_legacy)?;
+    let eff = effective::compute(&prod, &p.config_options)?;
+    prod.check_complete(&eff.os_template)?;
+    let template: u32 = eff.os_template.parse().map_err(|_| {
+        Error::input(
+            "os_template",
+            format!("'{}' is not a VMID", eff.os_template),
+        )
+    })?;
+
+    let s = settings::load(&mut conn)?;
+    let client = super::client(&p.server, &s)?;
+    let vms = client.cluster_vms(Weight::Light)?;
+    let tpl = vms.iter().find(|v| v.vmid == template).ok_or_else(|| {
+        Error::Config(format!(
+            "OS template {template} does not exist on the Proxmox cluster: check Module Settings > OS template or the Operating System option"
+        ))
+    })?;
+    if tpl.template != Some(1) {
+        return Err(Error::Config(format!(
+            "VM {template} is not a template: convert it to a template in Proxmox first"
+        )));
+    }
+    if !prod.node.is_empty() && !client.nodes()?.iter().any(|n| n.node == prod.node) {
+        return Err(Error::Config(format!(
+            "target node '{}' is not in the Proxmox cluster: fix Module Settings > Target node",
+            prod.node
+        )));
+    }
+
+    let name = names::expand(
+        &prod.vm_name_rule,
+        &names::NameContext {
+            client_id: p.user_id,
+            service_id: p.service_id,
+            now: crate::cron::now_unix(),
+        },
+    )?;
+    let hostname = names::hostname(&name, &prod.main_domain);
+
+    let taken_remote: HashSet<u32> = vms.iter().map(|v| v.vmid).collect();
+    let vmid = reserve_vmid(
+        &mut conn,
+        p,
+        &prod,
+        &taken_remote,
+        template,
+        &tpl.node,
+        &name,
+        &hostname,
+    )?;
+
+    conn.exec_drop(
+        "UPDATE tblhosting SET domain = ? WHERE id = ? AND domain = ''",
+        (&hostname, p.service_id),
+    )?;
+    host.log_module_call(
+        "CreateAccount",
+        &json!({"serviceid": p.service_id, "template": template}).to_string(),
+        &json!({"vm_id": vmid, "vm_name": name, "status": "creation"}).to_string(),
+        "",
+        &[],
+    );
+    if let Err(e) = send_email(host, WELCOME_EMAIL, p.service_id, &json!({})) {
+        // The order is accepted either way; the operator sees why in the log.
+        host.log_activity(
+            &format!(
+                "PUQ Proxmox KVM: welcome email for service {}: {e}",
+                p.service_id
+            ),
+            p.user_id,
+        );
+    }
+    Ok(())
+}
+
+/// Picks the lowest VMID ≥ First VM ID that is free in Proxmox and in our
+/// table, and claims it with the (server_id, vm_id) unique key; a
+/// concurrent claim of the same id makes the insert fail and we try the next.
+#[allow(clippy::too_many_arguments)]
+fn reserve_vmid(
+    conn: &mut mysql::PooledConn,
+    p: &ServiceParams,
+    prod: &product::ProductConfig,
+    taken_remote: &HashSet<u32>,
+    template: u32,
+    template_node: &str,
+    name: &str,
+    hostname: &str,
+) -> Result<u32> {
+    let ours: Vec<u32> = conn.exec(
+        "SELECT vm_id FROM puqProxmoxKVM_vm_info WHERE server_id = ? AND vm_id IS NOT NULL",
+        (p.server.id,),
+    )?;
+    let mut taken: HashSet<u32> = ours.into_iter().collect();
+    taken.extend(taken_remote);
+    let mut candidate = u32::try_from(prod.first_vmid).unwrap_or(100).max(100);
+    for _ in 0..1000 {
+        while taken.contains(&candidate) {
+            candidate += 1;
+        }
+        let r = conn.exec_drop(
+            "INSERT INTO puqProxmoxKVM_vm_info
+                (service_id, server_id, vm_id, vm_name, hostname, vm_status, product_id, client_id, template_vmid, template_node)
+             VALUES (?, ?, ?, ?, ?, 'creation', ?, ?, ?, ?)",
+            (p.service_id, p.server.id, candidate, name, hostname, p.product_id, p.user_id, template, template_node),
+        );
+        match r {
+            Ok(()) => return Ok(candidate),
+            Err(mysql::Error::MySqlError(e)) if e.code == 1062 && e.message.contains("uniq_vm") => {
+                taken.insert(candidate);
+            }
+            Err(mysql::Error::MySqlError(e)) if e.code == 1062 => {
+                return Err(Error::Config(format!(
+                    "service {} already has a VM record",
+                    p.service_id
+                )))
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(Error::Db(
+        "could not reserve a free VMID after 1000 attempts".into(),
+    ))
+}
