@@ -174,7 +174,8 @@ mod tests {
     #[test]
     fn every_option_overrides_its_default() {
         let p = product();
-        let cases: &[(&str, &str, fn(&Effective) -> String)] = &[
+        type Case = (&'static str, &'static str, fn(&Effective) -> String);
+        let cases: &[Case] = &[
             ("CPU Cores", "8", |e| e.cpu.to_string()),
             ("RAM", "16", |e| e.ram_gb.to_string()),
             ("Backups", "7", |e| e.backups.to_string()),

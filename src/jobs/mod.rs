@@ -1,16 +1,296 @@
-//! The work behind each cron task. Process VMs drives the resumable state
-//! machines; the other tasks arrive with their issues.
+//! The work behind the cron tasks. Process VMs leases VMs in the database,
+//! prepares each on the PHP thread (anything that needs WHMCS, such as
+//! decrypting passwords), runs the state machines on a bounded pool of
+//! worker threads (pure Rust), and streams their lines back to the PHP
+//! thread, which alone prints and calls WHMCS.
 
+pub mod deploy;
+pub mod ips;
+pub mod runner;
 pub mod vmconf;
 
-use crate::cron::Task;
-use crate::db::DbConfig;
-use crate::error::{Error, Result};
-use crate::whmcs::Host;
+use std::time::Duration;
 
-pub fn run_task(_db: &DbConfig, task: &Task, _host: &dyn Host) -> Result<String> {
-    Err(Error::Config(format!(
-        "the {} task is not available in this build",
-        task.name
-    )))
+use mysql::prelude::Queryable;
+use mysql::PooledConn;
+
+use crate::config::effective::{self, Effective};
+use crate::config::product::{self, ProductConfig};
+use crate::cron::Task;
+use crate::db::settings::Settings;
+use crate::db::{self, DbConfig};
+use crate::error::{Error, Result};
+use crate::pve::{Client, Connection};
+use crate::whmcs::{Host, ServerParams};
+
+pub use ips::IpAssignment;
+
+pub fn run_task(db: &DbConfig, task: &Task, host: &dyn Host) -> Result<String> {
+    match task.key {
+        "process_vms" => runner::process_vms(db, host),
+        _ => Err(Error::Config(format!(
+            "the {} task is not available in this build",
+            task.name
+        ))),
+    }
+}
+
+/// A row of `puqProxmoxKVM_vm_info`.
+#[derive(Debug, Clone)]
+pub struct VmRow {
+    pub service_id: u32,
+    pub server_id: u32,
+    pub vm_id: u32,
+    pub vm_name: String,
+    pub hostname: String,
+    pub node: String,
+    pub vm_status: String,
+    pub product_id: u32,
+    pub client_id: u32,
+    pub template_node: String,
+    pub task_upid: String,
+    pub verify_ticks: u32,
+    pub os_username: String,
+}
+
+/// Everything a worker needs to advance one VM, prepared on the PHP thread.
+pub struct Job {
+    pub vm: VmRow,
+    pub client: Client,
+    pub product: ProductConfig,
+    pub eff: Effective,
+    pub settings: Settings,
+    pub template: u32,
+    pub ips: Vec<IpAssignment>,
+    pub os_username: String,
+    pub password: String,
+    pub heavy: Duration,
+    pub poll: Duration,
+    pub send_ready_email: bool,
+    /// The server's hostname, for the ready email.
+    pub server_hostname: String,
+}
+
+impl Job {
+    /// Bridge and VLAN: the IP pool's when Auto bridge/VLAN is on and a pool
+    /// gave an address, else the product's.
+    pub fn bridge_vlan(&self) -> (String, i64) {
+        if self.product.auto_bridge_vlan {
+            if let Some(ip) = self.ips.iter().find(|i| !i.bridge.is_empty()) {
+                return (ip.bridge.clone(), ip.vlan);
+            }
+        }
+        (self.product.bridge.clone(), self.product.vlan)
+    }
+}
+
+const VM_COLUMNS: &str = "service_id, server_id, vm_id, vm_name, hostname, node, vm_status, product_id, client_id, template_node, task_upid, verify_ticks, os_username, template_vmid";
+
+fn col<T: mysql::prelude::FromValue>(row: &mut mysql::Row, i: usize) -> Result<T> {
+    row.take_opt(i)
+        .ok_or_else(|| Error::Db(format!("vm_info column {i} missing")))?
+        .map_err(|e| Error::Db(format!("vm_info column {i}: {e}")))
+}
+
+/// A VM record and its template VMID.
+pub fn load_vm(conn: &mut PooledConn, service_id: u32) -> Result<Option<(VmRow, u32)>> {
+    let r: Option<mysql::Row> = conn.exec_first(
+        format!("SELECT {VM_COLUMNS} FROM puqProxmoxKVM_vm_info WHERE service_id = ?"),
+        (service_id,),
+    )?;
+    let Some(mut row) = r else { return Ok(None) };
+    let vm = VmRow {
+        service_id: col(&mut row, 0)?,
+        server_id: col(&mut row, 1)?,
+        vm_id: col::<Option<u32>>(&mut row, 2)?.unwrap_or(0),
+        vm_name: col(&mut row, 3)?,
+        hostname: col(&mut row, 4)?,
+        node: col(&mut row, 5)?,
+        vm_status: col(&mut row, 6)?,
+        product_id: col(&mut row, 7)?,
+        client_id: col(&mut row, 8)?,
+        template_node: col(&mut row, 9)?,
+        task_upid: col(&mut row, 10)?,
+        verify_ticks: col(&mut row, 11)?,
+        os_username: col(&mut row, 12)?,
+    };
+    let template = col::<Option<u32>>(&mut row, 13)?.unwrap_or(0);
+    Ok(Some((vm, template)))
+}
+
+/// The server entry of a service, with the token secret decrypted (PHP thread).
+pub fn server_params(
+    conn: &mut PooledConn,
+    host: &dyn Host,
+    server_id: u32,
+) -> Result<ServerParams> {
+    type S = (String, String, String, String, String, String, Option<i64>);
+    let row: Option<S> = conn.exec_first(
+        "SELECT hostname, ipaddress, username, password, accesshash, secure, port FROM tblservers WHERE id = ?",
+        (server_id,),
+    )?;
+    let (hostname, ip, username, enc, accesshash, secure, port) =
+        row.ok_or_else(|| Error::Config(format!("server {server_id} does not exist in WHMCS")))?;
+    Ok(ServerParams {
+        id: server_id,
+        hostname,
+        ip,
+        username,
+        password: host.decrypt(&enc)?,
+        accesshash,
+        secure: secure == "on" || secure == "1",
+        port: port.and_then(|p| u16::try_from(p).ok()).filter(|p| *p > 0),
+    })
+}
+
+/// The service's configurable options as WHMCS passes them in `$params`.
+pub fn config_options(
+    conn: &mut PooledConn,
+    service_id: u32,
+) -> Result<std::collections::BTreeMap<String, String>> {
+    let rows: Vec<(String, i64, Option<String>, i64)> = conn.exec(
+        "SELECT o.optionname, o.optiontype, s.optionname, h.qty
+           FROM tblhostingconfigoptions h
+           JOIN tblproductconfigoptions o ON o.id = h.configid
+           LEFT JOIN tblproductconfigoptionssub s ON s.id = h.optionid
+          WHERE h.relid = ?",
+        (service_id,),
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(|(name, kind, sub, qty)| {
+            let key = name.split('|').next().unwrap_or(&name).trim().to_string();
+            let value = if kind == 3 || kind == 4 {
+                qty.to_string()
+            } else {
+                sub.map(|s| s.split('|').next().unwrap_or(&s).trim().to_string())
+                    .unwrap_or_default()
+            };
+            (key, value)
+        })
+        .collect())
+}
+
+fn random_string(len: usize, alphabet: &[u8]) -> Result<String> {
+    let mut bytes = vec![0u8; len];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes)
+        .map_err(|_| Error::Internal("no system randomness".into()))?;
+    Ok(bytes
+        .iter()
+        .map(|b| alphabet[*b as usize % alphabet.len()] as char)
+        .collect())
+}
+
+/// A strong password: 16 characters of letters, digits and safe symbols,
+/// always with each class present.
+pub fn generate_password() -> Result<String> {
+    const ALPHA: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut p = random_string(13, ALPHA)?;
+    p.push_str(&random_string(1, b"ABCDEFGHJKLMNPQRSTUVWXYZ")?);
+    p.push_str(&random_string(1, b"23456789")?);
+    p.push_str(&random_string(1, b"-_+=.")?);
+    Ok(p)
+}
+
+/// Builds the job for a leased VM, on the PHP thread: decrypts the server
+/// secret and the service password, generating and saving (encrypted) the
+/// OS user and password when WHMCS has none.
+pub fn prepare(
+    db: &DbConfig,
+    host: &dyn Host,
+    settings: &Settings,
+    service_id: u32,
+) -> Result<Job> {
+    let mut conn = db::conn(db)?;
+    let (vm, template) = load_vm(&mut conn, service_id)?
+        .ok_or_else(|| Error::Config(format!("service {service_id} has no VM record")))?;
+    let server = server_params(&mut conn, host, vm.server_id)?;
+    let legacy: Option<String> = conn.exec_first(
+        "SELECT configoption4 FROM tblproducts WHERE id = ?",
+        (vm.product_id,),
+    )?;
+    let mut legacy_fields = vec![String::new(); 24];
+    legacy_fields[3] = legacy.unwrap_or_default();
+    let product = product::load(&mut conn, vm.product_id, &legacy_fields)?;
+    let eff = effective::compute(&product, &config_options(&mut conn, service_id)?)?;
+    let conn_cfg = Connection::from_server(
+        &server,
+        Duration::from_secs(u64::from(settings.default_timeout)),
+        Duration::from_secs(u64::from(settings.heavy_timeout)),
+    )?;
+    let client = Client::new(conn_cfg)?;
+
+    let (enc_pw, username): (String, String) = conn
+        .exec_first(
+            "SELECT password, username FROM tblhosting WHERE id = ?",
+            (service_id,),
+        )?
+        .ok_or_else(|| Error::Config(format!("service {service_id} does not exist in WHMCS")))?;
+    let mut password = if enc_pw.is_empty() {
+        String::new()
+    } else {
+        host.decrypt(&enc_pw)?
+    };
+    if password.is_empty() {
+        password = generate_password()?;
+        conn.exec_drop(
+            "UPDATE tblhosting SET password = ? WHERE id = ?",
+            (host.encrypt(&password)?, service_id),
+        )?;
+    }
+    let os_username = if !vm.os_username.is_empty() {
+        vm.os_username.clone()
+    } else {
+        let u = if !product.os_username.is_empty() {
+            product.os_username.clone()
+        } else {
+            format!(
+                "u{}",
+                random_string(7, b"abcdefghijkmnopqrstuvwxyz23456789")?
+            )
+        };
+        conn.exec_drop(
+            "UPDATE puqProxmoxKVM_vm_info SET os_username = ? WHERE service_id = ?",
+            (&u, service_id),
+        )?;
+        if username.is_empty() || username != u {
+            conn.exec_drop(
+                "UPDATE tblhosting SET username = ? WHERE id = ?",
+                (&u, service_id),
+            )?;
+        }
+        u
+    };
+    let ips = ips::load(&mut conn, service_id)?;
+    Ok(Job {
+        vm,
+        client,
+        heavy: Duration::from_secs(u64::from(settings.heavy_timeout)),
+        poll: Duration::from_millis(200),
+        product,
+        eff,
+        settings: settings.clone(),
+        template,
+        ips,
+        os_username,
+        password,
+        send_ready_email: false,
+        server_hostname: server.hostname.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_passwords_are_strong() {
+        let a = generate_password().unwrap();
+        let b = generate_password().unwrap();
+        assert_eq!(a.len(), 16);
+        assert_ne!(a, b);
+        assert!(a.chars().any(|c| c.is_ascii_uppercase()));
+        assert!(a.chars().any(|c| c.is_ascii_digit()));
+        assert!(a.chars().any(|c| "-_+=.".contains(c)));
+    }
 }

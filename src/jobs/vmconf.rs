@@ -162,7 +162,11 @@ mod tests {
 
     #[test]
     fn system_disk_detection() {
-        let cases: &[(&[(&str, &str)], Option<&str>)] = &[
+        type Case = (
+            &'static [(&'static str, &'static str)],
+            Option<&'static str>,
+        );
+        let cases: &[Case] = &[
             (
                 &[
                     ("boot", "order=scsi0;ide2;net0"),

@@ -1,0 +1,75 @@
+<?php
+// CreateAccount → cron → ready against the Proxmox simulator, through the
+// real server module, the real cron entry point and a real MariaDB.
+require __DIR__ . '/../harness/bootstrap.php';
+require __DIR__ . '/../harness/Sim.php';
+
+Harness::callAddon('activate');
+Harness::createEmailTemplate('puqProxmoxVKM Welcome Email');
+Harness::createEmailTemplate('puqProxmoxKVM VM is ready');
+$server = Sim::createServer();
+$pid = Harness::createProduct(['name' => 'KVM S']);
+$client = Harness::createClient();
+
+// Incomplete product: CreateAccount names the missing setting, creates nothing.
+$sid0 = Harness::createService($client, $pid, $server);
+$r = Harness::callServer('CreateAccount', $sid0);
+assertContains('OS template', $r);
+assertSame(0, (int) Harness::value('SELECT COUNT(*) FROM puqProxmoxKVM_vm_info'));
+
+// Bad product settings are refused, naming the field.
+$e = assertThrows(Throwable::class, fn () => puq_product_settings_save($pid, ['cpu' => '0']));
+assertContains("'cpu'", $e->getMessage());
+puq_product_settings_save($pid, ['os_template' => '9000', 'cpu' => '2', 'ram_gb' => '2', 'sys_size_gb' => '10',
+    'add_size_gb' => '5', 'sys_mbps_rd' => '100', 'ipv4_count' => '0', 'ipv6_count' => '0', 'first_vmid' => '200',
+    'vm_name_rule' => 'vm-{service_id}', 'main_domain' => '.example.net']);
+
+// A missing template is refused.
+$cpu = Harness::addConfigOption($pid, 'Operating System', ['4242|Nothing'], null);
+$sidBad = Harness::createService($client, $pid, $server);
+Harness::setServiceConfigOption($sidBad, $cpu, '4242');
+assertContains('4242 does not exist', Harness::callServer('CreateAccount', $sidBad));
+
+$sid = Harness::createService($client, $pid, $server);
+$r = Harness::callServer('CreateAccount', $sid);
+assertSame('success', $r);
+$vm = Harness::row('SELECT * FROM puqProxmoxKVM_vm_info WHERE service_id = ?', [$sid]);
+assertSame('creation', $vm['vm_status']);
+assertSame('200', (string) $vm['vm_id']);
+assertSame("vm-$sid", $vm['vm_name']);
+assertSame("vm-$sid.example.net", $vm['hostname']);
+$mails = Harness::sentEmails();
+assertSame('puqProxmoxVKM Welcome Email', end($mails)['messagename'] ?? null, json_encode($mails));
+
+// A second service gets the next free VMID.
+$sid2 = Harness::createService($client, $pid, $server);
+assertSame('success', Harness::callServer('CreateAccount', $sid2));
+assertSame('201', (string) Harness::value('SELECT vm_id FROM puqProxmoxKVM_vm_info WHERE service_id = ?', [$sid2]));
+
+// Cron: run until both are ready.
+for ($i = 0; $i < 5; $i++) {
+    ob_start();
+    puq_cron_tick(['argv' => ['--task=process_vms']]);
+    $out = ob_get_clean();
+    echo $out;
+    $left = (int) Harness::value("SELECT COUNT(*) FROM puqProxmoxKVM_vm_info WHERE vm_status <> 'ready'");
+    if ($left === 0) {
+        break;
+    }
+}
+assertSame(0, $left, 'all VMs ready');
+assertContains('Clone VM', $out . '');
+$state = Sim::state();
+$json = json_encode($state);
+assertContains('vm-' . $sid, $json);
+// The password was generated, stored encrypted, and reached cloud-init; it never appears in cron output.
+$pw = decrypt(Harness::value('SELECT password FROM tblhosting WHERE id = ?', [$sid]));
+assertTrue(strlen($pw) >= 12);
+assertNotContains($pw, $out);
+$ready = array_filter(Harness::sentEmails(), fn ($m) => $m['messagename'] === 'puqProxmoxKVM VM is ready');
+assertSame(2, count($ready));
+// The run log has the steps.
+$run = Harness::row('SELECT * FROM puqProxmoxKVM_vm_runs WHERE service_id = ? ORDER BY id DESC LIMIT 1', [$sid]);
+assertSame('success', $run['result']);
+
+echo "OK\n";
