@@ -7,10 +7,12 @@ pub mod config;
 pub mod cron;
 pub mod db;
 pub mod error;
+pub mod ippool;
 pub mod jobs;
 pub mod php;
 pub mod pve;
 pub mod server;
+pub mod util;
 pub mod whmcs;
 
 pub use error::{Error, Result};

@@ -58,6 +58,37 @@ function puq_debug_panic(): string {}
 function puq_effective_config(mixed $params): mixed {}
 
 /**
+ * Allocates a service's IP addresses now (`$params`): the counts from its
+ * effective configuration, pools first, then the server's legacy list.
+ * Idempotent; returns the service's addresses.
+ */
+function puq_ip_pool_allocate(mixed $params): mixed {}
+
+/**
+ * Creates an IP pool from the IP Pools form (`server_id, type, bridge, vlan,
+ * gateway, mask, dns1, dns2, address_start, address_stop`); returns its id.
+ * Throws naming the field on bad input.
+ */
+function puq_ip_pool_create(mixed $values): int {}
+
+/**
+ * Deletes an IP pool; refused while addresses are allocated from it.
+ */
+function puq_ip_pool_delete(int $id): bool {}
+
+/**
+ * IP pools with usage (allocated / total) and the reverse-DNS zone hint;
+ * `$server_id` 0 lists all servers' pools.
+ */
+function puq_ip_pool_list(int $server_id): mixed {}
+
+/**
+ * Updates an IP pool (`id` plus the form fields). Allocated addresses keep
+ * their settings.
+ */
+function puq_ip_pool_update(mixed $values): bool {}
+
+/**
  * Server module MetaData().
  */
 function puq_meta_data(): mixed {}

@@ -57,4 +57,5 @@ php_tests! {
     test_connection_against_simulator => "test_connection_test.php",
     stubs_match_extension => "stubs_test.php",
     cron_cli => "cron_test.php",
+    ip_pools_allocate_uniquely_across_processes => "ip_pool_test.php",
 }

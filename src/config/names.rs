@@ -59,19 +59,6 @@ impl Rng {
     }
 }
 
-/// Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
 /// Expands a rule; an empty rule means the default `{client_id}-{service_id}`.
 /// The result is lower-cased and reduced to `[a-z0-9-]` so PVE accepts it.
 pub fn expand(rule: &str, ctx: &NameContext) -> Result<String> {
@@ -88,7 +75,7 @@ pub fn expand(rule: &str, ctx: &NameContext) -> Result<String> {
         ^ (u64::from(ctx.service_id) << 32)
         | 1;
     let mut rng = Rng(seed);
-    let (y, mo, d) = civil(ctx.now.div_euclid(86_400));
+    let (y, mo, d) = crate::util::civil(ctx.now.div_euclid(86_400));
     let secs = ctx.now.rem_euclid(86_400);
     let mut out = String::new();
     let mut rest = rule;

@@ -21,6 +21,8 @@ pub struct Task {
     pub name: &'static str,
     /// Default interval in minutes (spec, "Cron and Automation").
     pub interval_min: u32,
+    /// Whether this build implements the task; others are listed but not run.
+    pub available: bool,
 }
 
 pub const TASKS: &[Task] = &[
@@ -28,31 +30,37 @@ pub const TASKS: &[Task] = &[
         key: "process_vms",
         name: "Process VMs",
         interval_min: 1,
+        available: true,
     },
     Task {
         key: "remove_snapshots",
         name: "Remove Snapshots",
         interval_min: 60,
+        available: false,
     },
     Task {
         key: "restore_backup",
         name: "Restore Backup",
         interval_min: 5,
+        available: false,
     },
     Task {
         key: "backup_status",
         name: "Backup Status",
         interval_min: 5,
+        available: false,
     },
     Task {
         key: "schedule_backup",
         name: "Schedule Backup",
         interval_min: 60,
+        available: false,
     },
     Task {
         key: "collect_statistics",
         name: "Collect Statistics",
         interval_min: 60,
+        available: false,
     },
 ];
 
@@ -64,6 +72,8 @@ pub struct Options {
     pub force: bool,
     pub clear_locks: bool,
     pub task: Option<String>,
+    /// Seconds east of UTC for timestamps (PHP's `date('Z')`).
+    pub tz_offset: i64,
 }
 
 impl Options {
@@ -141,8 +151,17 @@ pub fn now_unix() -> i64 {
         .unwrap_or(0)
 }
 
-/// Runs one task's body. Returns a one-line summary.
-pub type TaskFn<'a> = dyn Fn(&Task, &dyn Host) -> Result<String> + 'a;
+/// What a task reports: the summary for its Done line, per-item lines, and
+/// how many items failed.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub summary: String,
+    pub details: Vec<String>,
+    pub errors: usize,
+}
+
+/// Runs one task's body.
+pub type TaskFn<'a> = dyn Fn(&Task, &dyn Host) -> Result<Report> + 'a;
 
 /// The cron entry point. Returns the process exit code.
 pub fn tick(db: &DbConfig, host: &dyn Host, opts: &Options, run_task: &TaskFn) -> Result<i32> {
@@ -159,7 +178,7 @@ pub fn tick(db: &DbConfig, host: &dyn Host, opts: &Options, run_task: &TaskFn) -
             let free: Option<Option<i64>> =
                 conn.exec_first("SELECT IS_FREE_LOCK(?)", (lock_name(db, t.key),))?;
             host.output(&format!(
-                "{:<20} every {:>3} min  last run: {:<20} lock: {}",
+                "{:<20} every {:>3} min  last run: {:<20} lock: {}{}",
                 t.key,
                 t.interval_min,
                 last.map_or("never".to_string(), |s| format!("{}s ago", now_unix() - s)),
@@ -167,6 +186,11 @@ pub fn tick(db: &DbConfig, host: &dyn Host, opts: &Options, run_task: &TaskFn) -
                     "held"
                 } else {
                     "free"
+                },
+                if t.available {
+                    ""
+                } else {
+                    "  (not available in this build)"
                 }
             ));
         }
@@ -177,50 +201,86 @@ pub fn tick(db: &DbConfig, host: &dyn Host, opts: &Options, run_task: &TaskFn) -
         host.output("Locks are MySQL named locks released automatically when a runner exits; none are stale.");
         return Ok(0);
     }
+    let ts = |t: i64| crate::util::datetime(t, opts.tz_offset);
+    let cron_start = Instant::now();
+    host.output(&format!("{} PUQ Proxmox KVM Cron Start", ts(now_unix())));
     let mut failed = false;
     for t in TASKS {
         if opts.task.as_deref().is_some_and(|k| k != t.key) {
             continue;
         }
         let now = now_unix();
-        if !opts.force {
-            if let Some(last) = last_run(&mut conn, t.key)? {
-                if now - last < i64::from(t.interval_min) * 60 - 5 {
-                    continue;
-                }
+        if !t.available {
+            if opts.task.is_some() {
+                host.output(&format!(
+                    "{} [{}] not available in this build",
+                    ts(now),
+                    camel(t.key)
+                ));
             }
+            continue;
+        }
+        let last = last_run(&mut conn, t.key)?;
+        if !opts.force && last.is_some_and(|l| now - l < i64::from(t.interval_min) * 60 - 5) {
+            continue;
         }
         let mut lock_conn = db::conn(db)?;
         let got: Option<Option<i64>> =
             lock_conn.exec_first("SELECT GET_LOCK(?, 0)", (lock_name(db, t.key),))?;
         if got.flatten() != Some(1) {
             host.output(&format!(
-                "[{}] Skipped: another runner holds the lock",
-                t.key
+                "{} [{}] Skipped: another runner holds the lock",
+                ts(now),
+                camel(t.key)
             ));
             continue;
         }
+        host.output(&format!(
+            "{} [{}] Running (interval: {}m, last: {})",
+            ts(now),
+            camel(t.key),
+            t.interval_min,
+            last.map_or("never".to_string(), |l| crate::util::clock(
+                l,
+                opts.tz_offset
+            ))
+        ));
         let started = Instant::now();
         let r = run_task(t, host);
         set_last_run(&mut conn, t.key, now)?;
         let _: Option<Option<i64>> =
             lock_conn.exec_first("SELECT RELEASE_LOCK(?)", (lock_name(db, t.key),))?;
+        let secs = started.elapsed().as_secs_f64();
         match r {
-            Ok(summary) => host.output(&format!(
-                "[{}] Done ({:.2}s) — {summary}",
-                camel(t.key),
-                started.elapsed().as_secs_f64()
-            )),
+            Ok(report) => {
+                host.output(&format!(
+                    "{} [{}] Done ({secs:.1}s) — {}",
+                    ts(now_unix()),
+                    camel(t.key),
+                    report.summary
+                ));
+                if report.errors > 0 {
+                    failed = true;
+                }
+                for l in &report.details {
+                    host.output(&format!("{}   {l}", ts(now_unix())));
+                }
+            }
             Err(e) => {
                 failed = true;
                 host.output(&format!(
-                    "[{}] Failed ({:.2}s) — {e}",
-                    camel(t.key),
-                    started.elapsed().as_secs_f64()
+                    "{} [{}] Failed ({secs:.1}s) — {e}",
+                    ts(now_unix()),
+                    camel(t.key)
                 ));
             }
         }
     }
+    host.output(&format!(
+        "{} PUQ Proxmox KVM Cron End ({:.1}s total)",
+        ts(now_unix()),
+        cron_start.elapsed().as_secs_f64()
+    ));
     Ok(i32::from(failed))
 }
 

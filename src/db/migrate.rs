@@ -21,6 +21,8 @@ pub struct Migration {
 
 /// Every table the module owns, dropped by "Delete all database tables".
 pub const TABLES: &[&str] = &[
+    "puqProxmoxKVM_ip_addresses",
+    "puqProxmoxKVM_ip_pools",
     "puqProxmoxKVM_vm_info",
     "puqProxmoxKVM_settings",
     SCHEMA_TABLE,
@@ -86,6 +88,11 @@ pub const MIGRATIONS: &[Migration] = &[
             KEY idx_service (service_id, id)
         ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
         ],
+    },
+    Migration {
+        version: 3,
+        name: "ip pools and addresses",
+        statements: crate::ippool::MIGRATION,
     },
 ];
 

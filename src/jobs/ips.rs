@@ -1,9 +1,12 @@
-//! The deploy's view of a service's IP addresses (allocated by `ippool`).
+//! The deploy's view of a service's IP addresses, allocated by `ippool`.
 
 use mysql::PooledConn;
 
 use super::Job;
+use crate::config::effective::Effective;
+use crate::config::product::ProductConfig;
 use crate::error::{Error, Result};
+use crate::ippool::{self, Assigned, Family, Request};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IpAssignment {
@@ -16,18 +19,72 @@ pub struct IpAssignment {
     pub vlan: i64,
 }
 
-/// The addresses already allocated to a service.
-pub fn load(_conn: &mut PooledConn, _service_id: u32) -> Result<Vec<IpAssignment>> {
-    Ok(Vec::new())
+impl From<&Assigned> for IpAssignment {
+    fn from(a: &Assigned) -> Self {
+        IpAssignment {
+            address: a.ip.to_string(),
+            prefix: a.prefix,
+            gateway: a.gateway.map(|g| g.to_string()).unwrap_or_default(),
+            dns: a.dns.iter().map(ToString::to_string).collect(),
+            v6: a.family == Family::V6,
+            bridge: a.bridge.clone(),
+            vlan: i64::from(a.vlan),
+        }
+    }
 }
 
-/// Allocates the service's IPv4 and IPv6 addresses (first deploy step).
-pub fn allocate(_conn: &mut PooledConn, job: &Job) -> Result<Vec<IpAssignment>> {
-    if job.eff.ipv4_count == 0 && job.eff.ipv6_count == 0 {
-        return Ok(Vec::new());
-    }
-    Err(Error::Config(format!(
-        "service {} needs {} IPv4 and {} IPv6 addresses, but IP pool allocation is not available in this build",
-        job.vm.service_id, job.eff.ipv4_count, job.eff.ipv6_count
-    )))
+/// The addresses already allocated to a service.
+pub fn load(conn: &mut PooledConn, service_id: u32) -> Result<Vec<IpAssignment>> {
+    Ok(ippool::addresses_of(conn, service_id)?
+        .iter()
+        .map(IpAssignment::from)
+        .collect())
+}
+
+fn count(n: i64, what: &str) -> Result<u32> {
+    u32::try_from(n).map_err(|_| Error::input(what, format!("{n} is not a valid address count")))
+}
+
+/// Allocates the service's IPv4 and IPv6 addresses (the first deploy step)
+/// and writes them to tblhosting. With Auto bridge/VLAN on, any pool of the
+/// server will do (the NIC then follows the pool); with it off, only pools on
+/// the product's bridge and VLAN.
+pub fn allocate(conn: &mut PooledConn, job: &Job) -> Result<Vec<IpAssignment>> {
+    allocate_for(
+        conn,
+        job.vm.service_id,
+        job.vm.server_id,
+        &job.product,
+        &job.eff,
+    )
+}
+
+pub fn allocate_for(
+    conn: &mut PooledConn,
+    service_id: u32,
+    server_id: u32,
+    product: &ProductConfig,
+    eff: &Effective,
+) -> Result<Vec<IpAssignment>> {
+    let (bridge, vlan) = if product.auto_bridge_vlan {
+        (None, None)
+    } else {
+        (
+            Some(product.bridge.clone()),
+            Some(u16::try_from(product.vlan).unwrap_or(0)),
+        )
+    };
+    let alloc = ippool::allocate(
+        conn,
+        &Request {
+            service_id,
+            server_id,
+            bridge,
+            vlan,
+            v4_count: count(eff.ipv4_count, "ipv4_count")?,
+            v6_count: count(eff.ipv6_count, "ipv6_count")?,
+        },
+    )?;
+    ippool::write_hosting_ips(conn, service_id, &ippool::hosting_ips(&alloc.addresses))?;
+    Ok(alloc.addresses.iter().map(IpAssignment::from).collect())
 }

@@ -25,7 +25,7 @@ use crate::whmcs::{Host, ServerParams};
 
 pub use ips::IpAssignment;
 
-pub fn run_task(db: &DbConfig, task: &Task, host: &dyn Host) -> Result<String> {
+pub fn run_task(db: &DbConfig, task: &Task, host: &dyn Host) -> Result<crate::cron::Report> {
     match task.key {
         "process_vms" => runner::process_vms(db, host),
         _ => Err(Error::Config(format!(

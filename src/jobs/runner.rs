@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::deploy::{self, Outcome};
 use super::{prepare, Job};
+use crate::cron::Report;
 use crate::db::{self, settings, DbConfig};
 use crate::error::Result;
 use crate::whmcs::host::send_email;
@@ -28,6 +29,8 @@ enum Msg {
 struct Finished {
     service_id: u32,
     ok: bool,
+    /// `result:success`, `result:waiting …` or the failed step's error.
+    summary: String,
     ready_email: Option<(String, serde_json::Value)>,
 }
 
@@ -42,7 +45,7 @@ fn lease_token() -> String {
     )
 }
 
-pub fn process_vms(db: &DbConfig, host: &dyn Host) -> Result<String> {
+pub fn process_vms(db: &DbConfig, host: &dyn Host) -> Result<Report> {
     let mut conn = db::conn(db)?;
     let s = settings::load(&mut conn)?;
     let token = lease_token();
@@ -102,6 +105,7 @@ pub fn process_vms(db: &DbConfig, host: &dyn Host) -> Result<String> {
                 let fin = r.unwrap_or(Finished {
                     service_id: sid,
                     ok: false,
+                    summary: "internal error (panic); see the PHP error log".into(),
                     ready_email: None,
                 });
                 let _ = tx.send(Msg::Done(fin));
@@ -135,14 +139,15 @@ pub fn process_vms(db: &DbConfig, host: &dyn Host) -> Result<String> {
     )?;
     errors += results.iter().filter(|r| !r.ok).count();
     results.sort_by_key(|r| r.service_id);
-    for r in &results {
-        host.output(&format!(
-            "  sid:{} action:deploy result:{}",
-            r.service_id,
-            if r.ok { "success" } else { "error" }
-        ));
-    }
-    Ok(format!("processed: {processed}, errors: {errors}"))
+    let details = results
+        .iter()
+        .map(|r| format!("sid:{} action:deploy {}", r.service_id, r.summary))
+        .collect();
+    Ok(Report {
+        summary: format!("processed: {processed}, errors: {errors}"),
+        details,
+        errors,
+    })
 }
 
 fn run_deploy(db: &DbConfig, mut job: Job, tx: &mpsc::Sender<Msg>, prefix: bool) -> Finished {
@@ -155,9 +160,10 @@ fn run_deploy(db: &DbConfig, mut job: Job, tx: &mpsc::Sender<Msg>, prefix: bool)
         };
         let _ = tx.send(Msg::Line(line));
     };
-    let fail = |_why: String| Finished {
+    let fail = |why: String| Finished {
         service_id: sid,
         ok: false,
+        summary: why,
         ready_email: None,
     };
     let mut conn = match db::conn(db) {
@@ -221,11 +227,11 @@ fn run_deploy(db: &DbConfig, mut job: Job, tx: &mpsc::Sender<Msg>, prefix: bool)
                     (&msg, sid),
                 );
                 say(format!(
-                    "[-] {n:>2}. {name:<28} error ({state}) [{dur:.2}s]: {msg}"
+                    "[-] {n:>2}. {name:<28} {msg} ({state} -> {next}) [{dur:.2}s]"
                 ));
                 steps.push(json!({"n": n, "step": name, "result": "error", "from": state, "to": state, "time": now_f(), "dur": dur, "error": msg}));
                 say(format!("--- Deploy paused: waiting at ({state}) ---"));
-                run_error = Some(msg);
+                run_error = Some(format!("{msg} ({state} -> {next}) [{dur:.2}s]"));
                 ok = false;
                 break;
             }
@@ -259,9 +265,15 @@ fn run_deploy(db: &DbConfig, mut job: Job, tx: &mpsc::Sender<Msg>, prefix: bool)
             json!({"service_assigned_ips": ips.join(", "), "vm_id": job.vm.vm_id, "server_hostname": job.server_hostname}),
         )
     });
+    let summary = match (&run_error, ready) {
+        (_, true) => "result:success".to_string(),
+        (Some(e), false) => e.clone(),
+        (None, false) => "result:waiting".to_string(),
+    };
     Finished {
         service_id: sid,
         ok,
+        summary,
         ready_email,
     }
 }

@@ -15,7 +15,7 @@ use crate::config::{effective, product};
 use crate::db::{self, settings};
 use crate::error::{Error, Result};
 use crate::whmcs::{ServerParams, ServiceParams};
-use crate::{addon, cron, server};
+use crate::{addon, cron, ippool, server};
 
 fn throw(e: Error) -> PhpException {
     PhpException::from(e.to_string())
@@ -122,6 +122,83 @@ pub fn puq_effective_config(params: &Zval) -> PhpResult<Zval> {
     })
 }
 
+/// Creates an IP pool from the IP Pools form (`server_id, type, bridge, vlan,
+/// gateway, mask, dns1, dns2, address_start, address_stop`); returns its id.
+/// Throws naming the field on bad input.
+#[php_function]
+pub fn puq_ip_pool_create(values: &Zval) -> PhpResult<i64> {
+    let v = to_value(values);
+    guard("puq_ip_pool_create", || {
+        let pool = ippool::Pool::from_fields(&crate::whmcs::fields::Fields::new(&v)?)?;
+        let mut c = db::conn(&db_config()?)?;
+        Ok(i64::from(ippool::create_pool(&mut c, &pool)?))
+    })
+    .map_err(throw)
+}
+
+/// Updates an IP pool (`id` plus the form fields). Allocated addresses keep
+/// their settings.
+#[php_function]
+pub fn puq_ip_pool_update(values: &Zval) -> PhpResult<bool> {
+    let v = to_value(values);
+    guard("puq_ip_pool_update", || {
+        let f = crate::whmcs::fields::Fields::new(&v)?;
+        let mut pool = ippool::Pool::from_fields(&f)?;
+        pool.id = f.req_id("id")?;
+        let mut c = db::conn(&db_config()?)?;
+        ippool::update_pool(&mut c, &pool)?;
+        Ok(true)
+    })
+    .map_err(throw)
+}
+
+/// Deletes an IP pool; refused while addresses are allocated from it.
+#[php_function]
+pub fn puq_ip_pool_delete(id: i64) -> PhpResult<bool> {
+    guard("puq_ip_pool_delete", || {
+        let id = positive_id("id", id)?;
+        let mut c = db::conn(&db_config()?)?;
+        ippool::delete_pool(&mut c, id)?;
+        Ok(true)
+    })
+    .map_err(throw)
+}
+
+/// IP pools with usage (allocated / total) and the reverse-DNS zone hint;
+/// `$server_id` 0 lists all servers' pools.
+#[php_function]
+pub fn puq_ip_pool_list(server_id: i64) -> PhpResult<Zval> {
+    data("puq_ip_pool_list", || {
+        let filter = if server_id == 0 {
+            None
+        } else {
+            Some(positive_id("server_id", server_id)?)
+        };
+        let mut c = db::conn(&db_config()?)?;
+        Ok(json!(ippool::list_pools(&mut c, filter)?))
+    })
+}
+
+/// Allocates a service's IP addresses now (`$params`): the counts from its
+/// effective configuration, pools first, then the server's legacy list.
+/// Idempotent; returns the service's addresses.
+#[php_function]
+pub fn puq_ip_pool_allocate(params: &Zval) -> PhpResult<Zval> {
+    let v = to_value(params);
+    data("puq_ip_pool_allocate", || {
+        let p = ServiceParams::from_value(&v)?;
+        let mut c = db::conn(&db_config()?)?;
+        let prod = product::load(&mut c, p.product_id, &p.config_options_legacy)?;
+        let eff = effective::compute(&prod, &p.config_options)?;
+        let ips = crate::jobs::ips::allocate_for(&mut c, p.service_id, p.server.id, &prod, &eff)?;
+        Ok(Value::Array(
+            ips.iter()
+                .map(|i| json!({"ip": i.address, "prefix": i.prefix, "gateway": i.gateway, "v6": i.v6, "bridge": i.bridge, "vlan": i.vlan}))
+                .collect(),
+        ))
+    })
+}
+
 fn positive_id(key: &str, n: i64) -> Result<u32> {
     u32::try_from(n)
         .ok()
@@ -200,7 +277,8 @@ pub fn puq_cron_tick(options: &Zval) -> PhpResult<i64> {
                 .collect(),
             _ => Vec::new(),
         };
-        let opts = cron::Options::parse(&argv)?;
+        let mut opts = cron::Options::parse(&argv)?;
+        opts.tz_offset = super::host::php_tz_offset();
         let host = PhpHost;
         let db = db_config()?;
         cron::tick(&db, &host, &opts, &|task, host| {
@@ -247,4 +325,9 @@ pub fn build_module(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(puq_product_settings_get))
         .function(wrap_function!(puq_product_settings_save))
         .function(wrap_function!(puq_effective_config))
+        .function(wrap_function!(puq_ip_pool_create))
+        .function(wrap_function!(puq_ip_pool_update))
+        .function(wrap_function!(puq_ip_pool_delete))
+        .function(wrap_function!(puq_ip_pool_list))
+        .function(wrap_function!(puq_ip_pool_allocate))
 }

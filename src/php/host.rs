@@ -99,3 +99,11 @@ impl Host for PhpHost {
         let _ = call("flush", Vec::new());
     }
 }
+
+/// Seconds east of UTC in PHP's configured timezone (`date('Z')`).
+pub fn php_tz_offset() -> i64 {
+    call("date", vec![s("Z")])
+        .ok()
+        .and_then(|z| z.string().and_then(|t| t.parse().ok()).or_else(|| z.long()))
+        .unwrap_or(0)
+}
