@@ -58,4 +58,5 @@ php_tests! {
     stubs_match_extension => "stubs_test.php",
     cron_cli => "cron_test.php",
     ip_pools_allocate_uniquely_across_processes => "ip_pool_test.php",
+    create_account_and_deploy_to_ready => "deploy_test.php",
 }

@@ -56,6 +56,11 @@ impl Client {
         )
     }
 
+    pub fn node_status(&self, node: &str) -> PveResult<Value> {
+        let path = format!("/nodes/{}/status", seg("node", node)?);
+        self.call(Method::Get, &path, &Form::new(), Weight::Light)
+    }
+
     pub fn task_status(&self, node: &str, upid: &str) -> PveResult<TaskStatus> {
         let path = format!(
             "/nodes/{}/tasks/{}/status",

@@ -316,7 +316,9 @@ impl Client {
             ureq::Error::Io(io) => {
                 // rustls errors surface as io::Error(InvalidData) from the handshake.
                 let text = io.to_string();
-                if let Some(tls) = self.tls_reason(&text) {
+                if text.contains("lookup address") || text.contains("Name or service not known") {
+                    PveError::Connect(format!("host '{}' not found (DNS): {text}", self.conn.host))
+                } else if let Some(tls) = self.tls_reason(&text) {
                     PveError::Tls(tls)
                 } else {
                     PveError::Connect(format!("{target}: {text}"))

@@ -66,6 +66,16 @@ pub fn test_connection(server: &ServerParams, settings: &Settings) -> Result<Str
                 .into(),
         ));
     }
+    // Reading a node's status needs Sys.Audit: a token without the roles
+    // the module needs is caught here rather than at the first deploy.
+    if let Err(e) = c.node_status(&nodes[0].node) {
+        return Err(match e {
+            PveError::Permission(m) => Error::Config(format!(
+                "the API token is valid but lacks permissions ({m}); give it the PVEVMAdmin, PVEDatastoreUser and PVEAuditor roles on / or untick Privilege Separation"
+            )),
+            other => explain(other),
+        });
+    }
     let names: Vec<&str> = nodes.iter().map(|n| n.node.as_str()).collect();
     Ok(format!(
         "Connected to Proxmox VE {} (nodes: {})",

@@ -76,7 +76,7 @@ final class Sim
             'hostname' => '127.0.0.1',
             'ipaddress' => '127.0.0.1',
             'username' => self::TOKEN_ID,
-            'password' => encrypt(self::TOKEN_SECRET),
+            'password' => self::TOKEN_SECRET,
             'accesshash' => self::fingerprint(),
             'secure' => 'on',
             'port' => self::httpsPort(),

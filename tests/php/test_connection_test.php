@@ -33,7 +33,7 @@ $r = Harness::testConnection(Sim::createServer(['accesshash' => 'not-a-fingerpri
 assertContains("'serveraccesshash'", $r['error']);
 
 // Bad token → 401 explained; the secret never appears.
-$r = Harness::testConnection(Sim::createServer(['password' => encrypt('wrong-secret-value')]));
+$r = Harness::testConnection(Sim::createServer(['password' => 'wrong-secret-value']));
 assertSame(false, $r['success']);
 assertContains('401', $r['error']);
 assertNotContains('wrong-secret-value', $r['error']);
@@ -51,11 +51,11 @@ $r = Harness::testConnection(Sim::createServer(['secure' => '', 'accesshash' => 
 assertSame(true, $r['success'], json_encode($r));
 
 // A token without permissions is told which roles to grant.
-Sim::control('POST', 'permissions', ['deny' => ['/nodes']]);
+Sim::control('POST', 'permissions', ['token' => Sim::TOKEN_ID, 'deny' => [['priv' => 'Sys.Audit', 'path' => '/nodes/pve1']]]);
 $r = Harness::testConnection($ok);
 assertSame(false, $r['success']);
 assertContains('lacks permissions', $r['error']);
-Sim::control('POST', 'permissions', ['deny' => []]);
+Sim::control('POST', 'permissions', ['token' => Sim::TOKEN_ID, 'deny' => []]);
 assertSame(true, Harness::testConnection($ok)['success']);
 
 echo "OK\n";

@@ -238,7 +238,7 @@ impl<S: Read + Write> Conn<S> {
                     }
                     break;
                 }
-                if body.len() + size > MAX_BODY {
+                if size > MAX_BODY || body.len() + size > MAX_BODY {
                     return Err(bad("body too large"));
                 }
                 body.extend(self.take_exact(size)?);
@@ -252,14 +252,22 @@ impl<S: Read + Write> Conn<S> {
     }
 
     /// Write a response.
-    pub fn write_response(&mut self, resp: &Response, keep_alive: bool, head_only: bool) -> io::Result<()> {
+    pub fn write_response(
+        &mut self,
+        resp: &Response,
+        keep_alive: bool,
+        head_only: bool,
+    ) -> io::Result<()> {
         let mut out = format!("HTTP/1.1 {} {}\r\n", resp.status, resp.reason);
         for (k, v) in &resp.headers {
             out.push_str(&format!("{k}: {v}\r\n"));
         }
         out.push_str("Cache-Control: max-age=0\r\nPragma: no-cache\r\n");
         out.push_str("Server: pve-api-daemon/3.0\r\n");
-        out.push_str(&format!("Date: {}\r\n", http_date(crate::state::now_unix())));
+        out.push_str(&format!(
+            "Date: {}\r\n",
+            http_date(crate::state::now_unix())
+        ));
         out.push_str(&format!("Content-Length: {}\r\n", resp.body.len()));
         out.push_str(if keep_alive {
             "Connection: Keep-Alive\r\n"

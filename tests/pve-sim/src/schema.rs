@@ -277,10 +277,18 @@ mod tests {
             }
             Lookup::NotImplemented => panic!("not found"),
         }
-        let segs: Vec<String> = ["nodes", "pve1", "storage", "local", "content", "local:100", "vm-100-disk-0.qcow2"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let segs: Vec<String> = [
+            "nodes",
+            "pve1",
+            "storage",
+            "local",
+            "content",
+            "local:100",
+            "vm-100-disk-0.qcow2",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         match SCHEMA.lookup("GET", &segs) {
             Lookup::Found(_, p) => assert_eq!(
                 p.get("volume").map(String::as_str),
@@ -288,7 +296,13 @@ mod tests {
             ),
             Lookup::NotImplemented => panic!("not found"),
         }
-        let segs: Vec<String> = ["nodes", "x", "foo"].iter().map(|s| s.to_string()).collect();
-        assert!(matches!(SCHEMA.lookup("GET", &segs), Lookup::NotImplemented));
+        let segs: Vec<String> = ["nodes", "x", "foo"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert!(matches!(
+            SCHEMA.lookup("GET", &segs),
+            Lookup::NotImplemented
+        ));
     }
 }

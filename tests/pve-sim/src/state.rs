@@ -58,7 +58,10 @@ impl Storage {
     }
     /// File based (path-style volume names `VMID/name.fmt`).
     pub fn is_file(&self) -> bool {
-        matches!(self.stype.as_str(), "dir" | "nfs" | "cifs" | "glusterfs" | "cephfs" | "btrfs")
+        matches!(
+            self.stype.as_str(),
+            "dir" | "nfs" | "cifs" | "glusterfs" | "cephfs" | "btrfs"
+        )
     }
     pub fn supports(&self, content: &str) -> bool {
         self.content.iter().any(|c| c == content)
@@ -162,11 +165,20 @@ pub struct Vm {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pool: Option<String>,
     pub stats: VmStats,
+    /// Guest agent configured but not answering ("QEMU guest agent is not running").
+    #[serde(default)]
+    pub agent_down: bool,
+    /// Interfaces the guest agent reports (default: derived from netN/ipconfigN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_interfaces: Option<Value>,
 }
 
 impl Vm {
     pub fn is_template(&self) -> bool {
-        self.config.get("template").map(|v| v == "1").unwrap_or(false)
+        self.config
+            .get("template")
+            .map(|v| v == "1")
+            .unwrap_or(false)
     }
     pub fn lock(&self) -> Option<&str> {
         self.config.get("lock").map(String::as_str)
@@ -186,13 +198,34 @@ impl Vm {
             .cloned()
             .unwrap_or_else(|| format!("VM {}", self.vmid))
     }
+    /// `sshkeys` as the keys text (the config stores them percent-encoded, like PVE).
+    pub fn sshkeys_decoded(&self) -> Option<String> {
+        self.config
+            .get("sshkeys")
+            .map(|k| crate::http::percent_decode(k))
+    }
+    /// Configured memory in bytes (saturating).
+    pub fn memory_bytes(&self) -> u64 {
+        self.memory_mib().saturating_mul(MIB)
+    }
     pub fn memory_mib(&self) -> u64 {
-        let m = self.config.get("memory").map(String::as_str).unwrap_or("512");
+        let m = self
+            .config
+            .get("memory")
+            .map(String::as_str)
+            .unwrap_or("512");
         let m = m.strip_prefix("current=").unwrap_or(m);
-        m.split(',').next().and_then(|x| x.parse().ok()).unwrap_or(512)
+        m.split(',')
+            .next()
+            .and_then(|x| x.parse().ok())
+            .unwrap_or(512)
     }
     pub fn cpus(&self) -> u64 {
-        let cores: u64 = self.config.get("cores").and_then(|v| v.parse().ok()).unwrap_or(1);
+        let cores: u64 = self
+            .config
+            .get("cores")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1);
         let sockets: u64 = self
             .config
             .get("sockets")
@@ -201,7 +234,7 @@ impl Vm {
         self.config
             .get("vcpus")
             .and_then(|v| v.parse().ok())
-            .unwrap_or(cores * sockets)
+            .unwrap_or(cores.saturating_mul(sockets))
     }
     /// Size of the boot disk in bytes.
     pub fn maxdisk(&self) -> u64 {
@@ -251,7 +284,10 @@ impl Drive {
         Drive { file, opts }
     }
     pub fn get(&self, k: &str) -> Option<&str> {
-        self.opts.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str())
+        self.opts
+            .iter()
+            .find(|(a, _)| a == k)
+            .map(|(_, v)| v.as_str())
     }
     pub fn set(&mut self, k: &str, v: &str) {
         if let Some(e) = self.opts.iter_mut().find(|(a, _)| a == k) {
@@ -275,6 +311,10 @@ impl Drive {
     }
     pub fn is_cdrom(&self) -> bool {
         self.get("media") == Some("cdrom") || self.file == "cdrom"
+    }
+    /// A cdrom that is not a cloud-init drive (an ISO, `none`, `cdrom`).
+    pub fn is_iso_cdrom(&self) -> bool {
+        self.is_cdrom() && !self.is_cloudinit()
     }
     pub fn is_cloudinit(&self) -> bool {
         self.file.contains("cloudinit")
@@ -302,8 +342,7 @@ pub fn is_unused_key(k: &str) -> bool {
 
 /// PVE `parse_size` (bytes).
 pub fn parse_size(s: &str) -> Option<u64> {
-    static R: Lazy<Regex> =
-        Lazy::new(|| Regex::new(r"^(\d+(?:\.\d+)?)([KMGT])?$").expect("regex"));
+    static R: Lazy<Regex> = Lazy::new(|| Regex::new(r"^(\d+(?:\.\d+)?)([KMGT])?$").expect("regex"));
     let c = R.captures(s)?;
     let n: f64 = c[1].parse().ok()?;
     let mult = match c.get(2).map(|m| m.as_str()) {
@@ -706,7 +745,12 @@ impl State {
             Storage {
                 id: "local".into(),
                 stype: "dir".into(),
-                content: vec!["iso".into(), "vztmpl".into(), "backup".into(), "images".into()],
+                content: vec![
+                    "iso".into(),
+                    "vztmpl".into(),
+                    "backup".into(),
+                    "images".into(),
+                ],
                 shared: false,
                 nodes: None,
                 total: 100 * GIB,
@@ -817,8 +861,13 @@ impl State {
             flock: false,
             pool: None,
             stats: VmStats::default(),
+            agent_down: false,
+            agent_interfaces: None,
         };
-        let meta = format!("creation-qemu=9.2.0,ctime={}", now.saturating_sub(86400 * 30));
+        let meta = format!(
+            "creation-qemu=9.2.0,ctime={}",
+            now.saturating_sub(86400 * 30)
+        );
         vms.insert(
             9000,
             tmpl(
@@ -1005,14 +1054,14 @@ impl State {
             .iter()
             .filter(|v| v.storage == sid && (shared || v.node.as_deref() == Some(node)))
             .map(|v| v.size)
-            .sum()
+            .fold(0u64, |a, b| a.saturating_add(b))
     }
 
     /// Index of a volume visible from `node`.
     pub fn find_volume(&self, volid: &str, node: &str) -> Option<usize> {
-        self.volumes.iter().position(|v| {
-            v.volid == volid && (v.node.is_none() || v.node.as_deref() == Some(node))
-        })
+        self.volumes
+            .iter()
+            .position(|v| v.volid == volid && (v.node.is_none() || v.node.as_deref() == Some(node)))
     }
 
     fn vol_node(&self, sid: &str, node: &str) -> Option<String> {
@@ -1044,6 +1093,7 @@ impl State {
     }
 
     /// Allocate a new image volume; returns the volid.
+    #[allow(clippy::too_many_arguments)]
     pub fn alloc_image(
         &mut self,
         sid: &str,
@@ -1091,7 +1141,9 @@ impl State {
             .iter()
             .any(|v| v.volid == volid && v.node == node_key)
         {
-            return Err(ApiError::internal(format!("volume '{volid}' already exists")));
+            return Err(ApiError::internal(format!(
+                "volume '{volid}' already exists"
+            )));
         }
         self.volumes.push(Volume {
             volid: volid.clone(),
@@ -1145,9 +1197,8 @@ impl State {
         let boot = self.nodes.get(node).map(|n| n.boot_time).unwrap_or(0);
         let starttime = now_unix();
         let pstart = (starttime.saturating_sub(boot) * 100) as u32;
-        let upid = format!(
-            "UPID:{node}:{pid:08X}:{pstart:08X}:{starttime:08X}:{ttype}:{id}:{user}:"
-        );
+        let upid =
+            format!("UPID:{node}:{pid:08X}:{pstart:08X}:{starttime:08X}:{ttype}:{id}:{user}:");
         let ms = self.task_duration(ttype);
         let vmid_num: Option<u32> = id.parse().ok();
         let mut forced_error = None;
@@ -1198,7 +1249,14 @@ impl State {
     }
 
     /// A task that will fail with `msg` (a check that PVE runs inside the worker).
-    pub fn failing_task(&mut self, node: &str, ttype: &str, id: &str, user: &str, msg: &str) -> String {
+    pub fn failing_task(
+        &mut self,
+        node: &str,
+        ttype: &str,
+        id: &str,
+        user: &str,
+        msg: &str,
+    ) -> String {
         let upid = self.start_task(node, ttype, id, user, Effect::None, None);
         if let Some(t) = self.tasks.last_mut() {
             t.forced_error = Some(msg.to_string());
@@ -1228,7 +1286,9 @@ impl State {
 
     /// Finish task `i` now; `abort` = stopped by a user (DELETE tasks/{upid}).
     pub fn finish_task(&mut self, i: usize, abort: Option<String>) {
-        let Some(task) = self.tasks.get_mut(i) else { return };
+        let Some(task) = self.tasks.get_mut(i) else {
+            return;
+        };
         let effect = task.effect.take().unwrap_or(Effect::None);
         let forced = abort.or_else(|| task.forced_error.take());
         let lock = task.lock.clone();
@@ -1254,7 +1314,9 @@ impl State {
                 }
             }
         }
-        let Some(task) = self.tasks.get_mut(i) else { return };
+        let Some(task) = self.tasks.get_mut(i) else {
+            return;
+        };
         task.status = TaskState::Stopped;
         task.endtime = Some(now_unix());
         task.end_at = None;
@@ -1278,11 +1340,35 @@ impl State {
             Effect::Clone { newid, .. } => {
                 self.vms.remove(newid);
             }
-            Effect::Create { vmid, .. } | Effect::Restore { vmid, .. } => {
-                // a fresh VM (lock=create) is removed again; an overwritten one stays
+            Effect::Create { vmid, .. } => {
+                // a failed create destroys what it allocated
+                if let Some(vm) = self.vms.remove(vmid) {
+                    for (k, v) in &vm.config {
+                        if is_drive_key(k) || is_unused_key(k) {
+                            let d = Drive::parse(v);
+                            let own = d.file.rsplit('/').next().unwrap_or("").to_string();
+                            let own = own.rsplit(':').next().unwrap_or("").to_string();
+                            if d.is_volume() && own.starts_with(&format!("vm-{vmid}-")) {
+                                self.free_volume(&d.file, &vm.node);
+                            }
+                        }
+                    }
+                }
+            }
+            Effect::Restore { vmid, .. } => {
+                // a fresh placeholder (only lock=create) is removed again
                 if let Some(vm) = self.vms.get(vmid) {
-                    if vm.lock() == Some("create") && vm.config.len() <= 2 {
+                    if vm.lock() == Some("create") && vm.config.len() <= 1 {
                         self.vms.remove(vmid);
+                    }
+                }
+            }
+            Effect::Vzdump { vmids, .. } => {
+                for v in vmids {
+                    if let Some(vm) = self.vms.get_mut(v) {
+                        if vm.lock() == Some("backup") {
+                            vm.config.remove("lock");
+                        }
                     }
                 }
             }
@@ -1349,7 +1435,14 @@ mod tests {
     #[test]
     fn upid_roundtrip() {
         let mut s = State::seeded();
-        let upid = s.start_task("pve1", "qmstart", "100", "root@pam!whmcs", Effect::None, None);
+        let upid = s.start_task(
+            "pve1",
+            "qmstart",
+            "100",
+            "root@pam!whmcs",
+            Effect::None,
+            None,
+        );
         let m = parse_upid(&upid).expect("parse");
         assert_eq!(m["node"], "pve1");
         assert_eq!(m["type"], "qmstart");
@@ -1361,18 +1454,36 @@ mod tests {
     #[test]
     fn alloc_names() {
         let mut s = State::seeded();
-        let a = s.alloc_image("local-lvm", "pve1", 101, GIB, None, false, None).expect("a");
-        let b = s.alloc_image("local-lvm", "pve1", 101, GIB, None, false, None).expect("b");
+        let a = s
+            .alloc_image("local-lvm", "pve1", 101, GIB, None, false, None)
+            .expect("a");
+        let b = s
+            .alloc_image("local-lvm", "pve1", 101, GIB, None, false, None)
+            .expect("b");
         assert_eq!(a, "local-lvm:vm-101-disk-0");
         assert_eq!(b, "local-lvm:vm-101-disk-1");
-        let c = s.alloc_image("local", "pve1", 101, GIB, None, false, None).expect("c");
+        let c = s
+            .alloc_image("local", "pve1", 101, GIB, None, false, None)
+            .expect("c");
         assert_eq!(c, "local:101/vm-101-disk-0.qcow2");
         let d = s
-            .alloc_image("local-lvm", "pve1", 102, GIB, None, false, Some("local-lvm:base-9000-disk-0"))
+            .alloc_image(
+                "local-lvm",
+                "pve1",
+                102,
+                GIB,
+                None,
+                false,
+                Some("local-lvm:base-9000-disk-0"),
+            )
             .expect("d");
         assert_eq!(d, "local-lvm:base-9000-disk-0/vm-102-disk-0");
-        let e = s.alloc_image("local-lvm", "pve1", 102, GIB, None, true, None).expect("e");
+        let e = s
+            .alloc_image("local-lvm", "pve1", 102, GIB, None, true, None)
+            .expect("e");
         assert_eq!(e, "local-lvm:vm-102-cloudinit");
-        assert!(s.alloc_image("nope", "pve1", 102, GIB, None, false, None).is_err());
+        assert!(s
+            .alloc_image("nope", "pve1", 102, GIB, None, false, None)
+            .is_err());
     }
 }

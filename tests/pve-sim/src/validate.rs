@@ -225,11 +225,19 @@ fn check_type(path: &str, ty: Option<&str>, value: &Value, errors: &mut Errors) 
         }
         _ => match value {
             Value::Array(_) => {
-                add_error(errors, path, format!("type check ('{ty}') failed - got ARRAY"));
+                add_error(
+                    errors,
+                    path,
+                    format!("type check ('{ty}') failed - got ARRAY"),
+                );
                 false
             }
             Value::Object(_) => {
-                add_error(errors, path, format!("type check ('{ty}') failed - got HASH"));
+                add_error(
+                    errors,
+                    path,
+                    format!("type check ('{ty}') failed - got HASH"),
+                );
                 false
             }
             Value::Bool(_) => {
@@ -296,8 +304,7 @@ pub fn check_prop(value: Option<&Value>, schema: &Value, path: &str, errors: &mu
             }
         }
         Value::Object(obj) => {
-            if schema.get("properties").is_some() || schema.get("additionalProperties").is_some()
-            {
+            if schema.get("properties").is_some() || schema.get("additionalProperties").is_some() {
                 let props = schema
                     .get("properties")
                     .and_then(Value::as_object)
@@ -378,7 +385,7 @@ pub fn check_prop(value: Option<&Value>, schema: &Value, path: &str, errors: &mu
             }
             if let Some(en) = schema.get("enum").and_then(Value::as_array) {
                 let list: Vec<String> = en.iter().map(num_text).collect();
-                if !list.iter().any(|e| *e == text) {
+                if !list.contains(&text) {
                     add_error(
                         errors,
                         path,
@@ -518,7 +525,9 @@ pub fn parse_property_string(
             let mut k = c[1].to_string();
             let mut v = c[2].to_string();
             if res.contains_key(&k) {
-                return Err(format!("duplicate key in comma-separated list property: {k}\n"));
+                return Err(format!(
+                    "duplicate key in comma-separated list property: {k}\n"
+                ));
             }
             let mut schema = format.get(&k);
             if let Some(alias) = schema.and_then(|s| s.get("alias")).and_then(Value::as_str) {
@@ -535,7 +544,9 @@ pub fn parse_property_string(
                 schema = format.get(&k);
             }
             let Some(schema) = schema else {
-                return Err(format!("invalid key in comma-separated list property: {k}\n"));
+                return Err(format!(
+                    "invalid key in comma-separated list property: {k}\n"
+                ));
             };
             if schema.get("type").and_then(Value::as_str) == Some("boolean") {
                 if let Some(b) = parse_boolean(&v) {
@@ -545,7 +556,9 @@ pub fn parse_property_string(
             res.insert(k, Value::String(v));
         } else if !part.contains('=') {
             if let Some(dk) = &default_key {
-                return Err(format!("duplicate key in comma-separated list property: {dk}\n"));
+                return Err(format!(
+                    "duplicate key in comma-separated list property: {dk}\n"
+                ));
             }
             let mut found = None;
             for (key, s) in format {
@@ -557,8 +570,15 @@ pub fn parse_property_string(
             let Some(dk) = found else {
                 return Err("value without key, but schema does not define a default key\n".into());
             };
-            if res.get(&dk).and_then(scalar_text).map(|t| !t.is_empty() && t != "0").unwrap_or(false) {
-                return Err(format!("duplicate key in comma-separated list property: {dk}\n"));
+            if res
+                .get(&dk)
+                .and_then(scalar_text)
+                .map(|t| !t.is_empty() && t != "0")
+                .unwrap_or(false)
+            {
+                return Err(format!(
+                    "duplicate key in comma-separated list property: {dk}\n"
+                ));
             }
             res.insert(dk.clone(), Value::String(part.to_string()));
             default_key = Some(dk);
@@ -672,7 +692,9 @@ fn cidrv6_ok(s: &str) -> bool {
 
 fn dns_name_ok(s: &str) -> bool {
     static R: Lazy<Regex> = Lazy::new(|| {
-        re(r"^(([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?)\.)*([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?)$")
+        re(
+            r"^(([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?)\.)*([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?)$",
+        )
     });
     R.is_match(s)
 }
@@ -736,7 +758,8 @@ pub fn check_named(name: &str, v: &str) -> Result<(), String> {
             }
         }
         "pve-node" => {
-            static R: Lazy<Regex> = Lazy::new(|| re(r"^([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?)$"));
+            static R: Lazy<Regex> =
+                Lazy::new(|| re(r"^([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?)$"));
             if R.is_match(v) {
                 Ok(())
             } else {
@@ -853,7 +876,9 @@ pub fn check_named(name: &str, v: &str) -> Result<(), String> {
             }
         }
         "email" => {
-            static R: Lazy<Regex> = Lazy::new(|| re(r"^[\w\+\-\~]+(\.[\w\+\-\~]+)*@[a-zA-Z0-9\-]+(\.[a-zA-Z0-9\-]+)*$"));
+            static R: Lazy<Regex> = Lazy::new(|| {
+                re(r"^[\w\+\-\~]+(\.[\w\+\-\~]+)*@[a-zA-Z0-9\-]+(\.[a-zA-Z0-9\-]+)*$")
+            });
             if R.is_match(v) {
                 Ok(())
             } else {
@@ -918,7 +943,11 @@ pub fn check_named(name: &str, v: &str) -> Result<(), String> {
             }
         }
         "pve-qm-ide" => {
-            if v == "none" || v == "cdrom" || v.starts_with('/') || volume_id_ok(v.split(',').next().unwrap_or("")) {
+            if v == "none"
+                || v == "cdrom"
+                || v.starts_with('/')
+                || volume_id_ok(v.split(',').next().unwrap_or(""))
+            {
                 Ok(())
             } else {
                 fail(format!("unable to parse volume ID '{v}'\n"))
@@ -940,12 +969,13 @@ pub fn check_named(name: &str, v: &str) -> Result<(), String> {
             }
         }
         "pve-userid" => {
-            static R: Lazy<Regex> =
-                Lazy::new(|| re(r"^[^\s:/]+@[A-Za-z][A-Za-z0-9\.\-_]+$"));
+            static R: Lazy<Regex> = Lazy::new(|| re(r"^[^\s:/]+@[A-Za-z][A-Za-z0-9\.\-_]+$"));
             if R.is_match(v) {
                 Ok(())
             } else {
-                fail(format!("value '{v}' does not look like a valid user name\n"))
+                fail(format!(
+                    "value '{v}' does not look like a valid user name\n"
+                ))
             }
         }
         "pve-realm" => {
@@ -974,7 +1004,9 @@ pub fn check_named(name: &str, v: &str) -> Result<(), String> {
         }
         "pve-qm-bootdev" => {
             static R: Lazy<Regex> = Lazy::new(|| {
-                re(r"^(?:(?:ide[0-3])|(?:sata[0-5])|(?:scsi(?:[0-9]|[12][0-9]|30))|(?:virtio(?:[0-9]|1[0-5]))|(?:net(?:[0-9]|[12][0-9]|3[01]))|(?:usb(?:[0-9]|1[0-4]))|(?:hostpci(?:[0-9]|1[0-5])))$")
+                re(
+                    r"^(?:(?:ide[0-3])|(?:sata[0-5])|(?:scsi(?:[0-9]|[12][0-9]|30))|(?:virtio(?:[0-9]|1[0-5]))|(?:net(?:[0-9]|[12][0-9]|3[01]))|(?:usb(?:[0-9]|1[0-4]))|(?:hostpci(?:[0-9]|1[0-5])))$",
+                )
             });
             if R.is_match(v) {
                 Ok(())
@@ -983,13 +1015,16 @@ pub fn check_named(name: &str, v: &str) -> Result<(), String> {
             }
         }
         "pve-fw-dport-spec" | "pve-fw-sport-spec" => {
-            static R: Lazy<Regex> =
-                Lazy::new(|| re(r"^(?:\d+(?::\d+)?|[a-zA-Z][a-zA-Z0-9\-_]*)$"));
+            static R: Lazy<Regex> = Lazy::new(|| re(r"^(?:\d+(?::\d+)?|[a-zA-Z][a-zA-Z0-9\-_]*)$"));
             for p in v.split(',') {
                 if !R.is_match(p) {
                     return fail(format!("invalid port '{p}'\n"));
                 }
-                if let Some(n) = p.split(':').map(|x| x.parse::<u32>().ok()).find(|x| matches!(x, Some(n) if *n > 65535)) {
+                if let Some(n) = p
+                    .split(':')
+                    .map(|x| x.parse::<u32>().ok())
+                    .find(|x| matches!(x, Some(n) if *n > 65535))
+                {
                     let _ = n;
                     return fail(format!("invalid port '{p}'\n"));
                 }
@@ -1135,14 +1170,23 @@ mod tests {
 
     #[test]
     fn unknown_param() {
-        let e = check("PUT", CFG, &[("node", "pve1"), ("vmid", "100"), ("foo", "1")]).unwrap_err();
+        let e = check(
+            "PUT",
+            CFG,
+            &[("node", "pve1"), ("vmid", "100"), ("foo", "1")],
+        )
+        .unwrap_err();
         assert_eq!(
             e["foo"],
             "property is not defined in schema and the schema does not allow additional properties"
         );
         // index out of range is also unknown
-        let e = check("PUT", CFG, &[("node", "pve1"), ("vmid", "100"), ("scsi31", "local-lvm:1")])
-            .unwrap_err();
+        let e = check(
+            "PUT",
+            CFG,
+            &[("node", "pve1"), ("vmid", "100"), ("scsi31", "local-lvm:1")],
+        )
+        .unwrap_err();
         assert!(e.contains_key("scsi31"));
         // a parameter literally named 0 reports as _root
         let e = check("PUT", CFG, &[("node", "pve1"), ("vmid", "100"), ("0", "x")]).unwrap_err();
@@ -1161,7 +1205,12 @@ mod tests {
         let e = check(
             "POST",
             CLONE,
-            &[("node", "pve1"), ("vmid", "9000"), ("newid", "abc"), ("full", "true")],
+            &[
+                ("node", "pve1"),
+                ("vmid", "9000"),
+                ("newid", "abc"),
+                ("full", "true"),
+            ],
         )
         .unwrap_err();
         assert_eq!(e["newid"], "type check ('integer') failed - got 'abc'");
@@ -1169,7 +1218,12 @@ mod tests {
         assert!(check(
             "POST",
             CLONE,
-            &[("node", "pve1"), ("vmid", "9000"), ("newid", "101"), ("full", "1")]
+            &[
+                ("node", "pve1"),
+                ("vmid", "9000"),
+                ("newid", "101"),
+                ("full", "1")
+            ]
         )
         .is_ok());
         // JSON booleans are fine
@@ -1182,19 +1236,42 @@ mod tests {
 
     #[test]
     fn ranges_length_enum_pattern() {
-        let e = check("POST", CLONE, &[("node", "pve1"), ("vmid", "99"), ("newid", "1000000000")])
-            .unwrap_err();
+        let e = check(
+            "POST",
+            CLONE,
+            &[("node", "pve1"), ("vmid", "99"), ("newid", "1000000000")],
+        )
+        .unwrap_err();
         // format pve-vmid is checked before minimum
-        assert_eq!(e["vmid"], "invalid format - value does not look like a valid VM ID\n");
-        assert_eq!(e["newid"], "invalid format - value does not look like a valid VM ID\n");
-        let e = check("PUT", CFG, &[("node", "pve1"), ("vmid", "100"), ("cores", "0")]).unwrap_err();
+        assert_eq!(
+            e["vmid"],
+            "invalid format - value does not look like a valid VM ID\n"
+        );
+        assert_eq!(
+            e["newid"],
+            "invalid format - value does not look like a valid VM ID\n"
+        );
+        let e = check(
+            "PUT",
+            CFG,
+            &[("node", "pve1"), ("vmid", "100"), ("cores", "0")],
+        )
+        .unwrap_err();
         assert_eq!(e["cores"], "value must have a minimum value of 1");
         let long = "x".repeat(8193);
-        let e = check("PUT", CFG, &[("node", "pve1"), ("vmid", "100"), ("description", &long)])
-            .unwrap_err();
+        let e = check(
+            "PUT",
+            CFG,
+            &[("node", "pve1"), ("vmid", "100"), ("description", &long)],
+        )
+        .unwrap_err();
         assert_eq!(e["description"], "value may only be 8192 characters long");
-        let e = check("PUT", CFG, &[("node", "pve1"), ("vmid", "100"), ("ostype", "dos")])
-            .unwrap_err();
+        let e = check(
+            "PUT",
+            CFG,
+            &[("node", "pve1"), ("vmid", "100"), ("ostype", "dos")],
+        )
+        .unwrap_err();
         assert_eq!(
             e["ostype"],
             "value 'dos' does not have a value in the enumeration 'other, wxp, w2k, w2k3, w2k8, wvista, win7, win8, win10, win11, l24, l26, solaris'"
@@ -1202,20 +1279,35 @@ mod tests {
         let e = check(
             "PUT",
             "/nodes/{node}/qemu/{vmid}/resize",
-            &[("node", "pve1"), ("vmid", "100"), ("disk", "scsi0"), ("size", "10X")],
+            &[
+                ("node", "pve1"),
+                ("vmid", "100"),
+                ("disk", "scsi0"),
+                ("size", "10X"),
+            ],
         )
         .unwrap_err();
         assert_eq!(e["size"], "value does not match the regex pattern");
         assert!(check(
             "PUT",
             "/nodes/{node}/qemu/{vmid}/resize",
-            &[("node", "pve1"), ("vmid", "100"), ("disk", "scsi0"), ("size", "+10G")],
+            &[
+                ("node", "pve1"),
+                ("vmid", "100"),
+                ("disk", "scsi0"),
+                ("size", "+10G")
+            ],
         )
         .is_ok());
         let e = check(
             "GET",
             "/nodes/{node}/qemu/{vmid}/rrddata",
-            &[("node", "pve1"), ("vmid", "100"), ("timeframe", "hour"), ("cf", "MIN")],
+            &[
+                ("node", "pve1"),
+                ("vmid", "100"),
+                ("timeframe", "hour"),
+                ("cf", "MIN"),
+            ],
         )
         .unwrap_err();
         assert_eq!(
@@ -1229,11 +1321,23 @@ mod tests {
         let e = check(
             "POST",
             CLONE,
-            &[("node", "pve_1"), ("vmid", "9000"), ("newid", "101"), ("name", "a_b"), ("storage", "1abc")],
+            &[
+                ("node", "pve_1"),
+                ("vmid", "9000"),
+                ("newid", "101"),
+                ("name", "a_b"),
+                ("storage", "1abc"),
+            ],
         )
         .unwrap_err();
-        assert_eq!(e["node"], "invalid format - value does not look like a valid node name\n");
-        assert_eq!(e["name"], "invalid format - value does not look like a valid DNS name\n");
+        assert_eq!(
+            e["node"],
+            "invalid format - value does not look like a valid node name\n"
+        );
+        assert_eq!(
+            e["name"],
+            "invalid format - value does not look like a valid DNS name\n"
+        );
         assert_eq!(
             e["storage"],
             "invalid format - storage ID '1abc' contains illegal characters\n"
@@ -1241,17 +1345,28 @@ mod tests {
         let e = check(
             "POST",
             CLONE,
-            &[("node", "pve1"), ("vmid", "9000"), ("newid", "101"), ("snapname", "9x")],
+            &[
+                ("node", "pve1"),
+                ("vmid", "9000"),
+                ("newid", "101"),
+                ("snapname", "9x"),
+            ],
         )
         .unwrap_err();
-        assert_eq!(e["snapname"], "invalid format - invalid configuration ID '9x'\n");
+        assert_eq!(
+            e["snapname"],
+            "invalid format - invalid configuration ID '9x'\n"
+        );
         let e = check(
             "PUT",
             CFG,
             &[("node", "pve1"), ("vmid", "100"), ("delete", "net0,1bad")],
         )
         .unwrap_err();
-        assert_eq!(e["delete"], "invalid format - invalid configuration ID '1bad'\n");
+        assert_eq!(
+            e["delete"],
+            "invalid format - invalid configuration ID '1bad'\n"
+        );
     }
 
     #[test]
@@ -1259,19 +1374,31 @@ mod tests {
         assert!(check(
             "PUT",
             CFG,
-            &[("node", "pve1"), ("vmid", "100"), ("scsi0", "local-lvm:32,discard=on,ssd=1,iothread=1")]
+            &[
+                ("node", "pve1"),
+                ("vmid", "100"),
+                ("scsi0", "local-lvm:32,discard=on,ssd=1,iothread=1")
+            ]
         )
         .is_ok());
         assert!(check(
             "PUT",
             CFG,
-            &[("node", "pve1"), ("vmid", "100"), ("ide2", "local-lvm:cloudinit,media=cdrom")]
+            &[
+                ("node", "pve1"),
+                ("vmid", "100"),
+                ("ide2", "local-lvm:cloudinit,media=cdrom")
+            ]
         )
         .is_ok());
         let e = check(
             "PUT",
             CFG,
-            &[("node", "pve1"), ("vmid", "100"), ("scsi0", "local-lvm:32,foo=bar")],
+            &[
+                ("node", "pve1"),
+                ("vmid", "100"),
+                ("scsi0", "local-lvm:32,foo=bar"),
+            ],
         )
         .unwrap_err();
         assert_eq!(
@@ -1281,7 +1408,11 @@ mod tests {
         let e = check(
             "PUT",
             CFG,
-            &[("node", "pve1"), ("vmid", "100"), ("scsi0", "local-lvm:32,cache=fast")],
+            &[
+                ("node", "pve1"),
+                ("vmid", "100"),
+                ("scsi0", "local-lvm:32,cache=fast"),
+            ],
         )
         .unwrap_err();
         assert_eq!(
@@ -1292,7 +1423,11 @@ mod tests {
         let e = check(
             "PUT",
             CFG,
-            &[("node", "pve1"), ("vmid", "100"), ("virtio0", "local-lvm:32,ssd=1")],
+            &[
+                ("node", "pve1"),
+                ("vmid", "100"),
+                ("virtio0", "local-lvm:32,ssd=1"),
+            ],
         )
         .unwrap_err();
         assert_eq!(
@@ -1303,13 +1438,21 @@ mod tests {
         assert!(check(
             "PUT",
             CFG,
-            &[("node", "pve1"), ("vmid", "100"), ("scsi0", "local-lvm:32,ssd=true")]
+            &[
+                ("node", "pve1"),
+                ("vmid", "100"),
+                ("scsi0", "local-lvm:32,ssd=true")
+            ]
         )
         .is_ok());
         let e = check(
             "PUT",
             CFG,
-            &[("node", "pve1"), ("vmid", "100"), ("scsi0", "local-lvm:32,ssd=maybe")],
+            &[
+                ("node", "pve1"),
+                ("vmid", "100"),
+                ("scsi0", "local-lvm:32,ssd=maybe"),
+            ],
         )
         .unwrap_err();
         assert_eq!(
@@ -1319,7 +1462,11 @@ mod tests {
         let e = check(
             "PUT",
             CFG,
-            &[("node", "pve1"), ("vmid", "100"), ("sata0", "no-colon-here")],
+            &[
+                ("node", "pve1"),
+                ("vmid", "100"),
+                ("sata0", "no-colon-here"),
+            ],
         )
         .unwrap_err();
         assert_eq!(
@@ -1335,12 +1482,24 @@ mod tests {
             "virtio,bridge=vmbr0,tag=10,rate=12.5,firewall=1",
             "model=e1000,macaddr=BC:24:11:00:00:02,bridge=vmbr1",
         ] {
-            assert!(check("PUT", CFG, &[("node", "pve1"), ("vmid", "100"), ("net0", ok)]).is_ok(), "{ok}");
+            assert!(
+                check(
+                    "PUT",
+                    CFG,
+                    &[("node", "pve1"), ("vmid", "100"), ("net0", ok)]
+                )
+                .is_ok(),
+                "{ok}"
+            );
         }
         let e = check(
             "PUT",
             CFG,
-            &[("node", "pve1"), ("vmid", "100"), ("net0", "virtio=01:24:11:00:00:01,bridge=vmbr0")],
+            &[
+                ("node", "pve1"),
+                ("vmid", "100"),
+                ("net0", "virtio=01:24:11:00:00:01,bridge=vmbr0"),
+            ],
         )
         .unwrap_err();
         assert_eq!(
@@ -1350,15 +1509,23 @@ mod tests {
         let e = check(
             "PUT",
             CFG,
-            &[("node", "pve1"), ("vmid", "100"), ("net0", "virtio,bridge=vmbr0,tag=5000")],
+            &[
+                ("node", "pve1"),
+                ("vmid", "100"),
+                ("net0", "virtio,bridge=vmbr0,tag=5000"),
+            ],
         )
         .unwrap_err();
         assert_eq!(
             e["net0"],
             "invalid format - format error\nnet0.tag: value must have a maximum value of 4094\n"
         );
-        let e = check("PUT", CFG, &[("node", "pve1"), ("vmid", "100"), ("net0", "bridge=vmbr0")])
-            .unwrap_err();
+        let e = check(
+            "PUT",
+            CFG,
+            &[("node", "pve1"), ("vmid", "100"), ("net0", "bridge=vmbr0")],
+        )
+        .unwrap_err();
         assert_eq!(
             e["net0"],
             "invalid format - format error\nnet0.model: property is missing and it is not optional\n"
@@ -1366,14 +1533,34 @@ mod tests {
         assert!(check(
             "PUT",
             CFG,
-            &[("node", "pve1"), ("vmid", "100"), ("ipconfig0", "ip=192.0.2.10/24,gw=192.0.2.1,ip6=2001:db8::10/64,gw6=2001:db8::1")]
+            &[
+                ("node", "pve1"),
+                ("vmid", "100"),
+                (
+                    "ipconfig0",
+                    "ip=192.0.2.10/24,gw=192.0.2.1,ip6=2001:db8::10/64,gw6=2001:db8::1"
+                )
+            ]
         )
         .is_ok());
-        assert!(check("PUT", CFG, &[("node", "pve1"), ("vmid", "100"), ("ipconfig0", "ip=dhcp,ip6=auto")]).is_ok());
+        assert!(check(
+            "PUT",
+            CFG,
+            &[
+                ("node", "pve1"),
+                ("vmid", "100"),
+                ("ipconfig0", "ip=dhcp,ip6=auto")
+            ]
+        )
+        .is_ok());
         let e = check(
             "PUT",
             CFG,
-            &[("node", "pve1"), ("vmid", "100"), ("ipconfig0", "ip=192.0.2.300/24")],
+            &[
+                ("node", "pve1"),
+                ("vmid", "100"),
+                ("ipconfig0", "ip=192.0.2.300/24"),
+            ],
         )
         .unwrap_err();
         assert_eq!(
@@ -1383,7 +1570,11 @@ mod tests {
         let e = check(
             "PUT",
             CFG,
-            &[("node", "pve1"), ("vmid", "100"), ("ipconfig0", "gw=192.0.2.1")],
+            &[
+                ("node", "pve1"),
+                ("vmid", "100"),
+                ("ipconfig0", "gw=192.0.2.1"),
+            ],
         )
         .unwrap_err();
         assert_eq!(
@@ -1393,7 +1584,11 @@ mod tests {
         let e = check(
             "PUT",
             CFG,
-            &[("node", "pve1"), ("vmid", "100"), ("ipconfig0", "ip=192.0.2.10/24,dns=1.1.1.1")],
+            &[
+                ("node", "pve1"),
+                ("vmid", "100"),
+                ("ipconfig0", "ip=192.0.2.10/24,dns=1.1.1.1"),
+            ],
         )
         .unwrap_err();
         assert_eq!(
@@ -1407,13 +1602,24 @@ mod tests {
         assert!(check(
             "PUT",
             CFG,
-            &[("node", "pve1"), ("vmid", "100"), ("sshkeys", "ssh-ed25519%20AAAAC3NzaC1lZDI1NTE5AAAAIG%2Bx%20me%40host%0A")]
+            &[
+                ("node", "pve1"),
+                ("vmid", "100"),
+                (
+                    "sshkeys",
+                    "ssh-ed25519%20AAAAC3NzaC1lZDI1NTE5AAAAIG%2Bx%20me%40host%0A"
+                )
+            ]
         )
         .is_ok());
         let e = check(
             "PUT",
             CFG,
-            &[("node", "pve1"), ("vmid", "100"), ("sshkeys", "ssh-ed25519 AAAA me@host")],
+            &[
+                ("node", "pve1"),
+                ("vmid", "100"),
+                ("sshkeys", "ssh-ed25519 AAAA me@host"),
+            ],
         )
         .unwrap_err();
         assert_eq!(
@@ -1424,9 +1630,22 @@ mod tests {
 
     #[test]
     fn boot_and_requires() {
-        assert!(check("PUT", CFG, &[("node", "pve1"), ("vmid", "100"), ("boot", "order=scsi0;net0")]).is_ok());
-        let e = check("PUT", CFG, &[("node", "pve1"), ("vmid", "100"), ("boot", "order=floppy0")])
-            .unwrap_err();
+        assert!(check(
+            "PUT",
+            CFG,
+            &[
+                ("node", "pve1"),
+                ("vmid", "100"),
+                ("boot", "order=scsi0;net0")
+            ]
+        )
+        .is_ok());
+        let e = check(
+            "PUT",
+            CFG,
+            &[("node", "pve1"), ("vmid", "100"), ("boot", "order=floppy0")],
+        )
+        .unwrap_err();
         assert_eq!(
             e["boot"],
             "invalid format - format error\nboot.order: invalid format - invalid boot device 'floppy0'\n\n"
@@ -1437,7 +1656,10 @@ mod tests {
             &[("node", "pve1"), ("vmid", "100"), ("force", "1")],
         )
         .unwrap_err();
-        assert_eq!(e["archive"], "missing property - 'force' requires this property");
+        assert_eq!(
+            e["archive"],
+            "missing property - 'force' requires this property"
+        );
     }
 
     #[test]
