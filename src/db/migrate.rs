@@ -19,15 +19,6 @@ pub struct Migration {
     pub statements: &'static [&'static str],
 }
 
-/// Every table the module owns, dropped by "Delete all database tables".
-pub const TABLES: &[&str] = &[
-    "puqProxmoxKVM_ip_addresses",
-    "puqProxmoxKVM_ip_pools",
-    "puqProxmoxKVM_vm_info",
-    "puqProxmoxKVM_settings",
-    SCHEMA_TABLE,
-];
-
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -170,10 +161,16 @@ fn apply(conn: &mut PooledConn, migrations: &[Migration]) -> Result<Outcome> {
     Ok(Outcome { from, to })
 }
 
-/// Drops every module table (deactivate with "Delete all database tables").
+/// Drops every module table (deactivate with "Delete all database tables"):
+/// every table of this database whose name starts with `puqProxmoxKVM_`.
 pub fn drop_all(conn: &mut PooledConn) -> Result<()> {
-    for t in TABLES {
-        conn.query_drop(format!("DROP TABLE IF EXISTS {t}"))?;
+    let tables: Vec<String> = conn.query(
+        "SELECT TABLE_NAME FROM information_schema.TABLES
+          WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'puqProxmoxKVM\\_%'",
+    )?;
+    for t in tables {
+        // Names come from information_schema and match the prefix; quoted anyway.
+        conn.query_drop(format!("DROP TABLE IF EXISTS `{}`", t.replace('`', "")))?;
     }
     Ok(())
 }

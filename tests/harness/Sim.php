@@ -99,8 +99,15 @@ final class Sim
         return json_decode($raw, true);
     }
 
+    /** The simulator's full state (cluster_name, nodes, storages, vms keyed by vmid, tasks, volumes). */
     public static function state(): array
     {
-        return (array) self::control('GET', 'state');
+        return (array) (self::control('GET', 'state')['data'] ?? []);
+    }
+
+    /** One VM of the simulator's state, or null. */
+    public static function vm(int $vmid): ?array
+    {
+        return self::state()['vms'][(string) $vmid] ?? null;
     }
 }

@@ -16,7 +16,9 @@ assertSame([], tables());
 $r = Harness::callAddon('activate');
 assertSame('success', $r['status'], json_encode($r));
 assertContains('migrated from version 0 to', $r['description']);
-assertSame(['puqProxmoxKVM_schema', 'puqProxmoxKVM_settings', 'puqProxmoxKVM_vm_info'], tables());
+$all = ['puqProxmoxKVM_ip_addresses', 'puqProxmoxKVM_ip_pools', 'puqProxmoxKVM_product_settings',
+    'puqProxmoxKVM_schema', 'puqProxmoxKVM_settings', 'puqProxmoxKVM_vm_info', 'puqProxmoxKVM_vm_runs'];
+assertSame($all, tables());
 
 // vm_info has a unique key on the service.
 Harness::exec("INSERT INTO puqProxmoxKVM_vm_info (service_id) VALUES (7)");
@@ -32,7 +34,7 @@ assertContains('Upgraded from 3.2.0', $r['description']);
 assertSame(1, (int) Harness::value('SELECT COUNT(*) FROM puqProxmoxKVM_vm_info'));
 
 // Two activations at once (two web nodes) both succeed, schema applied once.
-Harness::exec('DROP TABLE puqProxmoxKVM_schema, puqProxmoxKVM_settings, puqProxmoxKVM_vm_info');
+Harness::exec('DROP TABLE ' . implode(', ', $all));
 $procs = [];
 for ($i = 0; $i < 3; $i++) {
     $code = 'require ' . var_export(__DIR__ . '/../harness/bootstrap.php', true) . '; echo json_encode(puq_addon_activate());';
@@ -44,7 +46,7 @@ foreach ($procs as $p) {
     $j = json_decode(trim($out), true);
     assertSame('success', $j['status'] ?? null, $out);
 }
-assertSame(1, (int) Harness::value('SELECT COUNT(*) FROM puqProxmoxKVM_schema'));
+assertSame(3, (int) Harness::value('SELECT COUNT(*) FROM puqProxmoxKVM_schema'), 'each migration applied once');
 
 // Settings: defaults, validation naming the field, nothing saved on error.
 $s = puq_settings_get();
@@ -70,7 +72,7 @@ assertContains('15 s', $html);
 $r = Harness::callAddon('deactivate');
 assertSame('success', $r['status']);
 assertContains('kept', $r['description']);
-assertSame(3, count(tables()));
+assertSame($all, tables());
 // ...and drops them when "Delete all database tables" is on.
 Harness::callAddon('activate');
 puq_settings_save(['delete_tables_on_deactivate' => 'on']);

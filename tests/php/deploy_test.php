@@ -59,9 +59,19 @@ for ($i = 0; $i < 5; $i++) {
 }
 assertSame(0, $left, 'all VMs ready');
 assertContains('Clone VM', $out . '');
-$state = Sim::state();
-$json = json_encode($state);
-assertContains('vm-' . $sid, $json);
+// What Proxmox now has, as the simulator saw it (every request schema-checked).
+$vm = Sim::vm(200);
+assertSame("vm-$sid", $vm['config']['name']);
+assertSame('running', $vm['status']);
+assertSame(2, (int) $vm['config']['cores']);
+assertSame(2048, (int) $vm['config']['memory']);
+assertContains('size=10G', $vm['config']['scsi0']);
+assertContains('mbps_rd=100', $vm['config']['scsi0']);
+assertContains('size=5G', $vm['config']['scsi1']);
+assertSame('ip=dhcp,ip6=dhcp', $vm['config']['ipconfig0']);
+assertSame(Harness::value('SELECT username FROM tblhosting WHERE id = ?', [$sid]), $vm['config']['ciuser']);
+assertTrue(!empty($vm['config']['cipassword']), 'cloud-init password set');
+assertSame('running', Sim::vm(201)['status']);
 // The password was generated, stored encrypted, and reached cloud-init; it never appears in cron output.
 $pw = decrypt(Harness::value('SELECT password FROM tblhosting WHERE id = ?', [$sid]));
 assertTrue(strlen($pw) >= 12);
