@@ -1,4 +1,4 @@
-//! The work behind the cron tasks. Process VMs leases VMs in the database,
+//! The work behind the cron tasks. Process VMs claims VMs in the database,
 //! prepares each on the PHP thread (anything that needs WHMCS, such as
 //! decrypting passwords), runs the state machines on a bounded pool of
 //! worker threads (pure Rust), and streams their lines back to the PHP
@@ -192,7 +192,57 @@ pub fn generate_password() -> Result<String> {
     Ok(p)
 }
 
-/// Builds the job for a leased VM, on the PHP thread: decrypts the server
+/// The OS user and the service password: WHMCS's own when set, else the
+/// product's OS username (or a random one) and a generated strong password,
+/// saved to tblhosting (password encrypted, as WHMCS stores it) and to the
+/// VM record. Writes only fill empty values, so concurrent callers converge
+/// on the first one written. PHP thread only (encrypt/decrypt).
+pub fn ensure_credentials(
+    conn: &mut PooledConn,
+    host: &dyn Host,
+    service_id: u32,
+    product: &ProductConfig,
+) -> Result<(String, String)> {
+    let read = |conn: &mut PooledConn| -> Result<(String, String, String)> {
+        let row: Option<(String, String, Option<String>)> = conn.exec_first(
+            "SELECT h.password, h.username, v.os_username
+               FROM tblhosting h LEFT JOIN puqProxmoxKVM_vm_info v ON v.service_id = h.id
+              WHERE h.id = ?",
+            (service_id,),
+        )?;
+        let (p, u, o) = row.ok_or_else(|| Error::Config(format!("service {service_id} does not exist in WHMCS")))?;
+        Ok((p, u, o.unwrap_or_default()))
+    };
+    let (enc, username, os_user) = read(conn)?;
+    if enc.is_empty() {
+        let fresh = host.encrypt(&generate_password()?)?;
+        conn.exec_drop(
+            "UPDATE tblhosting SET password = ? WHERE id = ? AND password = ''",
+            (fresh, service_id),
+        )?;
+    }
+    if os_user.is_empty() {
+        let u = if !product.os_username.is_empty() {
+            product.os_username.clone()
+        } else if !username.is_empty() && username.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+            username.clone()
+        } else {
+            format!("u{}", random_string(7, b"abcdefghijkmnopqrstuvwxyz23456789")?)
+        };
+        conn.exec_drop(
+            "UPDATE puqProxmoxKVM_vm_info SET os_username = ? WHERE service_id = ? AND os_username = ''",
+            (&u, service_id),
+        )?;
+    }
+    let (enc, username, os_user) = read(conn)?;
+    let os_user = if os_user.is_empty() { username.clone() } else { os_user };
+    if username != os_user {
+        conn.exec_drop("UPDATE tblhosting SET username = ? WHERE id = ?", (&os_user, service_id))?;
+    }
+    Ok((os_user, host.decrypt(&enc)?))
+}
+
+/// Builds the job for a VM, on the PHP thread: decrypts the server
 /// secret and the service password, generating and saving (encrypted) the
 /// OS user and password when WHMCS has none.
 pub fn prepare(
@@ -220,53 +270,13 @@ pub fn prepare(
     )?;
     let client = Client::new(conn_cfg)?;
 
-    let (enc_pw, username): (String, String) = conn
-        .exec_first(
-            "SELECT password, username FROM tblhosting WHERE id = ?",
-            (service_id,),
-        )?
-        .ok_or_else(|| Error::Config(format!("service {service_id} does not exist in WHMCS")))?;
-    let mut password = if enc_pw.is_empty() {
-        String::new()
-    } else {
-        host.decrypt(&enc_pw)?
-    };
-    if password.is_empty() {
-        password = generate_password()?;
-        conn.exec_drop(
-            "UPDATE tblhosting SET password = ? WHERE id = ?",
-            (host.encrypt(&password)?, service_id),
-        )?;
-    }
-    let os_username = if !vm.os_username.is_empty() {
-        vm.os_username.clone()
-    } else {
-        let u = if !product.os_username.is_empty() {
-            product.os_username.clone()
-        } else {
-            format!(
-                "u{}",
-                random_string(7, b"abcdefghijkmnopqrstuvwxyz23456789")?
-            )
-        };
-        conn.exec_drop(
-            "UPDATE puqProxmoxKVM_vm_info SET os_username = ? WHERE service_id = ?",
-            (&u, service_id),
-        )?;
-        if username.is_empty() || username != u {
-            conn.exec_drop(
-                "UPDATE tblhosting SET username = ? WHERE id = ?",
-                (&u, service_id),
-            )?;
-        }
-        u
-    };
+    let (os_username, password) = ensure_credentials(&mut conn, host, service_id, &product)?;
     let ips = ips::load(&mut conn, service_id)?;
     Ok(Job {
         vm,
         client,
         heavy: Duration::from_secs(u64::from(settings.heavy_timeout)),
-        poll: Duration::from_millis(200),
+        poll: Duration::from_millis(50),
         product,
         eff,
         settings: settings.clone(),

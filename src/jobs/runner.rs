@@ -1,4 +1,10 @@
-//! Process VMs: lease, prepare (PHP thread), run on worker threads, stream.
+//! Process VMs: pick the VMs that are not ready, prepare them (PHP thread),
+//! run them on worker threads, stream their lines.
+//!
+//! A worker claims a VM with a MySQL named lock held on its own connection
+//! for as long as it works on the VM: a second cron runner (or web node)
+//! cannot take it, and when a runner dies its connection closes and the
+//! lock is gone, so the next tick resumes the VM at once.
 
 use std::collections::VecDeque;
 use std::sync::mpsc;
@@ -16,9 +22,6 @@ use crate::error::Result;
 use crate::whmcs::host::send_email;
 use crate::whmcs::Host;
 
-/// A lease outlives the longest tick we allow; a dead runner's VMs are
-/// picked up again once it expires.
-const LEASE_SECS: u64 = 900;
 const KEEP_RUNS: u32 = 50;
 
 enum Msg {
@@ -34,39 +37,31 @@ struct Finished {
     ready_email: Option<(String, serde_json::Value)>,
 }
 
-fn lease_token() -> String {
-    format!(
-        "{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0)
-    )
+/// The named lock that claims one VM (per WHMCS database).
+pub fn vm_lock(db: &DbConfig, service_id: u32) -> String {
+    format!("puqProxmoxKVM:{}:vm:{service_id}", db.name)
 }
 
 pub fn process_vms(db: &DbConfig, host: &dyn Host) -> Result<Report> {
     let mut conn = db::conn(db)?;
     let s = settings::load(&mut conn)?;
-    let token = lease_token();
     let states: Vec<String> = deploy::STATES
         .iter()
         .filter(|s| **s != "ready")
         .map(|s| format!("'{s}'"))
         .collect();
-    // One atomic UPDATE claims every due VM for this runner.
-    conn.exec_drop(
-        format!(
-            "UPDATE puqProxmoxKVM_vm_info SET lease_owner = ?, lease_until = UNIX_TIMESTAMP() + ?
-              WHERE vm_status IN ({}) AND lease_until < UNIX_TIMESTAMP()",
-            states.join(",")
-        ),
-        (&token, LEASE_SECS),
-    )?;
-    let ids: Vec<u32> = conn.exec(
-        "SELECT service_id FROM puqProxmoxKVM_vm_info WHERE lease_owner = ? ORDER BY service_id",
-        (&token,),
-    )?;
+    let candidates: Vec<u32> = conn.query(format!(
+        "SELECT service_id FROM puqProxmoxKVM_vm_info WHERE vm_status IN ({}) ORDER BY service_id",
+        states.join(",")
+    ))?;
+    // VMs another runner is working on right now are left alone.
+    let mut ids = Vec::new();
+    for sid in candidates {
+        let free: Option<Option<i64>> = conn.exec_first("SELECT IS_FREE_LOCK(?)", (vm_lock(db, sid),))?;
+        if free.flatten() == Some(1) {
+            ids.push(sid);
+        }
+    }
     let mut errors = 0usize;
     let mut jobs = VecDeque::new();
     for sid in &ids {
@@ -133,10 +128,6 @@ pub fn process_vms(db: &DbConfig, host: &dyn Host) -> Result<Report> {
             }
         }
     });
-    conn.exec_drop(
-        "UPDATE puqProxmoxKVM_vm_info SET lease_owner = '', lease_until = 0 WHERE lease_owner = ?",
-        (&token,),
-    )?;
     errors += results.iter().filter(|r| !r.ok).count();
     results.sort_by_key(|r| r.service_id);
     let details = results
@@ -150,7 +141,7 @@ pub fn process_vms(db: &DbConfig, host: &dyn Host) -> Result<Report> {
     })
 }
 
-fn run_deploy(db: &DbConfig, mut job: Job, tx: &mpsc::Sender<Msg>, prefix: bool) -> Finished {
+fn run_deploy(db: &DbConfig, job: Job, tx: &mpsc::Sender<Msg>, prefix: bool) -> Finished {
     let sid = job.vm.service_id;
     let say = |l: String| {
         let line = if prefix {
@@ -173,6 +164,55 @@ fn run_deploy(db: &DbConfig, mut job: Job, tx: &mpsc::Sender<Msg>, prefix: bool)
             return fail(e.to_string());
         }
     };
+    let lock = vm_lock(db, sid);
+    let got: Option<Option<i64>> = conn.exec_first("SELECT GET_LOCK(?, 0)", (&lock,)).unwrap_or(None);
+    if got.flatten() != Some(1) {
+        // Another runner took it between our check and now.
+        return Finished {
+            service_id: sid,
+            ok: true,
+            summary: "result:skipped (another runner is processing it)".into(),
+            ready_email: None,
+        };
+    }
+    let finished = deploy_locked(&mut conn, job, &say);
+    let _: mysql::Result<Option<Option<i64>>> = conn.exec_first("SELECT RELEASE_LOCK(?)", (&lock,));
+    finished
+}
+
+fn deploy_locked(conn: &mut mysql::PooledConn, mut job: Job, say: &dyn Fn(String)) -> Finished {
+    let sid = job.vm.service_id;
+    // The state may have moved since the job was prepared (another runner).
+    match conn.exec_first::<String, _, _>(
+        "SELECT vm_status FROM puqProxmoxKVM_vm_info WHERE service_id = ?",
+        (sid,),
+    ) {
+        Ok(Some(s)) => job.vm.vm_status = s,
+        Ok(None) => {
+            return Finished {
+                service_id: sid,
+                ok: true,
+                summary: "result:skipped (VM record removed)".into(),
+                ready_email: None,
+            }
+        }
+        Err(e) => {
+            return Finished {
+                service_id: sid,
+                ok: false,
+                summary: e.to_string(),
+                ready_email: None,
+            }
+        }
+    }
+    if !deploy::is_deploy_state(&job.vm.vm_status) {
+        return Finished {
+            service_id: sid,
+            ok: true,
+            summary: format!("result:skipped (status {})", job.vm.vm_status),
+            ready_email: None,
+        };
+    }
     say(format!(
         "--- Deploy: service={sid} vm={} status={} ---",
         job.vm.vm_id, job.vm.vm_status
@@ -187,7 +227,7 @@ fn run_deploy(db: &DbConfig, mut job: Job, tx: &mpsc::Sender<Msg>, prefix: bool)
         n += 1;
         let name = deploy::step_name(&state);
         let t0 = Instant::now();
-        let r = deploy::run_step(&mut conn, &mut job, &state);
+        let r = deploy::run_step(conn, &mut job, &state);
         let dur = t0.elapsed().as_secs_f64();
         match r {
             Ok(Outcome::Done) | Ok(Outcome::Skipped(_)) => {
@@ -251,7 +291,7 @@ fn run_deploy(db: &DbConfig, mut job: Job, tx: &mpsc::Sender<Msg>, prefix: bool)
         "error"
     };
     let _ = record_run(
-        &mut conn,
+        conn,
         sid,
         result,
         run_started,

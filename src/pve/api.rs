@@ -73,9 +73,12 @@ impl Client {
         )
     }
 
-    /// Polls a task until it stops or `deadline` passes. A task that ends
-    /// with anything but `OK` (or `WARNINGS: n`) is an error.
+    /// Polls a task until it stops or `deadline` passes, starting at `poll`
+    /// and backing off to 2 s (short tasks finish fast; long ones are not
+    /// hammered). A task that ends with anything but `OK` (or
+    /// `WARNINGS: n`) is an error.
     pub fn wait_task(&self, upid: &str, deadline: Duration, poll: Duration) -> PveResult<()> {
+        let mut poll = poll;
         let node =
             upid_node(upid).ok_or_else(|| PveError::Protocol(format!("not a UPID: '{upid}'")))?;
         let start = Instant::now();
@@ -98,6 +101,7 @@ impl Client {
                 });
             }
             std::thread::sleep(poll.min(deadline.saturating_sub(start.elapsed())));
+            poll = (poll * 3 / 2).min(Duration::from_secs(2));
         }
     }
 }
