@@ -59,4 +59,6 @@ php_tests! {
     cron_cli => "cron_test.php",
     ip_pools_allocate_uniquely_across_processes => "ip_pool_test.php",
     create_account_and_deploy_to_ready => "deploy_test.php",
+    deploy_faults_keep_state_and_resume => "deploy_faults_test.php",
+    deploy_survives_kills_and_concurrent_runners => "deploy_crash_test.php",
 }

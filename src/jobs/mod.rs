@@ -210,7 +210,9 @@ pub fn ensure_credentials(
               WHERE h.id = ?",
             (service_id,),
         )?;
-        let (p, u, o) = row.ok_or_else(|| Error::Config(format!("service {service_id} does not exist in WHMCS")))?;
+        let (p, u, o) = row.ok_or_else(|| {
+            Error::Config(format!("service {service_id} does not exist in WHMCS"))
+        })?;
         Ok((p, u, o.unwrap_or_default()))
     };
     let (enc, username, os_user) = read(conn)?;
@@ -224,10 +226,17 @@ pub fn ensure_credentials(
     if os_user.is_empty() {
         let u = if !product.os_username.is_empty() {
             product.os_username.clone()
-        } else if !username.is_empty() && username.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        } else if !username.is_empty()
+            && username
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
             username.clone()
         } else {
-            format!("u{}", random_string(7, b"abcdefghijkmnopqrstuvwxyz23456789")?)
+            format!(
+                "u{}",
+                random_string(7, b"abcdefghijkmnopqrstuvwxyz23456789")?
+            )
         };
         conn.exec_drop(
             "UPDATE puqProxmoxKVM_vm_info SET os_username = ? WHERE service_id = ? AND os_username = ''",
@@ -235,9 +244,16 @@ pub fn ensure_credentials(
         )?;
     }
     let (enc, username, os_user) = read(conn)?;
-    let os_user = if os_user.is_empty() { username.clone() } else { os_user };
+    let os_user = if os_user.is_empty() {
+        username.clone()
+    } else {
+        os_user
+    };
     if username != os_user {
-        conn.exec_drop("UPDATE tblhosting SET username = ? WHERE id = ?", (&os_user, service_id))?;
+        conn.exec_drop(
+            "UPDATE tblhosting SET username = ? WHERE id = ?",
+            (&os_user, service_id),
+        )?;
     }
     Ok((os_user, host.decrypt(&enc)?))
 }

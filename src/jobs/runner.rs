@@ -57,7 +57,8 @@ pub fn process_vms(db: &DbConfig, host: &dyn Host) -> Result<Report> {
     // VMs another runner is working on right now are left alone.
     let mut ids = Vec::new();
     for sid in candidates {
-        let free: Option<Option<i64>> = conn.exec_first("SELECT IS_FREE_LOCK(?)", (vm_lock(db, sid),))?;
+        let free: Option<Option<i64>> =
+            conn.exec_first("SELECT IS_FREE_LOCK(?)", (vm_lock(db, sid),))?;
         if free.flatten() == Some(1) {
             ids.push(sid);
         }
@@ -165,7 +166,9 @@ fn run_deploy(db: &DbConfig, job: Job, tx: &mpsc::Sender<Msg>, prefix: bool) -> 
         }
     };
     let lock = vm_lock(db, sid);
-    let got: Option<Option<i64>> = conn.exec_first("SELECT GET_LOCK(?, 0)", (&lock,)).unwrap_or(None);
+    let got: Option<Option<i64>> = conn
+        .exec_first("SELECT GET_LOCK(?, 0)", (&lock,))
+        .unwrap_or(None);
     if got.flatten() != Some(1) {
         // Another runner took it between our check and now.
         return Finished {
@@ -290,14 +293,7 @@ fn deploy_locked(conn: &mut mysql::PooledConn, mut job: Job, say: &dyn Fn(String
     } else {
         "error"
     };
-    let _ = record_run(
-        conn,
-        sid,
-        result,
-        run_started,
-        run_error.as_deref(),
-        &steps,
-    );
+    let _ = record_run(conn, sid, result, run_started, run_error.as_deref(), &steps);
     let ready_email = (ready && job.send_ready_email && !job.product.email_ready.is_empty()).then(|| {
         let ips: Vec<&str> = job.ips.iter().map(|i| i.address.as_str()).collect();
         (

@@ -1,0 +1,101 @@
+<?php
+// Faults during deploy: each leaves the VM at its last completed step with
+// the error recorded and shown, and the next tick resumes it.
+require __DIR__ . '/../harness/bootstrap.php';
+require __DIR__ . '/../harness/Sim.php';
+require __DIR__ . '/../harness/Deploy.php';
+
+Deploy::setUp();
+
+// 1. Proxmox answers 500 on the clone once.
+$pid = Deploy::product();
+$sid = Deploy::order($pid);
+Sim::control('POST', 'fault', ['method' => 'POST', 'path' => '/clone$', 'status' => 500, 'message' => 'storage backend exploded', 'count' => 1]);
+$out = Deploy::cron();
+assertSame('set_ip', Deploy::status($sid));
+assertContains('storage backend exploded', Deploy::lastError($sid));
+assertContains('--- Deploy paused: waiting at (set_ip) ---', $out);
+assertContains('errors: 1', $out);
+$run = Harness::row('SELECT result, error FROM puqProxmoxKVM_vm_runs WHERE service_id = ? ORDER BY id DESC LIMIT 1', [$sid]);
+assertSame('error', $run['result']);
+Deploy::cron();
+assertSame('ready', Deploy::status($sid));
+assertSame('', Deploy::lastError($sid));
+assertSame(2, (int) Harness::value('SELECT COUNT(*) FROM puqProxmoxKVM_vm_runs WHERE service_id = ?', [$sid]));
+
+// 2. "VM is locked" (a backup holds the lock) while setting CPU & RAM, then released.
+$sid = Deploy::order($pid);
+Sim::control('POST', 'fault', ['method' => 'PUT', 'path' => '/config$', 'status' => 500, 'message' => 'VM is locked (backup)', 'count' => 1]);
+Deploy::cron();
+assertSame('migrated', Deploy::status($sid));
+assertContains('VM is locked (backup)', Deploy::lastError($sid));
+Deploy::cron();
+assertSame('ready', Deploy::status($sid));
+
+// 3. A real lock on the VM in the simulator (not an injected answer).
+$sid = Deploy::order($pid);
+Sim::control('POST', 'fault', ['method' => 'POST', 'path' => '/status/start$', 'status' => 500, 'message' => 'paused for the test', 'count' => 1]);
+Deploy::cron();
+assertSame('set_cloudinit', Deploy::status($sid));
+Sim::control('POST', 'lock', ['vmid' => Deploy::vmid($sid), 'lock' => 'backup']);
+Deploy::cron();
+assertSame('set_cloudinit', Deploy::status($sid));
+assertContains('VM is locked (backup)', Deploy::lastError($sid));
+Sim::control('POST', 'lock', ['vmid' => Deploy::vmid($sid), 'lock' => null]);
+Deploy::cron();
+assertSame('ready', Deploy::status($sid));
+
+// 4. Proxmox rejects a parameter: a full clone to a storage that does not exist.
+$bad = Deploy::product(['clone_type' => 'full', 'sys_storage' => 'nosuchstore']);
+$sid = Deploy::order($bad);
+Deploy::cron();
+assertSame('set_ip', Deploy::status($sid));
+assertContains('nosuchstore', Deploy::lastError($sid));
+// The operator fixes the product; the next tick goes on.
+puq_product_settings_save($bad, ['sys_storage' => 'local-lvm']);
+Deploy::cron();
+assertSame('ready', Deploy::status($sid));
+
+// 5. A timeout after the clone request was sent: the retry finds its own VM
+//    and does not clone twice.
+puq_settings_save(['heavy_timeout' => '1']);
+$sid = Deploy::order($pid);
+Sim::control('DELETE', 'calls');
+Sim::control('POST', 'latency', ['rules' => [['method' => 'POST', 'path' => '/clone$', 'ms' => 1500]]]);
+Deploy::cron();
+assertSame('set_ip', Deploy::status($sid));
+assertContains('timed out', Deploy::lastError($sid));
+Sim::control('DELETE', 'latency');
+usleep(800000);
+puq_settings_save(['heavy_timeout' => '60']);
+Deploy::cron();
+assertSame('ready', Deploy::status($sid));
+assertSame(1, Deploy::calls('POST /nodes/{node}/qemu/{vmid}/clone'), 'cloned exactly once');
+
+// 6. No free IP: one address for two services.
+$ipPid = Deploy::product(['ipv4_count' => '1', 'dhcp_v4' => '', 'dhcp_v6' => '']);
+puq_ip_pool_create(['server_id' => Deploy::$server, 'type' => 'IPv4', 'bridge' => 'vmbr0', 'vlan' => '0',
+    'gateway' => '198.51.100.1', 'mask' => '24', 'dns1' => '9.9.9.9', 'dns2' => '',
+    'address_start' => '198.51.100.5', 'address_stop' => '198.51.100.5']);
+$a = Deploy::order($ipPid);
+$b = Deploy::order($ipPid);
+Deploy::cron();
+assertSame('ready', Deploy::status($a));
+assertSame('creation', Deploy::status($b));
+assertContains('no free IPv4 address', Deploy::lastError($b));
+$vm = Sim::vm(Deploy::vmid($a));
+assertSame('ip=198.51.100.5/24,gw=198.51.100.1', $vm['config']['ipconfig0']);
+assertContains('firewall=1', $vm['config']['net0']);
+$fw = json_encode($vm['firewall']);
+assertContains('ipfilter-net0', $fw);
+assertContains('198.51.100.5', $fw);
+
+// 7. The template vanished between the order and the deploy: PVE's 500 is recorded.
+$sid = Deploy::order($pid);
+Sim::control('POST', 'fault', ['method' => 'POST', 'path' => '/qemu/9000/clone$', 'status' => 500,
+    'message' => "Configuration file 'nodes/pve1/qemu-server/9000.conf' does not exist", 'count' => 1]);
+Deploy::cron();
+assertSame('set_ip', Deploy::status($sid));
+assertContains('9000.conf', Deploy::lastError($sid));
+
+echo "OK\n";
