@@ -86,7 +86,7 @@ impl DbConfig {
     }
 
     fn opts(&self) -> Result<OptsBuilder> {
-        let constraints = PoolConstraints::new(0, 16)
+        let constraints = PoolConstraints::new(0, 72)
             .ok_or_else(|| Error::Internal("pool constraints".into()))?;
         let b = OptsBuilder::new()
             .user(Some(self.user.clone()))

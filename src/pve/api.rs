@@ -74,7 +74,7 @@ impl Client {
     }
 
     /// Polls a task until it stops or `deadline` passes, starting at `poll`
-    /// and backing off to 2 s (short tasks finish fast; long ones are not
+    /// and backing off to 1 s (short tasks finish fast; long ones are not
     /// hammered). A task that ends with anything but `OK` (or
     /// `WARNINGS: n`) is an error.
     pub fn wait_task(&self, upid: &str, deadline: Duration, poll: Duration) -> PveResult<()> {
@@ -101,7 +101,7 @@ impl Client {
                 });
             }
             std::thread::sleep(poll.min(deadline.saturating_sub(start.elapsed())));
-            poll = (poll * 3 / 2).min(Duration::from_secs(2));
+            poll = (poll * 3 / 2).min(Duration::from_secs(1));
         }
     }
 }

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Deploy benchmark (prints figures). Environment: BENCH_VMS (200),
+# BENCH_WORKERS (32), BENCH_LATENCY_MS (20), BENCH_SINGLE_VMS (10).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tests/lib/deps.sh
+source tests/lib/bench-env.sh
+cargo build --workspace --release
+start_bench
+php -d extension="$PUQ_EXT" -d memory_limit=1G tests/bench.php
