@@ -61,6 +61,33 @@ pub fn create_account(db: &DbConfig, host: &dyn Host, p: &ServiceParams) -> Resu
             prod.node
         )));
     }
+    // Storages must exist where the disks will live: the target node, or the
+    // template's node when the target is chosen automatically.
+    let node = if prod.node.is_empty() {
+        tpl.node.as_str()
+    } else {
+        prod.node.as_str()
+    };
+    for (field, storage) in [
+        ("sys_storage", &prod.sys_storage),
+        ("add_storage", &prod.add_storage),
+    ] {
+        if storage.is_empty() {
+            continue;
+        }
+        let found = client.node_storages(node)?.iter().any(|s| {
+            s.get("storage").and_then(|v| v.as_str()) == Some(storage.as_str())
+                && s.get("content")
+                    .and_then(|v| v.as_str())
+                    .is_some_and(|c| c.split(',').any(|x| x == "images"))
+        });
+        if !found {
+            return Err(Error::input(
+                field,
+                format!("storage '{storage}' does not exist on node {node} or cannot hold VM disks (content 'images')"),
+            ));
+        }
+    }
 
     let name = names::expand(
         &prod.vm_name_rule,

@@ -45,9 +45,11 @@ Sim::control('POST', 'lock', ['vmid' => Deploy::vmid($sid), 'lock' => null]);
 Deploy::cron();
 assertSame('ready', Deploy::status($sid));
 
-// 4. Proxmox rejects a parameter: a full clone to a storage that does not exist.
-$bad = Deploy::product(['clone_type' => 'full', 'sys_storage' => 'nosuchstore']);
+// 4. Proxmox rejects a parameter: a full clone to a storage that was removed
+//    after the order was accepted.
+$bad = Deploy::product(['clone_type' => 'full', 'sys_storage' => 'local-lvm']);
 $sid = Deploy::order($bad);
+puq_product_settings_save($bad, ['sys_storage' => 'nosuchstore']);
 Deploy::cron();
 assertSame('set_ip', Deploy::status($sid));
 assertContains('nosuchstore', Deploy::lastError($sid));

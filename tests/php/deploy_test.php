@@ -24,6 +24,13 @@ puq_product_settings_save($pid, ['os_template' => '9000', 'cpu' => '2', 'ram_gb'
     'add_size_gb' => '5', 'sys_mbps_rd' => '100', 'ipv4_count' => '0', 'ipv6_count' => '0', 'first_vmid' => '200',
     'vm_name_rule' => 'vm-{service_id}', 'main_domain' => '.example.net']);
 
+// A storage that the node does not have is refused, naming the setting.
+$pBad = Harness::createProduct();
+puq_product_settings_save($pBad, ['os_template' => '9000', 'sys_storage' => 'nosuchstore']);
+$r = Harness::callServer('CreateAccount', Harness::createService($client, $pBad, $server));
+assertContains("'sys_storage'", $r);
+assertContains('nosuchstore', $r);
+
 // A missing template is refused.
 $cpu = Harness::addConfigOption($pid, 'Operating System', ['4242|Nothing'], null);
 $sidBad = Harness::createService($client, $pid, $server);
