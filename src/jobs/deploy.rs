@@ -19,6 +19,7 @@ use mysql::PooledConn;
 use super::vmconf::{self, Nic};
 use super::Job;
 use crate::error::{Error, Result};
+use crate::pve::api::VmConfig;
 use crate::pve::{Form, PveError};
 
 pub const STATES: &[&str] = &[
@@ -114,8 +115,17 @@ fn set_node(conn: &mut PooledConn, job: &mut Job, node: &str) -> Result<()> {
     Ok(())
 }
 
-/// Runs the step that leaves `state`.
+/// Runs the step that leaves `state`. Any step may change the VM, so the
+/// cached config is dropped after each.
 pub fn run_step(conn: &mut PooledConn, job: &mut Job, state: &str) -> Result<Outcome> {
+    let r = step(conn, job, state);
+    if !matches!(r, Ok(Outcome::Skipped(_))) {
+        job.config = None;
+    }
+    r
+}
+
+fn step(conn: &mut PooledConn, job: &mut Job, state: &str) -> Result<Outcome> {
     match state {
         "creation" => allocate_ip(conn, job),
         "set_ip" => clone(conn, job),
@@ -295,7 +305,7 @@ fn finish_migration(conn: &mut PooledConn, job: &mut Job, deadline: Duration) ->
     Ok(Outcome::Done)
 }
 
-fn cpu_ram(job: &Job) -> Result<Outcome> {
+fn cpu_ram(job: &mut Job) -> Result<Outcome> {
     let form = Form::new()
         .set("cores", job.eff.cpu)
         .set("sockets", 1)
@@ -305,8 +315,18 @@ fn cpu_ram(job: &Job) -> Result<Outcome> {
     Ok(Outcome::Done)
 }
 
-fn system_disk(job: &Job) -> Result<(String, String)> {
-    let cfg = job.client.vm_config(&job.vm.node, job.vm.vm_id)?;
+/// The VM's config, read once per run and re-read only after a change.
+fn config(job: &mut Job) -> Result<VmConfig> {
+    if let Some(c) = &job.config {
+        return Ok(c.clone());
+    }
+    let c = job.client.vm_config(&job.vm.node, job.vm.vm_id)?;
+    job.config = Some(c.clone());
+    Ok(c)
+}
+
+fn system_disk(job: &mut Job) -> Result<(String, String)> {
+    let cfg = config(job)?;
     let key = vmconf::system_disk(&cfg).ok_or_else(|| {
         Error::Config(format!(
             "VM {} has no system disk in its config",
@@ -318,8 +338,8 @@ fn system_disk(job: &Job) -> Result<(String, String)> {
 }
 
 /// The additional disk: the first disk after the system disk on its bus.
-fn additional_disk(job: &Job) -> Result<Option<(String, String)>> {
-    let cfg = job.client.vm_config(&job.vm.node, job.vm.vm_id)?;
+fn additional_disk(job: &mut Job) -> Result<Option<(String, String)>> {
+    let cfg = config(job)?;
     let sys = vmconf::system_disk(&cfg).unwrap_or_default();
     let bus = vmconf::bus_of(&sys).to_string();
     Ok(cfg
@@ -335,11 +355,11 @@ fn additional_disk(job: &Job) -> Result<Option<(String, String)>> {
         .next())
 }
 
-fn resize(job: &Job, system: bool) -> Result<Outcome> {
+fn resize(job: &mut Job, system: bool) -> Result<Outcome> {
     let spec = if system {
-        &job.eff.system_disk
+        job.eff.system_disk.clone()
     } else {
-        &job.eff.additional_disk
+        job.eff.additional_disk.clone()
     };
     if spec.size_gb == 0 {
         return Ok(Outcome::Skipped("size 0: keep as is".into()));
@@ -366,11 +386,11 @@ fn resize(job: &Job, system: bool) -> Result<Outcome> {
     Ok(Outcome::Done)
 }
 
-fn disk_io(job: &Job, system: bool) -> Result<Outcome> {
+fn disk_io(job: &mut Job, system: bool) -> Result<Outcome> {
     let spec = if system {
-        &job.eff.system_disk
+        job.eff.system_disk.clone()
     } else {
-        &job.eff.additional_disk
+        job.eff.additional_disk.clone()
     };
     if !spec.has_limits() {
         return Ok(Outcome::Skipped("no I/O limits".into()));
@@ -395,7 +415,7 @@ fn disk_io(job: &Job, system: bool) -> Result<Outcome> {
     Ok(Outcome::Done)
 }
 
-fn create_additional(job: &Job) -> Result<Outcome> {
+fn create_additional(job: &mut Job) -> Result<Outcome> {
     let size = job.eff.additional_disk.size_gb;
     if size == 0 {
         return Ok(Outcome::Skipped("no additional disk configured".into()));
@@ -403,7 +423,7 @@ fn create_additional(job: &Job) -> Result<Outcome> {
     if additional_disk(job)?.is_some() {
         return Ok(Outcome::Skipped("additional disk exists".into()));
     }
-    let cfg = job.client.vm_config(&job.vm.node, job.vm.vm_id)?;
+    let cfg = config(job)?;
     let sys = vmconf::system_disk(&cfg).ok_or_else(|| {
         Error::Config(format!(
             "VM {} has no system disk in its config",
@@ -432,8 +452,8 @@ fn create_additional(job: &Job) -> Result<Outcome> {
     Ok(Outcome::Done)
 }
 
-fn network(job: &Job) -> Result<Outcome> {
-    let cfg = job.client.vm_config(&job.vm.node, job.vm.vm_id)?;
+fn network(job: &mut Job) -> Result<Outcome> {
+    let cfg = config(job)?;
     let existing = cfg.get("net0").cloned().unwrap_or_default();
     let (bridge, vlan) = job.bridge_vlan();
     let line = vmconf::net_line(
@@ -451,7 +471,7 @@ fn network(job: &Job) -> Result<Outcome> {
     Ok(Outcome::Done)
 }
 
-fn firewall(job: &Job) -> Result<Outcome> {
+fn firewall(job: &mut Job) -> Result<Outcome> {
     if job.product.dhcp_v4 || job.product.dhcp_v6 {
         return Ok(Outcome::Skipped(
             "DHCP is on: no firewall rules or anti-spoofing without a known IP".into(),
@@ -489,7 +509,7 @@ fn firewall(job: &Job) -> Result<Outcome> {
     Ok(Outcome::Done)
 }
 
-fn cloudinit(job: &Job) -> Result<Outcome> {
+fn cloudinit(job: &mut Job) -> Result<Outcome> {
     let p = &job.product;
     let v4 = job.ips.iter().find(|i| !i.v6);
     let v6 = job.ips.iter().find(|i| i.v6);
@@ -539,7 +559,7 @@ fn cloudinit(job: &Job) -> Result<Outcome> {
     Ok(Outcome::Done)
 }
 
-fn start(job: &Job) -> Result<Outcome> {
+fn start(job: &mut Job) -> Result<Outcome> {
     if job.client.vm_status(&job.vm.node, job.vm.vm_id)? == "running" {
         return Ok(Outcome::Skipped("already running".into()));
     }

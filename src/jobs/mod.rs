@@ -69,6 +69,8 @@ pub struct Job {
     pub send_ready_email: bool,
     /// The server's hostname, for the ready email.
     pub server_hostname: String,
+    /// The VM's config as last read in this run (see `deploy::config`).
+    pub config: Option<crate::pve::api::VmConfig>,
 }
 
 impl Job {
@@ -302,6 +304,7 @@ pub fn prepare(
         password,
         send_ready_email: false,
         server_hostname: server.hostname.clone(),
+        config: None,
     })
 }
 
