@@ -542,13 +542,18 @@ pub fn release<Q: Queryable>(q: &mut Q, service_id: u32) -> Result<u64> {
 }
 
 /// "Recycle IPs of Terminated services": frees the addresses of services
-/// whose tblhosting.domainstatus is Terminated, or that no longer exist.
+/// whose tblhosting.domainstatus is Terminated, or that no longer exist —
+/// but never while the service still has a VM record other than `remove`
+/// (the asynchronous terminate may not have deleted the VM yet, and the
+/// address must not be handed to a second VM while the first still uses it).
 /// Returns how many addresses were freed.
 pub fn recycle_terminated<Q: Queryable>(q: &mut Q) -> Result<u64> {
     let done = q.exec_iter(
         format!(
             "DELETE a FROM {ADDRESSES_TABLE} a LEFT JOIN tblhosting h ON h.id = a.service_id \
-             WHERE h.id IS NULL OR h.domainstatus = ?"
+             WHERE (h.id IS NULL OR h.domainstatus = ?) \
+               AND NOT EXISTS (SELECT 1 FROM puqProxmoxKVM_vm_info v \
+                               WHERE v.service_id = a.service_id AND v.vm_status <> 'remove')"
         ),
         ("Terminated",),
     )?;

@@ -66,6 +66,7 @@ pub fn allocate_for(
     product: &ProductConfig,
     eff: &Effective,
 ) -> Result<Vec<IpAssignment>> {
+    ippool::recycle_terminated(conn)?;
     let (bridge, vlan) = if product.auto_bridge_vlan {
         (None, None)
     } else {
