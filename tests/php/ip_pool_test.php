@@ -72,6 +72,12 @@ $sid14 = Harness::createService($client, $pid, $server);
 $e = assertThrows(Throwable::class, fn () => puq_ip_pool_allocate(Harness::params($sid14)));
 assertContains('no free IPv4 address', $e->getMessage());
 
+// IPs of Terminated services are recycled (when no VM record holds them).
+$freed = Harness::value('SELECT dedicatedip FROM tblhosting WHERE id = ?', [$sids[1]]);
+Harness::exec("UPDATE tblhosting SET domainstatus = 'Terminated' WHERE id = ?", [$sids[1]]);
+$got = puq_ip_pool_allocate(Harness::params($sid14));
+assertSame($freed, $got[0]['ip']);
+
 // A pool in use cannot be deleted.
 $e = assertThrows(Throwable::class, fn () => puq_ip_pool_delete($pool));
 assertSame(2, count(puq_ip_pool_list($server)));
