@@ -58,7 +58,7 @@ const NUMERIC: &[Spec] = &[
     },
     Spec {
         name: "migration_timeout",
-        min: 10,
+        min: 1,
         max: 3600,
     },
     Spec {

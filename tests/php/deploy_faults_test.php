@@ -100,4 +100,40 @@ Deploy::cron();
 assertSame('set_ip', Deploy::status($sid));
 assertContains('9000.conf', Deploy::lastError($sid));
 
+// 8. A migration longer than the Migration Timeout pauses and resumes on
+//    the next run, polling the same task (one migration, not two).
+puq_settings_save(['migration_timeout' => '1']);
+Sim::control('POST', 'tasks', ['durations' => ['qmigrate' => 2500]]);
+Sim::control('DELETE', 'calls');
+$mig = Deploy::product(['node' => 'pve2']);
+$sid = Deploy::order($mig);
+$out = Deploy::cron();
+assertSame('set_dns', Deploy::status($sid));
+assertContains('migration still running', $out);
+assertContains('--- Deploy paused: waiting at (set_dns) ---', $out);
+usleep(2000000);
+Deploy::cron();
+assertSame('ready', Deploy::status($sid));
+assertSame('pve2', Sim::vm(Deploy::vmid($sid))['node']);
+assertSame(1, Deploy::calls('POST /nodes/{node}/qemu/{vmid}/migrate'));
+puq_settings_save(['migration_timeout' => '300']);
+
+// 9. The run log keeps the last 50 runs per VM.
+$sid = Deploy::order($pid);
+for ($i = 0; $i < 55; $i++) {
+    Harness::exec("INSERT INTO puqProxmoxKVM_vm_runs (service_id, action, result, started_at, finished_at, steps) VALUES (?, 'deploy', 'error', 0, 0, '[]')", [$sid]);
+}
+Deploy::cron();
+assertSame(50, (int) Harness::value('SELECT COUNT(*) FROM puqProxmoxKVM_vm_runs WHERE service_id = ?', [$sid]));
+$last = Harness::row('SELECT result, steps FROM puqProxmoxKVM_vm_runs WHERE service_id = ? ORDER BY id DESC LIMIT 1', [$sid]);
+assertSame('success', $last['result']);
+$steps = json_decode($last['steps'], true);
+assertSame(15, count($steps));
+$keys = array_keys($steps[1]);
+sort($keys);
+assertSame(['dur', 'from', 'n', 'result', 'step', 'time', 'to'], $keys);
+assertSame('Clone VM', $steps[1]['step']);
+assertSame('set_ip', $steps[1]['from']);
+assertSame('clone', $steps[1]['to']);
+
 echo "OK\n";
