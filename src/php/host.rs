@@ -5,7 +5,7 @@
 
 use ext_php_rs::convert::IntoZvalDyn;
 use ext_php_rs::types::{ZendCallable, Zval};
-use ext_php_rs::zend::try_catch;
+use ext_php_rs::zend::{try_catch, ExecutorGlobals};
 use serde_json::Value;
 
 use super::convert::{to_value, to_zval};
@@ -17,13 +17,30 @@ const MODULE: &str = "puqProxmoxKVM";
 
 pub struct PhpHost;
 
+/// A PHP exception thrown by the callee is taken out of the engine (it must
+/// not resurface in WHMCS's code when the native function returns) and
+/// becomes the error message.
+fn take_php_exception() -> Option<String> {
+    let ex = ExecutorGlobals::take_exception()?;
+    let msg = ex
+        .try_call_method("getMessage", vec![])
+        .ok()
+        .and_then(|m| m.string())
+        .unwrap_or_default();
+    let class = ex.get_class_name().unwrap_or_else(|_| "exception".into());
+    Some(format!("{class}: {msg}"))
+}
+
 fn call(name: &str, args: Vec<Zval>) -> Result<Zval> {
     let outcome = try_catch(move || {
         let f = ZendCallable::try_from_name(name)
             .map_err(|_| format!("PHP function {name}() is not defined"))?;
         let refs: Vec<&dyn IntoZvalDyn> = args.iter().map(|a| a as &dyn IntoZvalDyn).collect();
-        f.try_call(refs)
-            .map_err(|e| format!("{name}() failed: {e}"))
+        let r = f.try_call(refs);
+        if let Some(ex) = take_php_exception() {
+            return Err(format!("{name}() threw {ex}"));
+        }
+        r.map_err(|e| format!("{name}() failed: {e}"))
     });
     match outcome {
         Ok(Ok(z)) => Ok(z),
