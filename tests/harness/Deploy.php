@@ -53,7 +53,13 @@ final class Deploy
     /** The command line of a cron run in a child PHP process on this test's database. */
     public static function cronCommand(): string
     {
-        $code = 'require ' . var_export(__DIR__ . '/bootstrap.php', true) . '; exit(puq_cron_tick(["argv" => ["--task=process_vms"]]));';
+        return self::childCommand('exit(puq_cron_tick(["argv" => ["--task=process_vms"]]));');
+    }
+
+    /** A child PHP process running $code after the harness, on this test's database. */
+    public static function childCommand(string $code): string
+    {
+        $code = 'require ' . var_export(__DIR__ . '/bootstrap.php', true) . '; ' . $code;
         // Same database and the same encryption key as this process (like one WHMCS install).
         return 'exec env PUQ_TEST_DB_NAME=' . escapeshellarg(Harness::dbName())
             . ' PUQ_TEST_CC_HASH=' . escapeshellarg($GLOBALS['cc_encryption_hash']) . ' ' . escapeshellarg(PHP_BINARY)

@@ -27,11 +27,25 @@ function runChild(int $ms): string
     return $out;
 }
 
-// Kill-at-random-points rounds.
+// Parallel CreateAccount calls (two web nodes accepting orders) reserve
+// distinct VMIDs.
 $sids = [];
+$procs = [];
 for ($i = 0; $i < 4; $i++) {
-    $sids[] = Deploy::order($pid);
+    $sid = Harness::createService(Deploy::$client, $pid, Deploy::$server);
+    $sids[] = $sid;
+    $procs[] = proc_open(Deploy::childCommand("echo Harness::callServer('CreateAccount', $sid);"), [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes);
+    $outs[] = $pipes[1];
 }
+foreach ($procs as $i => $p) {
+    assertSame('success', trim(stream_get_contents($outs[$i])));
+    proc_close($p);
+}
+$reserved = array_column(Harness::query('SELECT vm_id FROM puqProxmoxKVM_vm_info'), 'vm_id');
+assertSame(4, count(array_unique($reserved)), 'distinct VMIDs: ' . implode(',', $reserved));
+$outs = [];
+
+// Kill-at-random-points rounds.
 $seen = [];
 foreach ([150, 400, 700, 1000, 1400, 250, 900, 1800] as $ms) {
     runChild($ms);

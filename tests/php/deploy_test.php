@@ -56,7 +56,12 @@ assertSame('201', (string) Harness::value('SELECT vm_id FROM puqProxmoxKVM_vm_in
 // Cron: run until both are ready.
 for ($i = 0; $i < 5; $i++) {
     ob_start();
-    puq_cron_tick(['argv' => ['--task=process_vms']]);
+    if ($i === 0) {
+        // WHMCS hook mode: WHMCS's own cron fires AfterCronJob.
+        Harness::runCronHook();
+    } else {
+        puq_cron_tick(['argv' => ['--task=process_vms']]);
+    }
     $out = ob_get_clean();
     echo $out;
     $left = (int) Harness::value("SELECT COUNT(*) FROM puqProxmoxKVM_vm_info WHERE vm_status <> 'ready'");
@@ -65,6 +70,7 @@ for ($i = 0; $i < 5; $i++) {
     }
 }
 assertSame(0, $left, 'all VMs ready');
+assertSame(0, $i, 'the AfterCronJob hook alone deployed both');
 assertContains('Clone VM', $out . '');
 // What Proxmox now has, as the simulator saw it (every request schema-checked).
 $vm = Sim::vm(200);
