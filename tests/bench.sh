@@ -8,3 +8,5 @@ source tests/lib/bench-env.sh
 cargo build --workspace --release
 start_bench
 php -d extension="$PUQ_EXT" -d memory_limit=1G tests/bench.php
+echo
+php -d extension="$PUQ_EXT" tests/bench_ippool.php
