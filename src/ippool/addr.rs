@@ -205,42 +205,12 @@ pub fn first_free(
     scan.result()
 }
 
-/// Decides without reading the allocated rows when their count and maximum
-/// (both over non-excluded addresses of `[start, end]`) prove there is no
-/// hole: then the answer is the first usable address after the maximum.
-/// `None` means "a hole exists somewhere; scan".
-pub fn answer_from_summary(
-    start: u128,
-    end: u128,
-    excluded: &[u128],
-    count: u128,
-    max: Option<u128>,
-) -> Option<Option<u128>> {
-    match max {
-        None if count == 0 => Some(first_free(start, end, excluded, [])),
-        Some(m) if m >= start && count == usable_between(start, m, excluded) => Some(
-            m.checked_add(1)
-                .and_then(|n| first_free(n, end, excluded, [])),
-        ),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// (start, end, excluded, allocated, expected)
     type GapCase = (u128, u128, &'static [u128], &'static [u128], Option<u128>);
-    /// (start, end, excluded, count, max, expected)
-    type SummaryCase = (
-        u128,
-        u128,
-        &'static [u128],
-        u128,
-        Option<u128>,
-        Option<Option<u128>>,
-    );
 
     #[test]
     fn gap_search_table() {
@@ -304,24 +274,6 @@ mod tests {
         let end = start + (1u128 << 64) - 1;
         let got = first_free(start, end, &[start], (1..=3).map(|i| start + i));
         assert_eq!(got, Some(start + 4));
-    }
-
-    #[test]
-    fn summary_decides_only_without_holes() {
-        let cases: &[SummaryCase] = &[
-            (10, 20, &[], 0, None, Some(Some(10))),
-            (10, 20, &[10], 0, None, Some(Some(11))),
-            (10, 20, &[], 3, Some(12), Some(Some(13))),
-            (10, 20, &[], 2, Some(12), None),
-            (10, 20, &[13], 3, Some(12), Some(Some(14))),
-            (10, 20, &[11], 2, Some(12), Some(Some(13))),
-            (10, 12, &[], 3, Some(12), Some(None)),
-            (10, 20, &[20], 10, Some(19), Some(None)),
-            (0, u128::MAX, &[], 1, Some(u128::MAX), None),
-        ];
-        for (i, (s, e, ex, n, m, want)) in cases.iter().enumerate() {
-            assert_eq!(answer_from_summary(*s, *e, ex, *n, *m), *want, "case {i}");
-        }
     }
 
     #[test]

@@ -340,38 +340,46 @@ fn allocate_one<Q: Queryable>(
 
 /// The lowest free address of `pool`'s range, looking only at allocated
 /// rows of the same server (any source) inside the range.
+/// The lowest free address of a pool. The pool row keeps `next_hint`: every
+/// address below it is allocated or excluded, so the search reads only the
+/// allocated rows from the hint upward — a few rows, however large the range
+/// or however many addresses are taken. Releases reset the hint; a stale
+/// hint (rows deleted behind the module's back) only costs one full scan.
+/// Called with the pool row locked (see `allocate_tx`).
 fn first_free_in_pool<Q: Queryable>(q: &mut Q, pool: &Pool) -> Step<Option<u128>> {
-    let family = pool.family;
     let (start, end) = pool.bounds();
+    let hint: Option<Option<Vec<u8>>> = q.exec_first(
+        format!("SELECT next_hint FROM {POOLS_TABLE} WHERE id = ?"),
+        (pool.id,),
+    )?;
+    let hint = hint
+        .flatten()
+        .as_deref()
+        .and_then(addr::bytes_to_value)
+        .filter(|h| *h >= start && *h <= end)
+        .unwrap_or(start);
+    let mut found = scan_from(q, pool, hint)?;
+    if found.is_none() && hint > start {
+        found = scan_from(q, pool, start)?;
+    }
+    if let Some(v) = found {
+        q.exec_drop(
+            format!("UPDATE {POOLS_TABLE} SET next_hint = ? WHERE id = ?"),
+            (addr::value_to_bytes(pool.family, v), pool.id),
+        )?;
+    }
+    Ok(found)
+}
+
+/// The first free address ≥ `from` in the pool, reading allocated rows in
+/// index order a page at a time until the first gap.
+fn scan_from<Q: Queryable>(q: &mut Q, pool: &Pool, from: u128) -> Step<Option<u128>> {
+    let family = pool.family;
+    let (_, end) = pool.bounds();
     let excluded = pool.excluded();
     let bin = |v: u128| Value::from(addr::value_to_bytes(family, v));
-
-    let mut sql = format!(
-        "SELECT COUNT(*), MAX(address_bin) FROM {ADDRESSES_TABLE} \
-         WHERE server_id = ? AND family = ? AND address_bin BETWEEN ? AND ?"
-    );
-    let mut params: Vec<Value> = vec![
-        pool.server_id.into(),
-        family.code().into(),
-        bin(start),
-        bin(end),
-    ];
-    if !excluded.is_empty() {
-        sql.push_str(&format!(
-            " AND address_bin NOT IN ({})",
-            vec!["?"; excluded.len()].join(", ")
-        ));
-        params.extend(excluded.iter().map(|v| bin(*v)));
-    }
-    let summary: Option<(u64, Option<Vec<u8>>)> = q.exec_first(sql, params)?;
-    let (count, max) = summary.unwrap_or((0, None));
-    let max = max.as_deref().and_then(addr::bytes_to_value);
-    if let Some(answer) = addr::answer_from_summary(start, end, &excluded, u128::from(count), max) {
-        return Ok(answer);
-    }
-
-    let mut scan = GapScan::new(start, end, &excluded);
-    let mut from = start;
+    let mut scan = GapScan::new(from, end, &excluded);
+    let mut from = from;
     loop {
         let page: Vec<Vec<u8>> = q.exec(
             format!(
@@ -534,6 +542,14 @@ fn assigned_from_row(r: &mut Row) -> Result<Assigned> {
 
 /// Frees every address of the service; returns how many.
 pub fn release<Q: Queryable>(q: &mut Q, service_id: u32) -> Result<u64> {
+    // Freed addresses may lie below a pool's search hint.
+    q.exec_drop(
+        format!(
+            "UPDATE {POOLS_TABLE} SET next_hint = NULL WHERE server_id IN \
+             (SELECT server_id FROM {ADDRESSES_TABLE} WHERE service_id = ?)"
+        ),
+        (service_id,),
+    )?;
     let done = q.exec_iter(
         format!("DELETE FROM {ADDRESSES_TABLE} WHERE service_id = ?"),
         (service_id,),
@@ -557,7 +573,12 @@ pub fn recycle_terminated<Q: Queryable>(q: &mut Q) -> Result<u64> {
         ),
         ("Terminated",),
     )?;
-    Ok(done.affected_rows())
+    let freed = done.affected_rows();
+    drop(done);
+    if freed > 0 {
+        q.query_drop(format!("UPDATE {POOLS_TABLE} SET next_hint = NULL"))?;
+    }
+    Ok(freed)
 }
 
 #[cfg(test)]

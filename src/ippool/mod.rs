@@ -52,6 +52,7 @@ pub const MIGRATION: &[&str] = &[
         dns2 VARCHAR(45) NOT NULL DEFAULT '',
         address_start VARCHAR(45) NOT NULL,
         address_stop VARCHAR(45) NOT NULL,
+        next_hint VARBINARY(16) NULL,
         created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
         updated_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
         KEY idx_server (server_id, family)

@@ -152,7 +152,7 @@ pub fn update_pool(conn: &mut PooledConn, pool: &Pool) -> Result<()> {
     values.push(pool.id.into());
     conn.exec_drop(
         format!(
-            "UPDATE {POOLS_TABLE} SET server_id = ?, family = ?, bridge = ?, vlan = ?, gateway = ?, \
+            "UPDATE {POOLS_TABLE} SET next_hint = NULL, server_id = ?, family = ?, bridge = ?, vlan = ?, gateway = ?, \
              mask = ?, dns1 = ?, dns2 = ?, address_start = ?, address_stop = ? WHERE id = ?"
         ),
         values,

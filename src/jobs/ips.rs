@@ -66,7 +66,6 @@ pub fn allocate_for(
     product: &ProductConfig,
     eff: &Effective,
 ) -> Result<Vec<IpAssignment>> {
-    ippool::recycle_terminated(conn)?;
     let (bridge, vlan) = if product.auto_bridge_vlan {
         (None, None)
     } else {
@@ -75,17 +74,25 @@ pub fn allocate_for(
             Some(u16::try_from(product.vlan).unwrap_or(0)),
         )
     };
-    let alloc = ippool::allocate(
-        conn,
-        &Request {
-            service_id,
-            server_id,
-            bridge,
-            vlan,
-            v4_count: count(eff.ipv4_count, "ipv4_count")?,
-            v6_count: count(eff.ipv6_count, "ipv6_count")?,
-        },
-    )?;
+    let req = Request {
+        service_id,
+        server_id,
+        bridge,
+        vlan,
+        v4_count: count(eff.ipv4_count, "ipv4_count")?,
+        v6_count: count(eff.ipv6_count, "ipv6_count")?,
+    };
+    // IPs of Terminated services go back to the pool, but only when the
+    // free ones run out: the recycling query reads every allocated row.
+    let alloc = match ippool::allocate(conn, &req) {
+        Err(Error::Config(m)) if m.contains("no free") => {
+            if ippool::recycle_terminated(conn)? == 0 {
+                return Err(Error::Config(m));
+            }
+            ippool::allocate(conn, &req)?
+        }
+        other => other?,
+    };
     ippool::write_hosting_ips(conn, service_id, &ippool::hosting_ips(&alloc.addresses))?;
     Ok(alloc.addresses.iter().map(IpAssignment::from).collect())
 }
