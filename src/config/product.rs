@@ -162,6 +162,7 @@ impl Default for ProductConfig {
 
 enum Rule {
     Int(i64, i64),
+    Vmid,
     Enum(&'static [&'static str]),
     /// Free text up to N chars.
     Text(usize),
@@ -179,7 +180,7 @@ fn rule(key: &str) -> Option<Rule> {
         "node" | "sys_storage" | "add_storage" | "bridge" | "backup_storage" | "iso_storage" => {
             Ident
         }
-        "os_template" => Int(0, 999_999_999),
+        "os_template" => Vmid,
         "clone_type" => Enum(&["linked", "full"]),
         "cpu" => Int(1, 512),
         "ram_gb" => Int(1, 8192),
@@ -234,30 +235,10 @@ impl ProductConfig {
                 )
             } else {
                 match rule(k) {
-                    Some(Rule::Int(min, max)) => {
-                        let n = if v.is_empty() && k == "os_template" {
-                            return_text(&mut obj, k, String::new());
-                            continue;
-                        } else {
-                            v.parse::<i64>().map_err(|_| {
-                                Error::input(
-                                    k.as_str(),
-                                    format!("expected a whole number, got '{v}'"),
-                                )
-                            })?
-                        };
-                        if n < min || n > max {
-                            return Err(Error::input(
-                                k.as_str(),
-                                format!("must be between {min} and {max}"),
-                            ));
-                        }
-                        if k == "os_template" {
-                            Value::String(n.to_string())
-                        } else {
-                            Value::from(n)
-                        }
-                    }
+                    Some(Rule::Int(min, max)) => Value::from(int_in(k, v, min, max)?),
+                    // A template VMID, or "" for none.
+                    Some(Rule::Vmid) if v.is_empty() => Value::String(String::new()),
+                    Some(Rule::Vmid) => Value::String(int_in(k, v, 100, 999_999_999)?.to_string()),
                     Some(Rule::Enum(allowed)) => {
                         let want =
                             if k == "net_model" || k == "clone_type" || k.starts_with("fw_log") {
@@ -335,8 +316,17 @@ impl ProductConfig {
     }
 }
 
-fn return_text(obj: &mut Map<String, Value>, k: &str, v: String) {
-    obj.insert(k.to_string(), Value::String(v));
+fn int_in(key: &str, v: &str, min: i64, max: i64) -> Result<i64> {
+    let n: i64 = v
+        .parse()
+        .map_err(|_| Error::input(key, format!("expected a whole number, got '{v}'")))?;
+    if n < min || n > max {
+        return Err(Error::input(
+            key,
+            format!("must be between {min} and {max}"),
+        ));
+    }
+    Ok(n)
 }
 
 /// Loads a product's settings; a product never saved gets the defaults
@@ -451,6 +441,7 @@ mod tests {
             ("dhcp_v6", "maybe", "on/off"),
             ("os_username", "ro ot", "letters, digits"),
             ("vm_name_rule", "{nope}", "unknown macro"),
+            ("os_template", "42", "between 100 and"),
             ("nonsense", "1", "unknown product setting"),
         ];
         for (k, v, msg) in bad {
