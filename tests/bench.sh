@@ -7,6 +7,6 @@ tests/lib/deps.sh
 source tests/lib/bench-env.sh
 cargo build --workspace --release
 start_bench
-php -d extension="$PUQ_EXT" -d memory_limit=1G tests/bench.php
+php -d extension="$PUQ_EXT" -d zend.assertions=1 -d memory_limit=1G tests/bench.php
 echo
-php -d extension="$PUQ_EXT" tests/bench_ippool.php
+php -d extension="$PUQ_EXT" -d zend.assertions=1 tests/bench_ippool.php

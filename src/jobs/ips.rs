@@ -8,7 +8,7 @@ use crate::config::product::ProductConfig;
 use crate::error::{Error, Result};
 use crate::ippool::{self, Assigned, Family, Request};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct IpAssignment {
     pub address: String,
     pub prefix: u8,
@@ -57,6 +57,15 @@ pub fn allocate(conn: &mut PooledConn, job: &Job) -> Result<Vec<IpAssignment>> {
         &job.product,
         &job.eff,
     )
+}
+
+/// Allocates for a service described by `$params` (admin action / tests).
+pub fn allocate_for_params(
+    conn: &mut PooledConn,
+    p: &crate::whmcs::ServiceParams,
+) -> Result<Vec<IpAssignment>> {
+    let (prod, eff) = crate::config::for_service(conn, p)?;
+    allocate_for(conn, p.service_id, p.server.id, &prod, &eff)
 }
 
 pub fn allocate_for(

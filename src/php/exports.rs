@@ -11,7 +11,7 @@ use super::convert::{to_value, to_zval};
 use super::globals::db_config;
 use super::guard::guard;
 use super::host::PhpHost;
-use crate::config::{effective, product};
+use crate::config::product;
 use crate::db::{self, settings};
 use crate::error::{Error, Result};
 use crate::whmcs::{ServerParams, ServiceParams};
@@ -117,8 +117,7 @@ pub fn puq_effective_config(params: &Zval) -> PhpResult<Zval> {
     data("puq_effective_config", || {
         let p = ServiceParams::from_value(&v)?;
         let mut c = db::conn(&db_config()?)?;
-        let prod = product::load(&mut c, p.product_id, &p.config_options_legacy)?;
-        Ok(json!(effective::compute(&prod, &p.config_options)?))
+        Ok(json!(crate::config::for_service(&mut c, &p)?.1))
     })
 }
 
@@ -188,14 +187,7 @@ pub fn puq_ip_pool_allocate(params: &Zval) -> PhpResult<Zval> {
     data("puq_ip_pool_allocate", || {
         let p = ServiceParams::from_value(&v)?;
         let mut c = db::conn(&db_config()?)?;
-        let prod = product::load(&mut c, p.product_id, &p.config_options_legacy)?;
-        let eff = effective::compute(&prod, &p.config_options)?;
-        let ips = crate::jobs::ips::allocate_for(&mut c, p.service_id, p.server.id, &prod, &eff)?;
-        Ok(Value::Array(
-            ips.iter()
-                .map(|i| json!({"ip": i.address, "prefix": i.prefix, "gateway": i.gateway, "v6": i.v6, "bridge": i.bridge, "vlan": i.vlan}))
-                .collect(),
-        ))
+        Ok(json!(crate::jobs::ips::allocate_for_params(&mut c, &p)?))
     })
 }
 

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use mysql::prelude::Queryable;
 use serde_json::json;
 
-use crate::config::{effective, names, product};
+use crate::config::{names, product};
 use crate::db::{self, settings, DbConfig};
 use crate::error::{Error, Result};
 use crate::pve::Weight;
@@ -32,8 +32,7 @@ pub fn create_account(db: &DbConfig, host: &dyn Host, p: &ServiceParams) -> Resu
             )))
         };
     }
-    let prod = product::load(&mut conn, p.product_id, &p.config_options_legacy)?;
-    let eff = effective::compute(&prod, &p.config_options)?;
+    let (prod, eff) = crate::config::for_service(&mut conn, p)?;
     prod.check_complete(&eff.os_template)?;
     let template: u32 = eff.os_template.parse().map_err(|_| {
         Error::input(

@@ -48,7 +48,7 @@ foreach ($procs as $p) {
         $ips = json_decode($line, true);
         assertTrue(is_array($ips), $line);
         foreach ($ips as $ip) {
-            $seen[] = $ip['ip'];
+            $seen[] = $ip['address'];
         }
     }
 }
@@ -61,11 +61,11 @@ assertContains('2001:db8::', $row['assignedips']);
 
 // Idempotent: allocating again returns the same addresses.
 $again = puq_ip_pool_allocate(Harness::params($sids[0]));
-assertSame($row['dedicatedip'], $again[0]['ip']);
+assertSame($row['dedicatedip'], $again[0]['address']);
 
 // The pool is full: the 13th service falls back to the legacy list (vmbr9).
 $last = puq_ip_pool_allocate(Harness::params($sids[12]));
-assertSame('10.9.0.2', $last[0]['ip']);
+assertSame('10.9.0.2', $last[0]['address']);
 assertSame('vmbr9', $last[0]['bridge']);
 // And now nothing is left: a clear error naming the server.
 $sid14 = Harness::createService($client, $pid, $server);
@@ -76,7 +76,7 @@ assertContains('no free IPv4 address', $e->getMessage());
 $freed = Harness::value('SELECT dedicatedip FROM tblhosting WHERE id = ?', [$sids[1]]);
 Harness::exec("UPDATE tblhosting SET domainstatus = 'Terminated' WHERE id = ?", [$sids[1]]);
 $got = puq_ip_pool_allocate(Harness::params($sid14));
-assertSame($freed, $got[0]['ip']);
+assertSame($freed, $got[0]['address']);
 
 // A pool in use cannot be deleted.
 $e = assertThrows(Throwable::class, fn () => puq_ip_pool_delete($pool));
