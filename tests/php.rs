@@ -57,6 +57,7 @@ php_tests! {
     test_connection_against_simulator => "test_connection_test.php",
     stubs_match_extension => "stubs_test.php",
     cron_cli => "cron_test.php",
+    forked_php_fpm_workers_each_work => "fpm_test.php",
     standalone_cron_php_deploys => "cron_standalone_test.php",
     host_callback_failures_are_contained => "host_callbacks_test.php",
     ip_pools_allocate_uniquely_across_processes => "ip_pool_test.php",
