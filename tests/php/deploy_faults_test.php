@@ -75,7 +75,8 @@ assertSame('ready', Deploy::status($sid));
 assertSame(1, Deploy::calls('POST /nodes/{node}/qemu/{vmid}/clone'), 'cloned exactly once');
 
 // 6. No free IP: one address for two services.
-$ipPid = Deploy::product(['ipv4_count' => '1', 'dhcp_v4' => '', 'dhcp_v6' => '']);
+$ipPid = Deploy::product(['ipv4_count' => '1', 'dhcp_v4' => '', 'dhcp_v6' => '', 'fw_policy_in' => 'DROP',
+    'fw_log_in' => 'info', 'fw_radv' => 'on', 'fw_ipfilter' => 'on', 'fw_macfilter' => '']);
 puq_ip_pool_create(['server_id' => Deploy::$server, 'type' => 'IPv4', 'bridge' => 'vmbr0', 'vlan' => '0',
     'gateway' => '198.51.100.1', 'mask' => '24', 'dns1' => '9.9.9.9', 'dns2' => '',
     'address_start' => '198.51.100.5', 'address_stop' => '198.51.100.5']);
@@ -88,9 +89,12 @@ assertContains('no free IPv4 address', Deploy::lastError($b));
 $vm = Sim::vm(Deploy::vmid($a));
 assertSame('ip=198.51.100.5/24,gw=198.51.100.1', $vm['config']['ipconfig0']);
 assertContains('firewall=1', $vm['config']['net0']);
-$fw = json_encode($vm['firewall']);
-assertContains('ipfilter-net0', $fw);
-assertContains('198.51.100.5', $fw);
+// Firewall: the product's options and policies, and the anti-spoofing ipset
+// holding exactly the allocated address.
+$o = $vm['firewall']['options'];
+assertSame(['dhcp' => 1, 'enable' => 1, 'ipfilter' => 1, 'log_level_in' => 'info', 'log_level_out' => 'nolog',
+    'macfilter' => 0, 'ndp' => 1, 'policy_in' => 'DROP', 'policy_out' => 'ACCEPT', 'radv' => 1], $o);
+assertSame(['198.51.100.5'], array_column($vm['firewall']['ipsets']['ipfilter-net0']['entries'], 'cidr'));
 
 // 7. The template vanished between the order and the deploy: PVE's 500 is recorded.
 $sid = Deploy::order($pid);
