@@ -155,17 +155,25 @@ fn allocate_ip(conn: &mut PooledConn, job: &mut Job) -> Result<Outcome> {
 }
 
 fn clone(conn: &mut PooledConn, job: &mut Job) -> Result<Outcome> {
-    let vmid = job.vm.vm_id;
+    let vms = job.client.cluster_vms(crate::pve::Weight::Heavy)?;
     // Idempotence: the VM may exist already (a crash after the clone started).
-    let existing = job
-        .client
-        .cluster_vms(crate::pve::Weight::Heavy)?
-        .into_iter()
-        .find(|v| v.vmid == vmid);
+    let mut existing = vms.iter().find(|v| v.vmid == job.vm.vm_id).cloned();
+    if existing
+        .as_ref()
+        .is_some_and(|vm| vm.name.as_deref() != Some(job.vm.vm_name.as_str()))
+        && job.vm.task_upid.is_empty()
+    {
+        // Someone else created a VM with our reserved VMID after the order
+        // was accepted: move this service to the next free VMID.
+        let taken: std::collections::HashSet<u32> = vms.iter().map(|v| v.vmid).collect();
+        move_vmid(conn, job, &taken)?;
+        existing = None;
+    }
+    let vmid = job.vm.vm_id;
     if let Some(vm) = existing {
         if vm.name.as_deref() != Some(job.vm.vm_name.as_str()) {
             return Err(Error::Config(format!(
-                "VMID {vmid} is taken in Proxmox by '{}', not by this service's VM '{}'; use Redeploy to pick another VMID",
+                "VMID {vmid} is taken in Proxmox by '{}', not by this service's VM '{}'",
                 vm.name.unwrap_or_default(),
                 job.vm.vm_name
             )));
@@ -213,6 +221,35 @@ fn clone(conn: &mut PooledConn, job: &mut Job) -> Result<Outcome> {
     wait(job, &upid, job.heavy)?;
     clear_task(conn, job)?;
     Ok(Outcome::Done)
+}
+
+/// Re-reserves this service's VMID: the next id free in Proxmox and in our
+/// table, claimed through the (server_id, vm_id) unique key.
+fn move_vmid(
+    conn: &mut PooledConn,
+    job: &mut Job,
+    taken: &std::collections::HashSet<u32>,
+) -> Result<()> {
+    let mut candidate = job.vm.vm_id.saturating_add(1);
+    for _ in 0..1000 {
+        while taken.contains(&candidate) {
+            candidate += 1;
+        }
+        match conn.exec_drop(
+            "UPDATE puqProxmoxKVM_vm_info SET vm_id = ? WHERE service_id = ?",
+            (candidate, job.vm.service_id),
+        ) {
+            Ok(()) => {
+                job.vm.vm_id = candidate;
+                return Ok(());
+            }
+            Err(mysql::Error::MySqlError(e)) if e.code == 1062 => candidate += 1,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(Error::Db(
+        "could not reserve a free VMID after 1000 attempts".into(),
+    ))
 }
 
 /// The target node: the product's, or the node with the most free RAM that

@@ -104,6 +104,17 @@ Deploy::cron();
 assertSame('set_ip', Deploy::status($sid));
 assertContains('9000.conf', Deploy::lastError($sid));
 
+// 8a. Someone created a VM with the reserved VMID after the order: the
+//     service moves to the next free VMID; the other VM is left alone.
+$sid = Deploy::order($pid);
+$reserved = Deploy::vmid($sid);
+Sim::control('POST', 'seed', ['merge' => true, 'vms' => [['vmid' => $reserved, 'node' => 'pve1', 'config' => ['name' => 'intruder', 'memory' => 512]]]]);
+Deploy::cron();
+assertSame('ready', Deploy::status($sid));
+assertTrue(Deploy::vmid($sid) > $reserved);
+assertSame('intruder', Sim::vm($reserved)['config']['name']);
+assertSame('running', Sim::vm(Deploy::vmid($sid))['status']);
+
 // 8. A migration longer than the Migration Timeout pauses and resumes on
 //    the next run, polling the same task (one migration, not two).
 puq_settings_save(['migration_timeout' => '1']);
