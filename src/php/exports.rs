@@ -33,6 +33,8 @@ fn addon_status(name: &str, f: impl FnOnce() -> Result<String>) -> Zval {
     to_zval(&v)
 }
 
+/// Settings for calls that must work before the addon is activated (or with
+/// the database down), such as TestConnection: the stored ones, else defaults.
 fn current_settings() -> settings::Settings {
     db_config()
         .and_then(|cfg| db::conn(&cfg))
