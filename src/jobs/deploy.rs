@@ -118,7 +118,15 @@ fn set_node(conn: &mut PooledConn, job: &mut Job, node: &str) -> Result<()> {
 /// Runs the step that leaves `state`. Any step may change the VM, so the
 /// cached config is dropped after each.
 pub fn run_step(conn: &mut PooledConn, job: &mut Job, state: &str) -> Result<Outcome> {
-    let r = step(conn, job, state);
+    let r = match step(conn, job, state) {
+        // A long task (a big full clone) outlasting the Heavy Operations
+        // Timeout is not a failure: the next run picks it up again (the
+        // clone by its recorded UPID, the other steps by checking what is done).
+        Err(Error::Pve(PveError::TaskTimeout { upid })) => Ok(Outcome::Waiting(format!(
+            "task {upid} is still running; resuming next run"
+        ))),
+        other => other,
+    };
     if !matches!(r, Ok(Outcome::Skipped(_))) {
         job.config = None;
     }

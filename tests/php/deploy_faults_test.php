@@ -74,6 +74,23 @@ Deploy::cron();
 assertSame('ready', Deploy::status($sid));
 assertSame(1, Deploy::calls('POST /nodes/{node}/qemu/{vmid}/clone'), 'cloned exactly once');
 
+// 5b. A clone task longer than the Heavy Operations Timeout: the run waits
+//     (no error), the next run resumes polling the same task.
+puq_settings_save(['heavy_timeout' => '1']);
+Sim::control('POST', 'tasks', ['durations' => ['qmclone' => 2500]]);
+Sim::control('DELETE', 'calls');
+$sid = Deploy::order($pid);
+$out = Deploy::cron();
+assertSame('set_ip', Deploy::status($sid));
+assertContains('is still running; resuming next run', $out);
+assertContains('errors: 0', $out);
+usleep(2000000);
+puq_settings_save(['heavy_timeout' => '60']);
+Sim::control('POST', 'tasks', ['durations' => ['qmclone' => 300]]);
+Deploy::cron();
+assertSame('ready', Deploy::status($sid));
+assertSame(1, Deploy::calls('POST /nodes/{node}/qemu/{vmid}/clone'), 'the long clone was not repeated');
+
 // 6. No free IP: one address for two services.
 $ipPid = Deploy::product(['ipv4_count' => '1', 'dhcp_v4' => '', 'dhcp_v6' => '', 'fw_policy_in' => 'DROP',
     'fw_log_in' => 'info', 'fw_radv' => 'on', 'fw_ipfilter' => 'on', 'fw_macfilter' => '']);
