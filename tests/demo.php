@@ -67,7 +67,7 @@ $r === 'success' || exit(1);
 $vm = Harness::row('SELECT vm_id, vm_name, hostname, vm_status FROM puqProxmoxKVM_vm_info WHERE service_id = ?', [$sid]);
 echo "VM {$vm['vm_id']} {$vm['hostname']} status={$vm['vm_status']}\n";
 
-step('Cron (php modules/addons/puq_proxmox_kvm/cron.php --task=process_vms) until ready');
+step('Cron: the Process VMs task (what cron.php --task=process_vms runs), until ready');
 for ($i = 1; $i <= 5; $i++) {
     puq_cron_tick(['mode' => 'standalone', 'argv' => ['--task=process_vms']]);
     $status = Harness::value('SELECT vm_status FROM puqProxmoxKVM_vm_info WHERE service_id = ?', [$sid]);
