@@ -92,6 +92,11 @@ foreach (['scsi0', 'scsi1', 'net0', 'ipconfig0', 'ciuser'] as $k) {
         echo str_pad('', 14) . "$k: {$c[$k]}\n";
     }
 }
+$requests = Sim::control('GET', 'requests')['data'];
+$rejected = array_filter($requests, fn ($r) => (int) $r['status'] >= 400);
+echo 'Proxmox API:  ' . count($requests) . ' requests, all checked against the PVE schema; '
+    . (count($rejected) === 0 ? 'none rejected' : count($rejected) . ' rejected') . "\n";
 $emails = array_column(Harness::sentEmails(), 'messagename');
 echo 'emails sent:  ' . implode(', ', $emails) . "\n";
 echo "\nDemo complete: service #$sid is ready.\n";
+exit(count($rejected) === 0 ? 0 : 1);

@@ -95,4 +95,11 @@ assertSame(2, count($ready));
 $run = Harness::row('SELECT * FROM puqProxmoxKVM_vm_runs WHERE service_id = ? ORDER BY id DESC LIMIT 1', [$sid]);
 assertSame('success', $run['result']);
 
+// Every request of the deploy passed the simulator's schema validation:
+// nothing answered with an error status.
+$requests = Sim::control('GET', 'requests')['data'];
+assertTrue(count($requests) > 30, 'requests were logged');
+$bad = array_filter($requests, fn ($r) => (int) $r['status'] >= 400);
+assertSame([], array_values(array_map(fn ($r) => "{$r['method']} {$r['path']} {$r['status']} " . ($r['message'] ?? ''), $bad)));
+
 echo "OK\n";
