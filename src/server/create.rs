@@ -98,6 +98,11 @@ pub fn create_account(db: &DbConfig, host: &dyn Host, p: &ServiceParams) -> Resu
     )?;
     let hostname = names::hostname(&name, &prod.main_domain);
 
+    // Credentials are settled first (nothing is created if WHMCS cannot
+    // encrypt), so the welcome email and the client area show the same ones
+    // cloud-init will get.
+    crate::jobs::ensure_credentials(&mut conn, host, p.service_id, &prod)?;
+
     let taken_remote: HashSet<u32> = vms.iter().map(|v| v.vmid).collect();
     let vmid = reserve_vmid(
         &mut conn,
@@ -114,9 +119,6 @@ pub fn create_account(db: &DbConfig, host: &dyn Host, p: &ServiceParams) -> Resu
         "UPDATE tblhosting SET domain = ? WHERE id = ? AND domain = ''",
         (&hostname, p.service_id),
     )?;
-    // Credentials are settled now, so the welcome email and the client area
-    // show the same ones cloud-init will get.
-    crate::jobs::ensure_credentials(&mut conn, host, p.service_id, &prod)?;
     host.log_module_call(
         "CreateAccount",
         &json!({"serviceid": p.service_id, "template": template}).to_string(),
