@@ -218,11 +218,12 @@ pub fn ensure_credentials(
         Ok((p, u, o.unwrap_or_default()))
     };
     let (enc, username, os_user) = read(conn)?;
-    if enc.is_empty() {
+    // WHMCS may store an empty password as '' or as encrypt('').
+    if enc.is_empty() || host.decrypt(&enc)?.is_empty() {
         let fresh = host.encrypt(&generate_password()?)?;
         conn.exec_drop(
-            "UPDATE tblhosting SET password = ? WHERE id = ? AND password = ''",
-            (fresh, service_id),
+            "UPDATE tblhosting SET password = ? WHERE id = ? AND password = ?",
+            (fresh, service_id, &enc),
         )?;
     }
     if os_user.is_empty() {
@@ -244,6 +245,11 @@ pub fn ensure_credentials(
             "UPDATE puqProxmoxKVM_vm_info SET os_username = ? WHERE service_id = ? AND os_username = ''",
             (&u, service_id),
         )?;
+        // Before the VM record exists (CreateAccount), WHMCS's username holds it.
+        conn.exec_drop(
+            "UPDATE tblhosting SET username = ? WHERE id = ? AND username = ''",
+            (&u, service_id),
+        )?;
     }
     let (enc, username, os_user) = read(conn)?;
     let os_user = if os_user.is_empty() {
@@ -257,7 +263,17 @@ pub fn ensure_credentials(
             (&os_user, service_id),
         )?;
     }
-    Ok((os_user, host.decrypt(&enc)?))
+    let password = if enc.is_empty() {
+        String::new()
+    } else {
+        host.decrypt(&enc)?
+    };
+    if password.is_empty() {
+        return Err(Error::Host(format!(
+            "the password of service {service_id} could not be generated and saved"
+        )));
+    }
+    Ok((os_user, password))
 }
 
 /// Builds the job for a VM, on the PHP thread: decrypts the server

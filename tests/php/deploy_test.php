@@ -45,11 +45,17 @@ assertSame('creation', $vm['vm_status']);
 assertSame('200', (string) $vm['vm_id']);
 assertSame("vm-$sid", $vm['vm_name']);
 assertSame("vm-$sid.example.net", $vm['hostname']);
+// The OS user and password are settled before the welcome email goes out.
+$h = Harness::row('SELECT username, password FROM tblhosting WHERE id = ?', [$sid]);
+assertMatches('/^[a-z0-9_-]{2,}$/', $h['username']);
+assertTrue(strlen(decrypt($h['password'])) >= 12);
 $mails = Harness::sentEmails();
 assertSame('puqProxmoxVKM Welcome Email', end($mails)['messagename'] ?? null, json_encode($mails));
 
-// A second service gets the next free VMID.
-$sid2 = Harness::createService($client, $pid, $server);
+// A second service gets the next free VMID; it has no password in WHMCS,
+// so a strong one is generated and stored encrypted.
+$sid2 = Harness::createService($client, $pid, $server, ['password' => '']);
+assertSame('', decrypt(Harness::value('SELECT password FROM tblhosting WHERE id = ?', [$sid2])));
 assertSame('success', Harness::callServer('CreateAccount', $sid2));
 assertSame('201', (string) Harness::value('SELECT vm_id FROM puqProxmoxKVM_vm_info WHERE service_id = ?', [$sid2]));
 
@@ -89,6 +95,8 @@ assertSame('running', Sim::vm(201)['status']);
 $pw = decrypt(Harness::value('SELECT password FROM tblhosting WHERE id = ?', [$sid]));
 assertTrue(strlen($pw) >= 12);
 assertNotContains($pw, $out);
+$pw2 = decrypt(Harness::value('SELECT password FROM tblhosting WHERE id = ?', [$sid2]));
+assertTrue(strlen($pw2) === 16 && preg_match('/[A-Z]/', $pw2) && preg_match('/[0-9]/', $pw2), 'generated password');
 $ready = array_filter(Harness::sentEmails(), fn ($m) => $m['messagename'] === 'puqProxmoxKVM VM is ready');
 assertSame(2, count($ready));
 // The run log has the steps.
