@@ -150,6 +150,25 @@ assertSame('pve2', Sim::vm(Deploy::vmid($sid))['node']);
 assertSame(1, Deploy::calls('POST /nodes/{node}/qemu/{vmid}/migrate'));
 puq_settings_save(['migration_timeout' => '300']);
 
+// 8b. Verify running waits up to 5 runs for the guest, then reports an error
+//     (and keeps checking: there is no retry limit).
+$sid = Deploy::order($pid);
+Deploy::cron();
+assertSame('ready', Deploy::status($sid));
+Harness::exec("UPDATE puqProxmoxKVM_vm_info SET vm_status = 'starting' WHERE service_id = ?", [$sid]);
+Sim::control('POST', 'vm', ['vmid' => Deploy::vmid($sid), 'status' => 'stopped']);
+for ($i = 1; $i <= 4; $i++) {
+    $out = Deploy::cron();
+    assertContains("(check $i/5)", $out);
+    assertSame('starting', Deploy::status($sid));
+}
+$out = Deploy::cron();
+assertContains('not running, after 5 checks', Deploy::lastError($sid));
+assertMatches("/sid:$sid action:deploy .*not running, after 5 checks \\(starting -> ready\\)/", $out);
+Sim::control('POST', 'vm', ['vmid' => Deploy::vmid($sid), 'status' => 'running']);
+Deploy::cron();
+assertSame('ready', Deploy::status($sid));
+
 // 9. The run log keeps the last 50 runs per VM.
 $sid = Deploy::order($pid);
 for ($i = 0; $i < 55; $i++) {
