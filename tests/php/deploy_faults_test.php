@@ -113,6 +113,27 @@ assertSame(['dhcp' => 1, 'enable' => 1, 'ipfilter' => 1, 'log_level_in' => 'info
     'macfilter' => 0, 'ndp' => 1, 'policy_in' => 'DROP', 'policy_out' => 'ACCEPT', 'radv' => 1], $o);
 assertSame(['198.51.100.5'], array_column($vm['firewall']['ipsets']['ipfilter-net0']['entries'], 'cidr'));
 
+// 6b. Auto bridge/VLAN: the NIC follows the pool the address came from;
+//     with it off, only pools on the product's bridge/VLAN are used.
+$srv2 = Sim::createServer(['name' => 'pve-sim-2']);
+puq_ip_pool_create(['server_id' => $srv2, 'type' => 'IPv4', 'bridge' => 'vmbr5', 'vlan' => '20',
+    'gateway' => '10.55.0.1', 'mask' => '24', 'dns1' => '9.9.9.9', 'dns2' => '',
+    'address_start' => '10.55.0.10', 'address_stop' => '10.55.0.20']);
+$auto = Deploy::product(['ipv4_count' => '1', 'dhcp_v4' => '', 'dhcp_v6' => '', 'bridge' => 'vmbr0', 'vlan' => '0']);
+$sid = Harness::createService(Deploy::$client, $auto, $srv2);
+assertSame('success', Harness::callServer('CreateAccount', $sid));
+Deploy::cron();
+assertSame('ready', Deploy::status($sid));
+$net = Sim::vm(Deploy::vmid($sid))['config']['net0'];
+assertContains('bridge=vmbr5', $net);
+assertContains('tag=20', $net);
+$manual = Deploy::product(['ipv4_count' => '1', 'dhcp_v4' => '', 'dhcp_v6' => '', 'bridge' => 'vmbr0', 'vlan' => '0', 'auto_bridge_vlan' => '']);
+$sid = Harness::createService(Deploy::$client, $manual, $srv2);
+assertSame('success', Harness::callServer('CreateAccount', $sid));
+Deploy::cron();
+assertSame('creation', Deploy::status($sid));
+assertContains('bridge vmbr0', Deploy::lastError($sid));
+
 // 7. The template vanished between the order and the deploy: PVE's 500 is recorded.
 $sid = Deploy::order($pid);
 Sim::control('POST', 'fault', ['method' => 'POST', 'path' => '/qemu/9000/clone$', 'status' => 500,
