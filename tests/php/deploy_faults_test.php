@@ -68,7 +68,9 @@ Deploy::cron();
 assertSame('set_ip', Deploy::status($sid));
 assertContains('timed out', Deploy::lastError($sid));
 Sim::control('DELETE', 'latency');
-usleep(800000);
+// The simulator applies the clone when the delayed request is handled (1.5 s
+// after it was sent); wait well past that.
+usleep(1500000);
 puq_settings_save(['heavy_timeout' => '60']);
 Deploy::cron();
 assertSame('ready', Deploy::status($sid));
