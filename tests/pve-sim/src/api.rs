@@ -833,24 +833,6 @@ fn vm_config_update(ctx: &mut Ctx, sync: bool) -> ApiResult<Value> {
     Ok(json!(upid))
 }
 
-fn new_vm(vmid: u32, node: &str, config: BTreeMap<String, String>) -> Vm {
-    Vm {
-        vmid,
-        node: node.to_string(),
-        config,
-        status: "stopped".into(),
-        started: None,
-        pid: None,
-        firewall: Firewall::default(),
-        snapshots: BTreeMap::new(),
-        flock: false,
-        pool: None,
-        stats: VmStats::default(),
-        agent_down: false,
-        agent_interfaces: None,
-    }
-}
-
 fn vm_exists_error(st: &State, vmid: u32) -> Option<ApiError> {
     st.vms
         .get(&vmid)
@@ -912,7 +894,7 @@ fn vm_create(ctx: &mut Ctx) -> ApiResult<Value> {
         format!("creation-qemu=9.2.0,ctime={}", now_unix()),
     );
     cfg.insert("lock".into(), "create".into());
-    let mut vm = new_vm(vmid, &node, cfg);
+    let mut vm = Vm::new(vmid, &node, cfg);
     vm.pool = ctx.p.s("pool");
     ctx.st.vms.insert(vmid, vm);
     let start = ctx.p.flag("start");
@@ -962,7 +944,7 @@ fn vm_restore(ctx: &mut Ctx, node: &str, vmid: u32, archive: &str) -> ApiResult<
     } else {
         let mut cfg = BTreeMap::new();
         cfg.insert("lock".to_string(), "create".to_string());
-        ctx.st.vms.insert(vmid, new_vm(vmid, node, cfg));
+        ctx.st.vms.insert(vmid, Vm::new(vmid, node, cfg));
     }
     let effect = Effect::Restore {
         vmid,
@@ -1139,7 +1121,7 @@ fn vm_clone(ctx: &mut Ctx) -> ApiResult<Value> {
         format!("creation-qemu=9.2.0,ctime={}", now_unix()),
     );
     cfg.insert("lock".into(), "clone".into());
-    let mut vm = new_vm(newid, &target, cfg);
+    let mut vm = Vm::new(newid, &target, cfg);
     vm.firewall = src.firewall.clone();
     vm.pool = ctx.p.s("pool");
     ctx.st.vms.insert(newid, vm);

@@ -655,21 +655,10 @@ impl State {
         }
         cfg.insert("lock".into(), "create".into());
         let pid = 10_000 + (self.control.next_rand() % 50_000) as u32;
-        let vm = self.vms.entry(vmid).or_insert_with(|| Vm {
-            vmid,
-            node: node.to_string(),
-            config: BTreeMap::new(),
-            status: "stopped".into(),
-            started: None,
-            pid: None,
-            firewall: Firewall::default(),
-            snapshots: BTreeMap::new(),
-            flock: false,
-            pool: None,
-            stats: VmStats::default(),
-            agent_down: false,
-            agent_interfaces: None,
-        });
+        let vm = self
+            .vms
+            .entry(vmid)
+            .or_insert_with(|| Vm::new(vmid, node, BTreeMap::new()));
         vm.config = cfg;
         vm.snapshots.clear();
         if start {

@@ -174,6 +174,26 @@ pub struct Vm {
 }
 
 impl Vm {
+    /// A stopped VM with `config` and nothing else (no firewall, snapshots,
+    /// stats or guest agent state).
+    pub fn new(vmid: u32, node: &str, config: BTreeMap<String, String>) -> Vm {
+        Vm {
+            vmid,
+            node: node.to_string(),
+            config,
+            status: "stopped".into(),
+            started: None,
+            pid: None,
+            firewall: Firewall::default(),
+            snapshots: BTreeMap::new(),
+            flock: false,
+            pool: None,
+            stats: VmStats::default(),
+            agent_down: false,
+            agent_interfaces: None,
+        }
+    }
+
     pub fn is_template(&self) -> bool {
         self.config
             .get("template")
@@ -849,21 +869,7 @@ impl State {
             4 * MIB,
         ));
         let mut vms = BTreeMap::new();
-        let tmpl = |vmid: u32, node: &str, config: BTreeMap<String, String>| Vm {
-            vmid,
-            node: node.into(),
-            config,
-            status: "stopped".into(),
-            started: None,
-            pid: None,
-            firewall: Firewall::default(),
-            snapshots: BTreeMap::new(),
-            flock: false,
-            pool: None,
-            stats: VmStats::default(),
-            agent_down: false,
-            agent_interfaces: None,
-        };
+        let tmpl = Vm::new;
         let meta = format!(
             "creation-qemu=9.2.0,ctime={}",
             now.saturating_sub(86400 * 30)
