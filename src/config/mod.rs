@@ -15,7 +15,7 @@ pub fn for_service(
     conn: &mut PooledConn,
     p: &ServiceParams,
 ) -> Result<(product::ProductConfig, effective::Effective)> {
-    let prod = product::load(conn, p.product_id, &p.config_options_legacy)?;
+    let prod = product::load(conn, p.product_id)?;
     let eff = effective::compute(&prod, &p.config_options)?;
     Ok((prod, eff))
 }

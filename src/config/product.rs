@@ -330,8 +330,9 @@ fn int_in(key: &str, v: &str, min: i64, max: i64) -> Result<i64> {
 }
 
 /// Loads a product's settings; a product never saved gets the defaults
-/// with the legacy stock field imported (configoption4 = default OS template).
-pub fn load(conn: &mut PooledConn, product_id: u32, legacy: &[String]) -> Result<ProductConfig> {
+/// with the legacy stock field imported from tblproducts (configoption4 =
+/// default OS template).
+pub fn load(conn: &mut PooledConn, product_id: u32) -> Result<ProductConfig> {
     let raw: Option<String> = conn.exec_first(
         "SELECT settings FROM puqProxmoxKVM_product_settings WHERE product_id = ?",
         (product_id,),
@@ -353,19 +354,22 @@ pub fn load(conn: &mut PooledConn, product_id: u32, legacy: &[String]) -> Result
             serde_json::from_value(Value::Object(obj))
                 .map_err(|e| Error::Db(format!("product {product_id} settings are corrupt: {e}")))
         }
-        None => Ok(import_legacy(legacy)),
+        None => {
+            let option4: Option<String> = conn.exec_first(
+                "SELECT configoption4 FROM tblproducts WHERE id = ?",
+                (product_id,),
+            )?;
+            Ok(import_legacy(option4.as_deref().unwrap_or("")))
+        }
     }
 }
 
 /// The v1.x–v2.x stock fields. Only configoption4 (default OS template) has
 /// a documented meaning; a numeric value there is taken over.
-pub fn import_legacy(legacy: &[String]) -> ProductConfig {
+pub fn import_legacy(configoption4: &str) -> ProductConfig {
     let mut c = ProductConfig::default();
-    if let Some(t) = legacy
-        .get(3)
-        .map(|s| s.trim())
-        .filter(|s| s.parse::<u32>().is_ok())
-    {
+    let t = configoption4.trim();
+    if t.parse::<u32>().is_ok() {
         c.os_template = t.to_string();
     }
     c
@@ -375,9 +379,8 @@ pub fn save(
     conn: &mut PooledConn,
     product_id: u32,
     form: &BTreeMap<String, String>,
-    legacy: &[String],
 ) -> Result<ProductConfig> {
-    let cfg = load(conn, product_id, legacy)?.apply(form)?;
+    let cfg = load(conn, product_id)?.apply(form)?;
     let json = serde_json::to_string(&cfg).map_err(|e| Error::Internal(e.to_string()))?;
     conn.exec_drop(
         "INSERT INTO puqProxmoxKVM_product_settings (product_id, settings) VALUES (?, ?) ON DUPLICATE KEY UPDATE settings = VALUES(settings)",
@@ -455,10 +458,8 @@ mod tests {
 
     #[test]
     fn legacy_import() {
-        let mut legacy = vec![String::new(); 24];
-        legacy[3] = "9001".into();
-        assert_eq!(import_legacy(&legacy).os_template, "9001");
-        legacy[3] = "abc".into();
-        assert_eq!(import_legacy(&legacy).os_template, "");
+        assert_eq!(import_legacy(" 9001 ").os_template, "9001");
+        assert_eq!(import_legacy("abc").os_template, "");
+        assert_eq!(import_legacy("").os_template, "");
     }
 }

@@ -289,13 +289,7 @@ pub fn prepare(
     let (vm, template) = load_vm(&mut conn, service_id)?
         .ok_or_else(|| Error::Config(format!("service {service_id} has no VM record")))?;
     let server = server_params(&mut conn, host, vm.server_id)?;
-    let legacy: Option<String> = conn.exec_first(
-        "SELECT configoption4 FROM tblproducts WHERE id = ?",
-        (vm.product_id,),
-    )?;
-    let mut legacy_fields = vec![String::new(); 24];
-    legacy_fields[3] = legacy.unwrap_or_default();
-    let product = product::load(&mut conn, vm.product_id, &legacy_fields)?;
+    let product = product::load(&mut conn, vm.product_id)?;
     let eff = effective::compute(&product, &config_options(&mut conn, service_id)?)?;
     let conn_cfg = Connection::from_server(
         &server,

@@ -91,7 +91,7 @@ pub fn puq_product_settings_get(product_id: i64) -> PhpResult<Zval> {
     data("puq_product_settings_get", || {
         let pid = positive_id("product_id", product_id)?;
         let mut c = db::conn(&db_config()?)?;
-        Ok(json!(product::load(&mut c, pid, &[])?))
+        Ok(json!(product::load(&mut c, pid)?))
     })
 }
 
@@ -107,7 +107,7 @@ pub fn puq_product_settings_save(product_id: i64, values: &Zval) -> PhpResult<Zv
             .into_iter()
             .collect();
         let mut c = db::conn(&db_config()?)?;
-        Ok(json!(product::save(&mut c, pid, &form, &[])?))
+        Ok(json!(product::save(&mut c, pid, &form)?))
     })
 }
 

@@ -17,6 +17,12 @@ $r = Harness::callServer('CreateAccount', $sid0);
 assertContains('OS template', $r);
 assertSame(0, (int) Harness::value('SELECT COUNT(*) FROM puqProxmoxKVM_vm_info'));
 
+// A v2.x product keeps its default OS template from the stock field
+// configoption4 until its settings are first saved, and after.
+$legacyPid = Harness::createProduct(['configoption4' => '9001']);
+assertSame('9001', puq_product_settings_get($legacyPid)['os_template']);
+assertSame('9001', puq_product_settings_save($legacyPid, ['cpu' => '2'])['os_template']);
+
 // Bad product settings are refused, naming the field.
 $e = assertThrows(Throwable::class, fn () => puq_product_settings_save($pid, ['cpu' => '0']));
 assertContains("'cpu'", $e->getMessage());
