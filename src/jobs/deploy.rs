@@ -174,7 +174,14 @@ fn clone(conn: &mut PooledConn, job: &mut Job) -> Result<Outcome> {
         // Someone else created a VM with our reserved VMID after the order
         // was accepted: move this service to the next free VMID.
         let taken: std::collections::HashSet<u32> = vms.iter().map(|v| v.vmid).collect();
-        move_vmid(conn, job, &taken)?;
+        let sid = job.vm.service_id;
+        job.vm.vm_id =
+            super::vmid::claim(conn, job.vm.server_id, job.vm.vm_id, &taken, |conn, id| {
+                conn.exec_drop(
+                    "UPDATE puqProxmoxKVM_vm_info SET vm_id = ? WHERE service_id = ?",
+                    (id, sid),
+                )
+            })?;
         existing = None;
     }
     let vmid = job.vm.vm_id;
@@ -229,35 +236,6 @@ fn clone(conn: &mut PooledConn, job: &mut Job) -> Result<Outcome> {
     wait(job, &upid, job.heavy)?;
     clear_task(conn, job)?;
     Ok(Outcome::Done)
-}
-
-/// Re-reserves this service's VMID: the next id free in Proxmox and in our
-/// table, claimed through the (server_id, vm_id) unique key.
-fn move_vmid(
-    conn: &mut PooledConn,
-    job: &mut Job,
-    taken: &std::collections::HashSet<u32>,
-) -> Result<()> {
-    let mut candidate = job.vm.vm_id.saturating_add(1);
-    for _ in 0..1000 {
-        while taken.contains(&candidate) {
-            candidate += 1;
-        }
-        match conn.exec_drop(
-            "UPDATE puqProxmoxKVM_vm_info SET vm_id = ? WHERE service_id = ?",
-            (candidate, job.vm.service_id),
-        ) {
-            Ok(()) => {
-                job.vm.vm_id = candidate;
-                return Ok(());
-            }
-            Err(mysql::Error::MySqlError(e)) if e.code == 1062 => candidate += 1,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(Error::Db(
-        "could not reserve a free VMID after 1000 attempts".into(),
-    ))
 }
 
 /// The target node: the product's, or the node with the most free RAM that

@@ -8,6 +8,7 @@ pub mod deploy;
 pub mod ips;
 pub mod runner;
 pub mod vmconf;
+pub mod vmid;
 
 use std::time::Duration;
 

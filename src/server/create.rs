@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use mysql::prelude::Queryable;
 use serde_json::json;
 
-use crate::config::{names, product};
+use crate::config::names;
 use crate::db::{self, settings, DbConfig};
 use crate::error::{Error, Result};
 use crate::pve::Weight;
@@ -104,15 +104,20 @@ pub fn create_account(db: &DbConfig, host: &dyn Host, p: &ServiceParams) -> Resu
     crate::jobs::ensure_credentials(&mut conn, host, p.service_id, &prod)?;
 
     let taken_remote: HashSet<u32> = vms.iter().map(|v| v.vmid).collect();
-    let vmid = reserve_vmid(
+    let first = u32::try_from(prod.first_vmid).unwrap_or(100);
+    let vmid = crate::jobs::vmid::claim(
         &mut conn,
-        p,
-        &prod,
+        p.server.id,
+        first,
         &taken_remote,
-        template,
-        &tpl.node,
-        &name,
-        &hostname,
+        |conn, id| {
+            conn.exec_drop(
+            "INSERT INTO puqProxmoxKVM_vm_info
+                (service_id, server_id, vm_id, vm_name, hostname, vm_status, product_id, client_id, template_vmid, template_node)
+             VALUES (?, ?, ?, ?, ?, 'creation', ?, ?, ?, ?)",
+            (p.service_id, p.server.id, id, &name, &hostname, p.product_id, p.user_id, template, &tpl.node),
+        )
+        },
     )?;
 
     conn.exec_drop(
@@ -137,54 +142,4 @@ pub fn create_account(db: &DbConfig, host: &dyn Host, p: &ServiceParams) -> Resu
         );
     }
     Ok(())
-}
-
-/// Picks the lowest VMID ≥ First VM ID that is free in Proxmox and in our
-/// table, and claims it with the (server_id, vm_id) unique key; a
-/// concurrent claim of the same id makes the insert fail and we try the next.
-#[allow(clippy::too_many_arguments)]
-fn reserve_vmid(
-    conn: &mut mysql::PooledConn,
-    p: &ServiceParams,
-    prod: &product::ProductConfig,
-    taken_remote: &HashSet<u32>,
-    template: u32,
-    template_node: &str,
-    name: &str,
-    hostname: &str,
-) -> Result<u32> {
-    let ours: Vec<u32> = conn.exec(
-        "SELECT vm_id FROM puqProxmoxKVM_vm_info WHERE server_id = ? AND vm_id IS NOT NULL",
-        (p.server.id,),
-    )?;
-    let mut taken: HashSet<u32> = ours.into_iter().collect();
-    taken.extend(taken_remote);
-    let mut candidate = u32::try_from(prod.first_vmid).unwrap_or(100).max(100);
-    for _ in 0..1000 {
-        while taken.contains(&candidate) {
-            candidate += 1;
-        }
-        let r = conn.exec_drop(
-            "INSERT INTO puqProxmoxKVM_vm_info
-                (service_id, server_id, vm_id, vm_name, hostname, vm_status, product_id, client_id, template_vmid, template_node)
-             VALUES (?, ?, ?, ?, ?, 'creation', ?, ?, ?, ?)",
-            (p.service_id, p.server.id, candidate, name, hostname, p.product_id, p.user_id, template, template_node),
-        );
-        match r {
-            Ok(()) => return Ok(candidate),
-            Err(mysql::Error::MySqlError(e)) if e.code == 1062 && e.message.contains("uniq_vm") => {
-                taken.insert(candidate);
-            }
-            Err(mysql::Error::MySqlError(e)) if e.code == 1062 => {
-                return Err(Error::Config(format!(
-                    "service {} already has a VM record",
-                    p.service_id
-                )))
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(Error::Db(
-        "could not reserve a free VMID after 1000 attempts".into(),
-    ))
 }
