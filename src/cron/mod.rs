@@ -77,6 +77,23 @@ pub struct Options {
 }
 
 impl Options {
+    /// From cron.php's / the hook's array: `['mode' => …, 'argv' => [...]]`.
+    pub fn from_value(v: &serde_json::Value) -> Result<Self> {
+        let f = crate::whmcs::fields::Fields::new(v)?;
+        let argv: Vec<String> = match f.raw("argv") {
+            None => Vec::new(),
+            Some(serde_json::Value::Array(a)) => a
+                .iter()
+                .map(|x| {
+                    crate::whmcs::fields::scalar_string(x)
+                        .ok_or_else(|| Error::input("argv", "expected a list of strings"))
+                })
+                .collect::<Result<_>>()?,
+            Some(_) => return Err(Error::input("argv", "expected a list of strings")),
+        };
+        Self::parse(&argv)
+    }
+
     pub fn parse(args: &[String]) -> Result<Self> {
         let mut o = Options::default();
         for a in args {
@@ -330,6 +347,25 @@ mod tests {
             "{e}"
         );
         assert!(Options::parse(&args(&["--bogus"])).is_err());
+    }
+
+    #[test]
+    fn options_from_the_php_array() {
+        use serde_json::json;
+        assert_eq!(
+            Options::from_value(&json!({"mode": "hook"})).unwrap(),
+            Options::default()
+        );
+        assert!(
+            Options::from_value(&json!({"argv": ["--list"]}))
+                .unwrap()
+                .list
+        );
+        assert!(Options::from_value(&json!({"argv": "--list"}))
+            .unwrap_err()
+            .to_string()
+            .contains("'argv'"));
+        assert!(Options::from_value(&json!({"argv": [["x"]]})).is_err());
     }
 
     #[test]

@@ -263,15 +263,7 @@ pub fn puq_settings_save(values: &Zval) -> PhpResult<Zval> {
 pub fn puq_cron_tick(options: &Zval) -> PhpResult<i64> {
     let v = to_value(options);
     guard("puq_cron_tick", || {
-        let f = crate::whmcs::fields::Fields::new(&v)?;
-        let argv: Vec<String> = match f.raw("argv") {
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter_map(crate::whmcs::fields::scalar_string)
-                .collect(),
-            _ => Vec::new(),
-        };
-        let mut opts = cron::Options::parse(&argv)?;
+        let mut opts = cron::Options::from_value(&v)?;
         opts.tz_offset = super::host::php_tz_offset();
         let host = PhpHost;
         let db = db_config()?;

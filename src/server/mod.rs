@@ -50,7 +50,7 @@ pub fn client(server: &ServerParams, settings: &Settings) -> Result<Client> {
 /// cluster's nodes. Returns a human summary on success.
 pub fn test_connection(server: &ServerParams, settings: &Settings) -> Result<String> {
     let c = client(server, settings)?;
-    let v = c.version().map_err(explain)?;
+    let v = c.version().map_err(Error::Pve)?;
     let nodes = match c.nodes() {
         Ok(n) => n,
         Err(PveError::Permission(m)) => {
@@ -58,7 +58,7 @@ pub fn test_connection(server: &ServerParams, settings: &Settings) -> Result<Str
                 "the API token is valid but lacks permissions ({m}); give it the PVEVMAdmin, PVEDatastoreUser and PVEAuditor roles on / or untick Privilege Separation"
             )))
         }
-        Err(e) => return Err(explain(e)),
+        Err(e) => return Err(Error::Pve(e)),
     };
     if nodes.is_empty() {
         return Err(Error::Config(
@@ -73,7 +73,7 @@ pub fn test_connection(server: &ServerParams, settings: &Settings) -> Result<Str
             PveError::Permission(m) => Error::Config(format!(
                 "the API token is valid but lacks permissions ({m}); give it the PVEVMAdmin, PVEDatastoreUser and PVEAuditor roles on / or untick Privilege Separation"
             )),
-            other => explain(other),
+            other => Error::Pve(other),
         });
     }
     let names: Vec<&str> = nodes.iter().map(|n| n.node.as_str()).collect();
@@ -82,8 +82,4 @@ pub fn test_connection(server: &ServerParams, settings: &Settings) -> Result<Str
         v.version,
         names.join(", ")
     ))
-}
-
-fn explain(e: PveError) -> Error {
-    Error::Pve(e)
 }
