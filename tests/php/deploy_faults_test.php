@@ -173,6 +173,14 @@ assertSame('pve2', Sim::vm(Deploy::vmid($sid))['node']);
 assertSame(1, Deploy::calls('POST /nodes/{node}/qemu/{vmid}/migrate'));
 puq_settings_save(['migration_timeout' => '300']);
 
+// 8a'. Target node "automatically": the node with the most free RAM.
+Sim::control('POST', 'seed', ['merge' => true, 'nodes' => [['name' => 'pve1', 'maxmem' => 68719476736, 'mem' => 64424509440]]]);
+$sid = Deploy::order($pid);
+Deploy::cron();
+assertSame('ready', Deploy::status($sid));
+assertSame('pve2', Sim::vm(Deploy::vmid($sid))['node']);
+Sim::control('POST', 'seed', ['merge' => true, 'nodes' => [['name' => 'pve1', 'maxmem' => 68719476736, 'mem' => 8589934592]]]);
+
 // 8b. Verify running waits up to 5 runs for the guest, then reports an error
 //     (and keeps checking: there is no retry limit).
 $sid = Deploy::order($pid);
