@@ -21,5 +21,8 @@ use ext_php_rs::prelude::*;
 
 #[php_module]
 pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
-    php::exports::build_module(module.info_function(php::info::module_info))
+    // One line per area of exports (src/php/exports*.rs).
+    let mut module = module.info_function(php::info::module_info);
+    module = php::exports::build_module(module);
+    module
 }

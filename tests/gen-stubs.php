@@ -2,14 +2,14 @@
 /**
  * Writes the PHP stub file of every native function to stdout, from the
  * loaded extension (reflection) and the `///` doc comments in
- * src/php/exports.rs. Regenerate with:
+ * src/php/exports*.rs. Regenerate with:
  *   php -d extension=target/release/libpuq_proxmox_kvm.so tests/gen-stubs.php > stubs/puq_proxmox_kvm.php
  */
 if (!extension_loaded('puq_proxmox_kvm')) {
     fwrite(STDERR, "load the extension: php -d extension=... tests/gen-stubs.php\n");
     exit(1);
 }
-$src = file_get_contents(__DIR__ . '/../src/php/exports.rs');
+$src = implode("\n", array_map('file_get_contents', glob(__DIR__ . '/../src/php/exports*.rs')));
 $docs = [];
 if (preg_match_all('~((?:^///[^\n]*\n)+)#\[php_function\]\npub fn (\w+)~m', $src, $m, PREG_SET_ORDER)) {
     foreach ($m as $x) {
