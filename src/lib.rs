@@ -24,5 +24,6 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
     // One line per area of exports (src/php/exports*.rs).
     let mut module = module.info_function(php::info::module_info);
     module = php::exports::build_module(module);
+    module = php::exports_lifecycle::build_module(module);
     module
 }

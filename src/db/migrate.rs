@@ -83,6 +83,22 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "ip pools and addresses",
         statements: crate::ippool::MIGRATION,
     },
+    Migration {
+        version: 4,
+        name: "lifecycle: suspend, stop requests, pending change package, MAC",
+        statements: &[
+            "ALTER TABLE puqProxmoxKVM_vm_info
+            ADD COLUMN IF NOT EXISTS suspended TINYINT UNSIGNED NOT NULL DEFAULT 0,
+            ADD COLUMN IF NOT EXISTS power_done TINYINT UNSIGNED NOT NULL DEFAULT 1,
+            ADD COLUMN IF NOT EXISTS stop_upid VARCHAR(255) NOT NULL DEFAULT '',
+            ADD COLUMN IF NOT EXISTS stop_started INT UNSIGNED NOT NULL DEFAULT 0,
+            ADD COLUMN IF NOT EXISTS pending_change TINYINT UNSIGNED NOT NULL DEFAULT 0,
+            ADD COLUMN IF NOT EXISTS mac VARCHAR(32) NOT NULL DEFAULT '',
+            ADD COLUMN IF NOT EXISTS last_action VARCHAR(32) NOT NULL DEFAULT ''",
+            "ALTER TABLE puqProxmoxKVM_vm_runs
+            ADD COLUMN IF NOT EXISTS repeats INT UNSIGNED NOT NULL DEFAULT 1",
+        ],
+    },
 ];
 
 pub fn latest_version() -> u32 {
