@@ -29,6 +29,24 @@ function puq_addon_overview(): mixed {}
 function puq_addon_upgrade(mixed $vars): mixed {}
 
 /**
+ * Runs an addon AJAX action and returns the JSON envelope:
+ * `['ok' => true, 'status' => 200, 'data' => ...]` or `['ok' => false,
+ * 'status' => 400|403|500, 'error' => message, 'field' => name|null]`.
+ * `$posted` must be true only for a POST whose CSRF token check_token()
+ * accepted; actions that change data are refused otherwise. Never throws.
+ */
+function puq_admin_ajax(string $action, mixed $request, int $admin_id, bool $posted): mixed {}
+
+/**
+ * Data of an addon admin page: `['page' => name, 'template' => file name
+ * without .tpl, 'nav' => [page names], 'vars' => [...]]`. `$page` '' is the
+ * dashboard. Throws when the page does not exist, the admin (from
+ * `$_SESSION['adminid']`) lacks the addon's access role, or the data cannot
+ * be read.
+ */
+function puq_admin_page(string $page, mixed $request, int $admin_id): mixed {}
+
+/**
  * Server module ConfigOptions().
  */
 function puq_config_options(): mixed {}
