@@ -13,6 +13,7 @@ pub mod php;
 pub mod pve;
 pub mod server;
 pub mod util;
+pub mod views;
 pub mod whmcs;
 
 pub use error::{Error, Result};
@@ -25,5 +26,6 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
     let mut module = module.info_function(php::info::module_info);
     module = php::exports::build_module(module);
     module = php::exports_lifecycle::build_module(module);
+    module = php::exports_admin::build_module(module);
     module
 }

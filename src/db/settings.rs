@@ -92,15 +92,18 @@ impl Settings {
     pub fn apply(&mut self, pairs: &BTreeMap<String, String>) -> Result<()> {
         for (name, value) in pairs {
             if let Some(spec) = NUMERIC.iter().find(|s| s.name == name) {
-                let n: u32 = value.trim().parse().map_err(|_| {
+                let wide: i64 = value.trim().parse().map_err(|_| {
                     Error::input(name.as_str(), format!("expected a number, got '{value}'"))
                 })?;
-                if n < spec.min || n > spec.max {
-                    return Err(Error::input(
-                        name.as_str(),
-                        format!("must be between {} and {}", spec.min, spec.max),
-                    ));
-                }
+                let n = u32::try_from(wide)
+                    .ok()
+                    .filter(|n| (spec.min..=spec.max).contains(n))
+                    .ok_or_else(|| {
+                        Error::input(
+                            name.as_str(),
+                            format!("must be between {} and {}, got {wide}", spec.min, spec.max),
+                        )
+                    })?;
                 match spec.name {
                     "default_timeout" => self.default_timeout = n,
                     "heavy_timeout" => self.heavy_timeout = n,
@@ -170,6 +173,11 @@ pub fn save(conn: &mut PooledConn, changes: &BTreeMap<String, String>) -> Result
         )?;
     }
     Ok(s)
+}
+
+/// The numeric settings' documented ranges, `(name, min, max)`, for forms.
+pub fn ranges() -> Vec<(&'static str, u32, u32)> {
+    NUMERIC.iter().map(|s| (s.name, s.min, s.max)).collect()
 }
 
 #[cfg(test)]

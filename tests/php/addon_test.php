@@ -63,10 +63,17 @@ $s = puq_settings_save(['default_timeout' => '15', 'heavy_timeout' => '90']);
 assertSame(15, $s['default_timeout']);
 assertSame(90, puq_settings_get()['heavy_timeout']);
 
-// The admin page renders through Smarty.
+// The admin pages render through Smarty, for a logged-in admin whose role has access.
 $html = Harness::callAddon('output');
-assertContains('id="puq-overview"', $html);
-assertContains('15 s', $html);
+assertContains('id="puq-error"', $html);
+assertContains('not logged in', $html);
+$_SESSION['adminid'] = Harness::createAdmin('admin');
+$html = Harness::callAddon('output');
+assertContains('id="puq-dashboard"', $html);
+$_GET['page'] = 'settings';
+$html = Harness::callAddon('output');
+assertContains('id="puq-default_timeout" name="default_timeout" value="15"', $html);
+unset($_GET['page'], $_SESSION['adminid']);
 
 // Deactivate keeps the tables by default...
 $r = Harness::callAddon('deactivate');
