@@ -83,6 +83,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "ip pools and addresses",
         statements: crate::ippool::MIGRATION,
     },
+    Migration {
+        version: 6,
+        name: "dns zones and reverse names",
+        statements: crate::dns::MIGRATION,
+    },
 ];
 
 pub fn latest_version() -> u32 {

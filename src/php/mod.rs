@@ -2,6 +2,7 @@
 
 pub mod convert;
 pub mod exports;
+pub mod exports_dns;
 pub mod globals;
 pub mod guard;
 pub mod host;
