@@ -6,6 +6,7 @@ pub mod addon;
 pub mod config;
 pub mod cron;
 pub mod db;
+pub mod dns;
 pub mod error;
 pub mod ippool;
 pub mod jobs;
@@ -27,5 +28,6 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
     module = php::exports::build_module(module);
     module = php::exports_lifecycle::build_module(module);
     module = php::exports_admin::build_module(module);
+    module = php::exports_dns::build_module(module);
     module
 }

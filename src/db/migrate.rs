@@ -99,6 +99,11 @@ pub const MIGRATIONS: &[Migration] = &[
             ADD COLUMN IF NOT EXISTS repeats INT UNSIGNED NOT NULL DEFAULT 1",
         ],
     },
+    Migration {
+        version: 6,
+        name: "dns zones and reverse names",
+        statements: crate::dns::MIGRATION,
+    },
 ];
 
 pub fn latest_version() -> u32 {
@@ -155,7 +160,10 @@ fn apply(conn: &mut PooledConn, migrations: &[Migration]) -> Result<Outcome> {
     ))?;
     let from = current_version(conn)?;
     let mut to = from;
-    for m in migrations.iter().filter(|m| m.version > from) {
+    // Every migration not yet recorded, in order (not only those above the
+    // highest: a build may add one below a version already applied).
+    let done: Vec<u32> = conn.query(format!("SELECT version FROM {SCHEMA_TABLE}"))?;
+    for m in migrations.iter().filter(|m| !done.contains(&m.version)) {
         for stmt in m.statements {
             conn.query_drop(*stmt).map_err(|e| {
                 Error::Db(format!(
@@ -170,7 +178,7 @@ fn apply(conn: &mut PooledConn, migrations: &[Migration]) -> Result<Outcome> {
             format!("INSERT IGNORE INTO {SCHEMA_TABLE} (version, name) VALUES (?, ?)"),
             (m.version, m.name),
         )?;
-        to = m.version;
+        to = to.max(m.version);
     }
     Ok(Outcome { from, to })
 }

@@ -4,6 +4,7 @@ pub mod convert;
 pub mod exports;
 pub mod exports_lifecycle;
 pub mod exports_admin;
+pub mod exports_dns;
 pub mod globals;
 pub mod guard;
 pub mod host;
