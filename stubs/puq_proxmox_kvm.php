@@ -52,6 +52,85 @@ function puq_cron_tick(mixed $options): int {}
 function puq_debug_panic(): string {}
 
 /**
+ * Creates the service's A/AAAA and PTR records in every matching zone.
+ * Returns `['success' => bool, 'lines' => [...], 'errors' => [...]]`;
+ * provider failures are lines, never exceptions.
+ */
+function puq_dns_create_service(int $service_id): mixed {}
+
+/**
+ * Deletes the service's A/AAAA and PTR records from every matching zone
+ * (what terminate does). Same return shape as puq_dns_create_service.
+ */
+function puq_dns_delete_service(int $service_id): mixed {}
+
+/**
+ * The legacy lib/dns/dns.php endpoint for a caller at `$remote_addr`:
+ * `['status' => 200|403, 'body' => JSON]`.
+ */
+function puq_dns_legacy(string $remote_addr): mixed {}
+
+/**
+ * The legacy endpoint's allowlist (addresses / CIDRs, comma separated).
+ */
+function puq_dns_legacy_allowlist_get(): string {}
+
+/**
+ * Validates and saves the legacy endpoint's allowlist; returns it
+ * normalised. Empty refuses every caller.
+ */
+function puq_dns_legacy_allowlist_set(string $list): string {}
+
+/**
+ * What the service should have in DNS: `fqdn` and `ips` (`ip`, `ptr`).
+ */
+function puq_dns_service_records(int $service_id): mixed {}
+
+/**
+ * Sets one address's reverse name (`''` resets it to the VM's FQDN) and
+ * writes the PTR. Throws, changing nothing, when the name is not a host
+ * name or the address is not the service's.
+ */
+function puq_dns_set_reverse(int $service_id, string $ip, string $hostname): mixed {}
+
+/**
+ * Set DNS records, synchronously: delete every record, then create them
+ * from the current addresses. Same return shape as puq_dns_create_service.
+ */
+function puq_dns_sync_service(int $service_id): mixed {}
+
+/**
+ * Adds a DNS zone: `name`, `type` (PowerDNS | Cloudflare | HestiaCP) and,
+ * per type, PowerDNS `server_url`, `api_key`; Cloudflare `account_id`,
+ * `zone_id`, `api_token` (optional `server_url`: another API base);
+ * HestiaCP `server_url`, `admin_user`, `admin_password`, `user`. Returns
+ * the new zone's id; throws naming the field on bad input.
+ */
+function puq_dns_zone_create(mixed $zone): int {}
+
+/**
+ * Deletes a DNS zone (records already in DNS stay there).
+ */
+function puq_dns_zone_delete(int $id): bool {}
+
+/**
+ * Every DNS zone with its fields; stored secrets are `__KEEP__`.
+ */
+function puq_dns_zone_list(): mixed {}
+
+/**
+ * The Test button: `['success' => bool, 'message' => string]`, the
+ * message being the provider's exact error on failure.
+ */
+function puq_dns_zone_test(int $id): mixed {}
+
+/**
+ * Updates a DNS zone (`id` plus the fields of puq_dns_zone_create). A
+ * secret left empty or given as `__KEEP__` keeps the stored one.
+ */
+function puq_dns_zone_update(mixed $zone): bool {}
+
+/**
  * The effective configuration of a service (`$params`): configurable
  * options over product defaults.
  */
