@@ -65,4 +65,5 @@ php_tests! {
     deploy_faults_keep_state_and_resume => "deploy_faults_test.php",
     deploy_survives_kills_and_concurrent_runners => "deploy_crash_test.php",
     dns_zones_validate_encrypt_mask_and_test => "dns_zones_test.php",
+    dns_records_on_real_powerdns_and_simulators => "dns_records_test.php",
 }
