@@ -65,4 +65,5 @@ php_tests! {
     deploy_faults_keep_state_and_resume => "deploy_faults_test.php",
     deploy_survives_kills_and_concurrent_runners => "deploy_crash_test.php",
     product_panel_choices_validation_and_options => "product_panel_test.php",
+    admin_service_page_live_log_charts => "service_page_test.php",
 }

@@ -350,10 +350,21 @@ pub fn runs(conn: &mut PooledConn, sid: u32) -> Result<Vec<Value>> {
     Ok(rows
         .into_iter()
         .map(|(id, action, result, started, finished, error, steps)| {
-            let steps: Value = serde_json::from_str(&steps).unwrap_or(Value::Array(vec![]));
+            let mut steps: Value = serde_json::from_str(&steps).unwrap_or(Value::Array(vec![]));
+            let step_count = steps.as_array().map_or(0, Vec::len);
+            // Whole seconds for display (templates format them as dates).
+            if let Some(list) = steps.as_array_mut() {
+                for st in list.iter_mut() {
+                    let ts = st.get("time").and_then(Value::as_f64).unwrap_or(0.0) as i64;
+                    if let Some(o) = st.as_object_mut() {
+                        o.insert("ts".into(), json!(ts));
+                    }
+                }
+            }
             json!({"id": id, "action": action, "result": result, "started_at": started,
+                   "started_ts": started as i64, "finished_ts": finished as i64,
                    "finished_at": finished, "duration": ((finished - started) * 100.0).round() / 100.0,
-                   "error": error, "steps": steps})
+                   "error": error, "steps": steps, "step_count": step_count})
         })
         .collect())
 }
