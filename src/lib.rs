@@ -29,5 +29,6 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
     module = php::exports_lifecycle::build_module(module);
     module = php::exports_admin::build_module(module);
     module = php::exports_dns::build_module(module);
+    module = php::exports_product::build_module(module);
     module
 }

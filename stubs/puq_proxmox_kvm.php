@@ -208,6 +208,30 @@ function puq_meta_data(): mixed {}
 function puq_module_command(string $command, mixed $params): string {}
 
 /**
+ * Creates the 18 configurable options as a group linked to the product;
+ * those it already has are skipped. Returns `['group_id', 'created',
+ * 'skipped', 'message']`.
+ */
+function puq_product_create_options(int $product_id): mixed {}
+
+/**
+ * Data of a product's Module Settings panel: `settings`, `defaults`,
+ * `choices` (nodes, templates, storages, bridges read live from the
+ * product's server group), `banners` and `highlight` (what is missing and
+ * how to fix it), `field_errors`, `email_templates`, `departments`,
+ * `config_options` (which of the 18 exist). No secret is included.
+ */
+function puq_product_panel(int $product_id): mixed {}
+
+/**
+ * Saves the panel (`name => value`): every field is validated and checked
+ * against the product's Proxmox server; nothing is stored unless all are
+ * right. Returns `['ok' => bool, 'errors' => [field => message],
+ * 'banners' => [...], 'message' => string, 'settings' => [...]]`.
+ */
+function puq_product_panel_save(int $product_id, mixed $values): mixed {}
+
+/**
  * A product's Module Settings (every field with its current value).
  */
 function puq_product_settings_get(int $product_id): mixed {}
@@ -224,6 +248,19 @@ function puq_product_settings_save(int $product_id, mixed $values): mixed {}
  * Throws with the reason when refused.
  */
 function puq_reinstall(int $service_id, ?int $template = null): bool {}
+
+/**
+ * Usage chart series of a service's VM for `hour|day|week|month|year`
+ * (CPU %, memory %, network in/out and disk read/write in MB/s).
+ */
+function puq_service_chart(int $service_id, string $timeframe): mixed {}
+
+/**
+ * Data of the admin service page: VM record, addresses with rDNS, API
+ * status, the live VM panel (read from Proxmox in parallel), hardware and
+ * package values, deploy log, progress, and `timing` of the Proxmox reads.
+ */
+function puq_service_page(int $service_id): mixed {}
 
 /**
  * The addon's global settings.

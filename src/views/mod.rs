@@ -8,6 +8,9 @@
 
 pub mod access;
 pub mod dashboard;
+pub mod product;
+pub mod rrd;
+pub mod service;
 pub mod settings_page;
 
 use serde_json::{json, Value};

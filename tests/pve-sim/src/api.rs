@@ -172,6 +172,7 @@ pub fn dispatch(ctx: &mut Ctx) -> ApiResult<Value> {
         // backup / storage
         ("POST", "/nodes/{node}/vzdump") => vzdump(ctx),
         ("GET", "/nodes/{node}/storage") => storage_index(ctx),
+        ("GET", "/nodes/{node}/network") => network_index(ctx),
         ("GET", "/nodes/{node}/storage/{storage}") => {
             ctx.st
                 .storage_on(&ctx.p.s("storage").unwrap_or_default(), &ctx.p.node())?;
@@ -3034,6 +3035,30 @@ fn content_delete(ctx: &mut Ctx) -> ApiResult<Value> {
         }
     }
     Ok(json!(upid))
+}
+
+/// The node's network interfaces: every node has the uplink eno1 and the
+/// Linux bridges vmbr0 (on eno1) and vmbr1 (internal), as a fresh PVE
+/// install with one extra bridge would. `type` filters like PVE does.
+fn network_index(ctx: &mut Ctx) -> ApiResult<Value> {
+    let _node = require_node(ctx)?;
+    let ty = ctx.p.s("type");
+    let all = [
+        json!({"iface": "eno1", "type": "eth", "active": 1, "autostart": 1, "method": "manual", "families": ["inet"], "priority": 1}),
+        json!({"iface": "vmbr0", "type": "bridge", "active": 1, "autostart": 1, "method": "static", "families": ["inet"],
+               "bridge_ports": "eno1", "bridge_stp": "off", "bridge_fd": "0", "address": "192.0.2.10", "netmask": "24", "cidr": "192.0.2.10/24", "priority": 2}),
+        json!({"iface": "vmbr1", "type": "bridge", "active": 1, "autostart": 1, "method": "manual", "families": ["inet"],
+               "bridge_ports": "", "bridge_stp": "off", "bridge_fd": "0", "priority": 3}),
+    ];
+    let keep = |i: &Value| {
+        let t = i.get("type").and_then(Value::as_str).unwrap_or("");
+        match ty.as_deref() {
+            None => true,
+            Some("any_bridge") | Some("any_local_bridge") => t == "bridge" || t == "OVSBridge",
+            Some(want) => t == want,
+        }
+    };
+    Ok(Value::Array(all.into_iter().filter(keep).collect()))
 }
 
 #[cfg(test)]
