@@ -3,15 +3,18 @@
 //! the architecture.
 
 pub mod addon;
+pub mod backup;
 pub mod config;
 pub mod cron;
 pub mod db;
+pub mod email;
 pub mod error;
 pub mod ippool;
 pub mod jobs;
 pub mod php;
 pub mod pve;
 pub mod server;
+pub mod stats;
 pub mod util;
 pub mod whmcs;
 
@@ -24,5 +27,6 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
     // One line per area of exports (src/php/exports*.rs).
     let mut module = module.info_function(php::info::module_info);
     module = php::exports::build_module(module);
+    module = php::exports_cron::build_module(module);
     module
 }

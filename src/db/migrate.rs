@@ -83,6 +83,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "ip pools and addresses",
         statements: crate::ippool::MIGRATION,
     },
+    Migration {
+        version: 5,
+        name: "cron tasks, statistics, backup schedules and operations",
+        statements: crate::cron::store::MIGRATION,
+    },
 ];
 
 pub fn latest_version() -> u32 {

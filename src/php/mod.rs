@@ -2,6 +2,7 @@
 
 pub mod convert;
 pub mod exports;
+pub mod exports_cron;
 pub mod globals;
 pub mod guard;
 pub mod host;
