@@ -64,4 +64,5 @@ php_tests! {
     create_account_and_deploy_to_ready => "deploy_test.php",
     deploy_faults_keep_state_and_resume => "deploy_faults_test.php",
     deploy_survives_kills_and_concurrent_runners => "deploy_crash_test.php",
+    snapshots_backups_schedule_and_status_tasks => "backup_test.php",
 }

@@ -242,8 +242,13 @@ pub fn delete_oldest(client: &Client, t: BackupTarget<'_>, bound: Duration) -> R
 /// The last `ERROR:` line of a task's log, for the record.
 fn task_error(client: &Client, node: &str, upid: &str, exit: &str) -> String {
     let lines = client.task_log(node, upid, 500).unwrap_or_default();
-    match lines.iter().rev().find(|l| l.contains("ERROR")) {
-        Some(l) => format!("{exit}: {l}"),
+    // vzdump ends with "TASK ERROR: job errors"; the cause is the line before.
+    let cause = lines
+        .iter()
+        .rev()
+        .find(|l| l.contains("ERROR:") && !l.starts_with("TASK ERROR"));
+    match cause {
+        Some(l) => format!("{exit}: {}", l.trim()),
         None => exit.to_string(),
     }
 }
