@@ -65,4 +65,5 @@ php_tests! {
     deploy_faults_keep_state_and_resume => "deploy_faults_test.php",
     deploy_survives_kills_and_concurrent_runners => "deploy_crash_test.php",
     snapshots_backups_schedule_and_status_tasks => "backup_test.php",
+    cron_locks_across_runners_and_kills => "cron_locks_test.php",
 }
