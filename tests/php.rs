@@ -66,4 +66,6 @@ php_tests! {
     deploy_survives_kills_and_concurrent_runners => "deploy_crash_test.php",
     snapshots_backups_schedule_and_status_tasks => "backup_test.php",
     cron_locks_across_runners_and_kills => "cron_locks_test.php",
+    statistics_metric_billing_and_usage_update => "stats_test.php",
+    email_templates_created_once_never_overwritten => "email_templates_test.php",
 }

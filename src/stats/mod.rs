@@ -91,6 +91,10 @@ pub fn collect(db: &DbConfig, host: &dyn Host, now: i64, last_run: Option<i64>) 
     let mut conn = db::conn(db)?;
     let s = settings::load(&mut conn)?;
     let vms = deployed(&mut conn)?;
+    let all: Option<u64> = conn.query_first(
+        "SELECT COUNT(*) FROM puqProxmoxKVM_vm_info WHERE vm_status NOT IN ('terminate', 'remove', 'error_terminate')",
+    )?;
+    let not_deployed = all.unwrap_or(0).saturating_sub(vms.len() as u64);
     let cl = clients(&mut conn, host, &s, vms.iter().map(|v| v.1));
     let mut errors = 0;
     let mut details = Vec::new();
@@ -176,7 +180,7 @@ pub fn collect(db: &DbConfig, host: &dyn Host, now: i64, last_run: Option<i64>) 
     )?;
     Ok(Report {
         summary: format!(
-            "VMs: {read}, skipped (node unknown): {skipped}, over time budget: {late}, hours stored: {}, errors: {errors}",
+            "VMs: {read}, not deployed: {not_deployed}, node unknown: {skipped}, over time budget: {late}, hours stored: {}, errors: {errors}",
             rows.len()
         ),
         details,
@@ -254,8 +258,9 @@ pub fn totals(
 }
 
 /// The MetricProvider's usage: this month's Bandwidth Usage In / Out in GB
-/// (GiB, 1024³ bytes) for the server's services whose product has Metric
-/// Billing on, keyed by service id (the tenant). `service_id` limits it to one.
+/// (GiB, 1024³ bytes, three decimals) and bytes for the server's services
+/// whose product has Metric Billing on, keyed by service id, each with its
+/// `tenant` (the service's domain, WHMCS's key). `service_id` limits it to one.
 pub fn metric_usage(
     conn: &mut PooledConn,
     server_id: u32,
@@ -263,13 +268,17 @@ pub fn metric_usage(
     now: i64,
     tz_offset: i64,
 ) -> Result<Value> {
-    let rows: Vec<(u32, u32)> = conn.exec(
-        "SELECT service_id, product_id FROM puqProxmoxKVM_vm_info WHERE server_id = ? ORDER BY service_id",
+    let rows: Vec<(u32, u32, String)> = conn.exec(
+        "SELECT v.service_id, v.product_id, h.domain FROM puqProxmoxKVM_vm_info v
+           JOIN tblhosting h ON h.id = v.service_id
+          WHERE v.server_id = ? ORDER BY v.service_id",
         (server_id,),
     )?;
     let mut billed = Vec::new();
+    let mut domains: BTreeMap<u32, String> = BTreeMap::new();
     let mut products: BTreeMap<u32, bool> = BTreeMap::new();
-    for (sid, pid) in rows {
+    for (sid, pid, domain) in rows {
+        domains.insert(sid, domain);
         if service_id.is_some_and(|s| s != sid) {
             continue;
         }
@@ -291,7 +300,8 @@ pub fn metric_usage(
         let (i, o) = t.get(&sid).copied().unwrap_or((0, 0));
         out.insert(
             sid.to_string(),
-            json!({"bandwidth_in": round3(i as f64 / GIB), "bandwidth_out": round3(o as f64 / GIB)}),
+            json!({"tenant": domains.get(&sid), "bandwidth_in": round3(i as f64 / GIB),
+                   "bandwidth_out": round3(o as f64 / GIB), "bytes_in": i, "bytes_out": o}),
         );
     }
     Ok(Value::Object(out))

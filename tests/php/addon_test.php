@@ -16,8 +16,10 @@ assertSame([], tables());
 $r = Harness::callAddon('activate');
 assertSame('success', $r['status'], json_encode($r));
 assertContains('migrated from version 0 to', $r['description']);
-$all = ['puqProxmoxKVM_ip_addresses', 'puqProxmoxKVM_ip_pools', 'puqProxmoxKVM_product_settings',
-    'puqProxmoxKVM_schema', 'puqProxmoxKVM_settings', 'puqProxmoxKVM_vm_info', 'puqProxmoxKVM_vm_runs'];
+$all = ['puqProxmoxKVM_backup_schedule', 'puqProxmoxKVM_cron_tasks', 'puqProxmoxKVM_ip_addresses',
+    'puqProxmoxKVM_ip_pools', 'puqProxmoxKVM_operations', 'puqProxmoxKVM_product_settings',
+    'puqProxmoxKVM_schema', 'puqProxmoxKVM_settings', 'puqProxmoxKVM_statistics', 'puqProxmoxKVM_vm_info',
+    'puqProxmoxKVM_vm_runs'];
 assertSame($all, tables());
 
 // vm_info has a unique key on the service.
@@ -46,7 +48,9 @@ foreach ($procs as $p) {
     $j = json_decode(trim($out), true);
     assertSame('success', $j['status'] ?? null, $out);
 }
-assertSame(3, (int) Harness::value('SELECT COUNT(*) FROM puqProxmoxKVM_schema'), 'each migration applied once');
+assertSame((int) Harness::value('SELECT COUNT(DISTINCT version) FROM puqProxmoxKVM_schema'),
+    (int) Harness::value('SELECT COUNT(*) FROM puqProxmoxKVM_schema'), 'each migration applied once');
+assertTrue((int) Harness::value('SELECT COUNT(*) FROM puqProxmoxKVM_schema') >= 4, 'all migrations applied');
 
 // Settings: defaults, validation naming the field, nothing saved on error.
 $s = puq_settings_get();
