@@ -63,14 +63,14 @@ pub fn hourly(points: &[RrdPoint]) -> BTreeMap<i64, (u64, u64)> {
 }
 
 /// Post-deploy VMs: a VMID and a node, past the deploy pipeline.
-fn deployed(conn: &mut PooledConn) -> Result<Vec<(u32, u32, u32)>> {
+fn deployed(conn: &mut PooledConn) -> Result<Vec<(u32, u32, u32, String)>> {
     let pre: Vec<String> = crate::jobs::deploy::STATES
         .iter()
         .filter(|s| **s != "ready")
         .map(|s| format!("'{s}'"))
         .collect();
     Ok(conn.query(format!(
-        "SELECT service_id, server_id, vm_id FROM puqProxmoxKVM_vm_info
+        "SELECT service_id, server_id, vm_id, node FROM puqProxmoxKVM_vm_info
           WHERE vm_id IS NOT NULL AND vm_id > 0 AND node <> ''
             AND vm_status NOT IN ({}, 'terminate', 'remove', 'error_terminate')
           ORDER BY service_id",
@@ -123,11 +123,15 @@ pub fn collect(db: &DbConfig, host: &dyn Host, now: i64, last_run: Option<i64>) 
     }
     let mut jobs = Vec::new();
     let mut skipped = 0;
-    for (sid, srv, vmid) in &vms {
+    let mut moved: Vec<(u32, String)> = Vec::new();
+    for (sid, srv, vmid, recorded) in &vms {
         let (Some(Ok((c, _))), Some(node)) = (cl.get(srv), nodes.get(&(*srv, *vmid))) else {
             skipped += 1;
             continue;
         };
+        if node != recorded {
+            moved.push((*sid, node.clone()));
+        }
         jobs.push(Job {
             sid: *sid,
             vmid: *vmid,
@@ -135,12 +139,20 @@ pub fn collect(db: &DbConfig, host: &dyn Host, now: i64, last_run: Option<i64>) 
             client: c,
         });
     }
-    // Keep the VM record's node in step with where the VM runs now.
-    for j in &jobs {
-        conn.exec_drop(
-            "UPDATE puqProxmoxKVM_vm_info SET node = ? WHERE service_id = ? AND node <> ?",
-            (&j.node, j.sid, &j.node),
-        )?;
+    // Keep the VM records' node in step with where the VMs run now.
+    for chunk in moved.chunks(BATCH) {
+        let sql = format!(
+            "UPDATE puqProxmoxKVM_vm_info SET node = CASE service_id {} END WHERE service_id IN ({})",
+            vec!["WHEN ? THEN ?"; chunk.len()].join(" "),
+            vec!["?"; chunk.len()].join(",")
+        );
+        let mut p: Vec<mysql::Value> = Vec::new();
+        for (sid, node) in chunk {
+            p.push(mysql::Value::from(sid));
+            p.push(mysql::Value::from(node));
+        }
+        p.extend(chunk.iter().map(|(sid, _)| mysql::Value::from(sid)));
+        conn.exec_drop(sql, mysql::Params::Positional(p))?;
     }
     // The hour timeframe (1-minute points, 70 minutes) is exact while the
     // task runs hourly; after a gap, the day timeframe (30-minute points)
