@@ -70,4 +70,8 @@ php_tests! {
     dns_records_on_real_powerdns_and_simulators => "dns_records_test.php",
     product_panel_choices_validation_and_options => "product_panel_test.php",
     admin_service_page_live_log_charts => "service_page_test.php",
+    snapshots_backups_schedule_and_status_tasks => "backup_test.php",
+    cron_locks_across_runners_and_kills => "cron_locks_test.php",
+    statistics_metric_billing_and_usage_update => "stats_test.php",
+    email_templates_created_once_never_overwritten => "email_templates_test.php",
 }
