@@ -129,7 +129,7 @@ foreach ($states as $i => $state) {
 }
 // The Process VMs task ran a minute ago.
 puq_settings_save([]);
-Harness::exec("INSERT INTO puqProxmoxKVM_settings (name, value) VALUES ('cron_last_process_vms', ?) ON DUPLICATE KEY UPDATE value = VALUES(value)", [(string) (time() - 60)]);
+Harness::exec("INSERT INTO puqProxmoxKVM_cron_tasks (task, last_run, last_finished, last_result) VALUES ('process_vms', ?, ?, 'success') ON DUPLICATE KEY UPDATE last_run = VALUES(last_run), last_finished = VALUES(last_finished), last_result = 'success'", [time() - 60, time() - 59]);
 
 echo json_encode([
     'admin_id' => $admin,
