@@ -14,6 +14,7 @@ pub mod php;
 pub mod pve;
 pub mod server;
 pub mod util;
+pub mod views;
 pub mod whmcs;
 
 pub use error::{Error, Result};
@@ -25,6 +26,9 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
     // One line per area of exports (src/php/exports*.rs).
     let mut module = module.info_function(php::info::module_info);
     module = php::exports::build_module(module);
+    module = php::exports_lifecycle::build_module(module);
+    module = php::exports_admin::build_module(module);
     module = php::exports_dns::build_module(module);
+    module = php::exports_product::build_module(module);
     module
 }

@@ -29,6 +29,35 @@ function puq_addon_overview(): mixed {}
 function puq_addon_upgrade(mixed $vars): mixed {}
 
 /**
+ * Runs an addon AJAX action and returns the JSON envelope:
+ * `['ok' => true, 'status' => 200, 'data' => ...]` or `['ok' => false,
+ * 'status' => 400|403|500, 'error' => message, 'field' => name|null]`.
+ * `$posted` must be true only for a POST whose CSRF token check_token()
+ * accepted; actions that change data are refused otherwise. Never throws.
+ */
+function puq_admin_ajax(string $action, mixed $request, int $admin_id, bool $posted): mixed {}
+
+/**
+ * Server module AdminCustomButtonArray(): `[label => function suffix]`.
+ */
+function puq_admin_buttons(): mixed {}
+
+/**
+ * Data of an addon admin page: `['page' => name, 'template' => file name
+ * without .tpl, 'nav' => [page names], 'vars' => [...]]`. `$page` '' is the
+ * dashboard. Throws when the page does not exist, the admin (from
+ * `$_SESSION['adminid']`) lacks the addon's access role, or the data cannot
+ * be read.
+ */
+function puq_admin_page(string $page, mixed $request, int $admin_id): mixed {}
+
+/**
+ * Server module ChangePackage($params): validates the new configuration and
+ * queues `change_package` (or keeps it pending while another operation runs).
+ */
+function puq_change_package(mixed $params): string {}
+
+/**
  * Server module ConfigOptions().
  */
 function puq_config_options(): mixed {}
@@ -173,6 +202,36 @@ function puq_ip_pool_update(mixed $values): bool {}
 function puq_meta_data(): mixed {}
 
 /**
+ * Runs one admin module command (`Start`, `SetCpuRam`, `VMRemove`, …, the
+ * suffixes of puq_admin_buttons()) for `$params`. `'success'` or an error.
+ */
+function puq_module_command(string $command, mixed $params): string {}
+
+/**
+ * Creates the 18 configurable options as a group linked to the product;
+ * those it already has are skipped. Returns `['group_id', 'created',
+ * 'skipped', 'message']`.
+ */
+function puq_product_create_options(int $product_id): mixed {}
+
+/**
+ * Data of a product's Module Settings panel: `settings`, `defaults`,
+ * `choices` (nodes, templates, storages, bridges read live from the
+ * product's server group), `banners` and `highlight` (what is missing and
+ * how to fix it), `field_errors`, `email_templates`, `departments`,
+ * `config_options` (which of the 18 exist). No secret is included.
+ */
+function puq_product_panel(int $product_id): mixed {}
+
+/**
+ * Saves the panel (`name => value`): every field is validated and checked
+ * against the product's Proxmox server; nothing is stored unless all are
+ * right. Returns `['ok' => bool, 'errors' => [field => message],
+ * 'banners' => [...], 'message' => string, 'settings' => [...]]`.
+ */
+function puq_product_panel_save(int $product_id, mixed $values): mixed {}
+
+/**
  * A product's Module Settings (every field with its current value).
  */
 function puq_product_settings_get(int $product_id): mixed {}
@@ -182,6 +241,26 @@ function puq_product_settings_get(int $product_id): mixed {}
  * throws naming the field on bad input, saving nothing.
  */
 function puq_product_settings_save(int $product_id, mixed $values): mixed {}
+
+/**
+ * Queues a reinstall of the service from `$template` (0: its current
+ * template; any template the product offers), with a new password.
+ * Throws with the reason when refused.
+ */
+function puq_reinstall(int $service_id, ?int $template = null): bool {}
+
+/**
+ * Usage chart series of a service's VM for `hour|day|week|month|year`
+ * (CPU %, memory %, network in/out and disk read/write in MB/s).
+ */
+function puq_service_chart(int $service_id, string $timeframe): mixed {}
+
+/**
+ * Data of the admin service page: VM record, addresses with rDNS, API
+ * status, the live VM panel (read from Proxmox in parallel), hardware and
+ * package values, deploy log, progress, and `timing` of the Proxmox reads.
+ */
+function puq_service_page(int $service_id): mixed {}
 
 /**
  * The addon's global settings.
@@ -194,11 +273,61 @@ function puq_settings_get(): mixed {}
 function puq_settings_save(mixed $values): mixed {}
 
 /**
+ * Server module SuspendAccount($params): marks the service suspended and
+ * sends a graceful shutdown; the cron finishes the stop. `'success'` or an error.
+ */
+function puq_suspend_account(mixed $params): string {}
+
+/**
+ * Server module TerminateAccount($params): a stop request, then status
+ * `terminate`; the cron deletes the VM, its backups and DNS, and frees the IPs.
+ */
+function puq_terminate_account(mixed $params): string {}
+
+/**
  * Server module TestConnection($params): `['success' => bool, 'error' => string]`.
  */
 function puq_test_connection(mixed $params): mixed {}
 
 /**
+ * Server module UnsuspendAccount($params): clears the mark and starts the
+ * VM (or lets a running deploy start it). `'success'` or an error.
+ */
+function puq_unsuspend_account(mixed $params): string {}
+
+/**
  * The extension's version.
  */
 function puq_version(): string {}
+
+/**
+ * Delete Record: removes the VM row of an error_terminate / remove service
+ * (Proxmox and tblhosting untouched).
+ */
+function puq_vm_delete_record(int $service_id): bool {}
+
+/**
+ * The VM record of a service (no secrets), or null.
+ */
+function puq_vm_info(int $service_id): mixed {}
+
+/**
+ * Redeploy: deletes the VM and its IP assignments and starts a fresh deploy.
+ * Throws with the reason when refused.
+ */
+function puq_vm_redeploy(int $service_id): bool {}
+
+/**
+ * Reset VM Status to one of the reset statuses (see puq_vm_status_reference()).
+ */
+function puq_vm_reset_status(int $service_id, string $status): bool {}
+
+/**
+ * The run log of a service: the last `$limit` runs (max 50), newest first.
+ */
+function puq_vm_runs(int $service_id, ?int $limit = null): mixed {}
+
+/**
+ * The VM status reference: `['reset' => [[status, use]...], 'statuses' => [...]]`.
+ */
+function puq_vm_status_reference(): mixed {}

@@ -64,6 +64,10 @@ php_tests! {
     create_account_and_deploy_to_ready => "deploy_test.php",
     deploy_faults_keep_state_and_resume => "deploy_faults_test.php",
     deploy_survives_kills_and_concurrent_runners => "deploy_crash_test.php",
+    lifecycle_after_ready => "lifecycle_test.php",
+    admin_views_access_csrf_and_validation => "admin_views_test.php",
     dns_zones_validate_encrypt_mask_and_test => "dns_zones_test.php",
     dns_records_on_real_powerdns_and_simulators => "dns_records_test.php",
+    product_panel_choices_validation_and_options => "product_panel_test.php",
+    admin_service_page_live_log_charts => "service_page_test.php",
 }

@@ -40,7 +40,7 @@ pub struct Effective {
 }
 
 /// (field, plain-English option name, legacy prefix)
-const OPTIONS: &[(&str, &str, Option<&str>)] = &[
+pub const OPTIONS: &[(&str, &str, Option<&str>)] = &[
     ("cpu", "CPU Cores", Some("CPU")),
     ("ram_gb", "RAM", Some("RAM")),
     ("backups", "Backups", Some("B")),

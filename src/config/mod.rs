@@ -3,6 +3,7 @@
 
 pub mod effective;
 pub mod names;
+pub mod options;
 pub mod product;
 
 use mysql::PooledConn;

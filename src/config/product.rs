@@ -305,6 +305,35 @@ impl ProductConfig {
         Ok(cfg)
     }
 
+    /// Like `apply`, but checks every field and returns all the errors
+    /// (field -> message) instead of stopping at the first, so a form can
+    /// show each error next to its field. On any error nothing changes.
+    pub fn apply_all(
+        &self,
+        form: &BTreeMap<String, String>,
+    ) -> std::result::Result<ProductConfig, BTreeMap<String, String>> {
+        let mut errors = BTreeMap::new();
+        for (k, v) in form {
+            let one = BTreeMap::from([(k.clone(), v.clone())]);
+            match self.apply(&one) {
+                Ok(_) => {}
+                Err(Error::Input { key, message }) => {
+                    errors.insert(key, message);
+                }
+                Err(e) => {
+                    errors.insert(k.clone(), e.to_string());
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        self.apply(form).map_err(|e| match e {
+            Error::Input { key, message } => BTreeMap::from([(key, message)]),
+            other => BTreeMap::from([("_form".to_string(), other.to_string())]),
+        })
+    }
+
     /// What CreateAccount needs before it accepts an order.
     pub fn check_complete(&self, os_template: &str) -> Result<()> {
         if os_template.is_empty() {
@@ -381,12 +410,18 @@ pub fn save(
     form: &BTreeMap<String, String>,
 ) -> Result<ProductConfig> {
     let cfg = load(conn, product_id)?.apply(form)?;
-    let json = serde_json::to_string(&cfg).map_err(|e| Error::Internal(e.to_string()))?;
+    store(conn, product_id, &cfg)?;
+    Ok(cfg)
+}
+
+/// Stores settings already validated by `apply_all`.
+pub fn store(conn: &mut PooledConn, product_id: u32, cfg: &ProductConfig) -> Result<()> {
+    let json = serde_json::to_string(cfg).map_err(|e| Error::Internal(e.to_string()))?;
     conn.exec_drop(
         "INSERT INTO puqProxmoxKVM_product_settings (product_id, settings) VALUES (?, ?) ON DUPLICATE KEY UPDATE settings = VALUES(settings)",
         (product_id, json),
     )?;
-    Ok(cfg)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -454,6 +489,19 @@ mod tests {
                 "{k}={v}: {e}"
             );
         }
+    }
+
+    #[test]
+    fn apply_all_reports_every_bad_field() {
+        let c = ProductConfig::default();
+        let errs = c
+            .apply_all(&form(&[("cpu", "0"), ("vlan", "x"), ("ram_gb", "4")]))
+            .unwrap_err();
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert!(errs["cpu"].contains("between 1 and 512"));
+        assert!(errs["vlan"].contains("whole number"));
+        let ok = c.apply_all(&form(&[("ram_gb", "4")])).unwrap();
+        assert_eq!(ok.ram_gb, 4);
     }
 
     #[test]

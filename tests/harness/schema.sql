@@ -445,3 +445,38 @@ CREATE TABLE `tbladmins` (
   PRIMARY KEY (`id`),
   KEY `username` (`username`(32))
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE `tblcurrencies` (
+  `id` int(10) NOT NULL AUTO_INCREMENT,
+  `code` text NOT NULL,
+  `prefix` text NOT NULL,
+  `suffix` text NOT NULL,
+  `format` int(1) NOT NULL,
+  `rate` decimal(10,5) NOT NULL DEFAULT 1.00000,
+  `default` int(1) NOT NULL,
+  PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+INSERT INTO `tblcurrencies` (`code`, `prefix`, `suffix`, `format`, `rate`, `default`) VALUES ('USD', '$', ' USD', 1, 1.00000, 1);
+
+-- type: product, addon, configoptions, domainregister, ... ; relid = the priced row (a sub-option for configoptions)
+CREATE TABLE `tblpricing` (
+  `id` int(10) NOT NULL AUTO_INCREMENT,
+  `type` enum('product','addon','configoptions','domainregister','domaintransfer','domainrenew','domainaddons','usage') NOT NULL,
+  `currency` int(10) NOT NULL,
+  `relid` int(10) NOT NULL,
+  `msetupfee` decimal(16,2) NOT NULL,
+  `qsetupfee` decimal(16,2) NOT NULL,
+  `ssetupfee` decimal(16,2) NOT NULL,
+  `asetupfee` decimal(16,2) NOT NULL,
+  `bsetupfee` decimal(16,2) NOT NULL,
+  `tsetupfee` decimal(16,2) NOT NULL,
+  `monthly` decimal(16,2) NOT NULL,
+  `quarterly` decimal(16,2) NOT NULL,
+  `semiannually` decimal(16,2) NOT NULL,
+  `annually` decimal(16,2) NOT NULL,
+  `biennially` decimal(16,2) NOT NULL,
+  `triennially` decimal(16,2) NOT NULL,
+  PRIMARY KEY (`id`),
+  KEY `pricing` (`type`, `currency`, `relid`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

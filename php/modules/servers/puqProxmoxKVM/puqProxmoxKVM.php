@@ -11,6 +11,41 @@ if (!defined('WHMCS')) {
     die('This file cannot be accessed directly');
 }
 
+/*
+ * Admin UI approach (product Module Settings panel and service tab), for
+ * WHMCS 8.11 and 9:
+ *
+ * - WHMCS renders a product's Module Settings tab by calling ConfigOptions
+ *   from configproducts.php (action=module-settings, loaded by AJAX with the
+ *   product id in $_REQUEST['id']) and printing each field's 'Description'
+ *   as raw HTML. The 24 stock configoptionN fields are too few and too
+ *   plain for the spec's panel, and their values are only saved by the
+ *   product form (no per-field validation, no way to refuse a save). So
+ *   ConfigOptions returns ONE field whose Description is our panel (a Smarty
+ *   template, templates/admin/product_panel.tpl); the settings live in the
+ *   module's own table (puq_product_settings_*), not in configoptionN.
+ *   'Loader' functions (dropdowns filled from the remote API, shown in
+ *   Simple Mode) fill one stock field each and can only throw one error;
+ *   our dropdowns, banners and highlights need the whole server answer at
+ *   once, so the panel reads it itself (one native call, parallel reads).
+ *   The AdminProductConfigFields hook is not used: it adds rows to the
+ *   Details tab, not to Module Settings.
+ * - The panel saves itself: a POST (with WHMCS's CSRF token) back to the
+ *   same module-settings URL, with puq_action=save. WHMCS calls ConfigOptions
+ *   for that request as an authenticated admin with product rights; we
+ *   answer JSON and stop. Nothing is saved unless every field validates, and
+ *   each error is shown next to its field. The panel's inputs carry no
+ *   'name', so WHMCS's own product Save ignores them.
+ * - The service tab (AdminServicesTabFields) works the same way on
+ *   clientsservices.php: live refresh, charts and Redeploy are requests to
+ *   the service page's own URL with puq_action=...; state changes are POST
+ *   with the token.
+ * - No secret reaches the browser: the natives never return the token
+ *   secret or passwords; the noVNC key field is a keep-unchanged sentinel.
+ */
+
+require_once __DIR__ . '/lib/admin_ui.php';
+
 if (!extension_loaded('puq_proxmox_kvm')) {
     // A clear message instead of "Call to undefined function" in WHMCS.
     function puqProxmoxKVM_extensionMissing()
@@ -30,9 +65,12 @@ function puqProxmoxKVM_MetaData()
 /**
  * @return array product configuration fields
  */
-function puqProxmoxKVM_ConfigOptions()
+function puqProxmoxKVM_ConfigOptions($params = [])
 {
-    return extension_loaded('puq_proxmox_kvm') ? puq_config_options() : [];
+    if (!extension_loaded('puq_proxmox_kvm')) {
+        return [];
+    }
+    return puqProxmoxKVM_productPanelOptions($_REQUEST);
 }
 
 /**
@@ -57,4 +95,107 @@ function puqProxmoxKVM_TestConnection(array $params)
 function puqProxmoxKVM_CreateAccount(array $params)
 {
     return puq_create_account($params);
+}
+
+/**
+ * Marks the service suspended and sends a graceful shutdown; the cron
+ * finishes the stop (force stop after the stop window).
+ *
+ * @return string 'success' or an error message
+ */
+function puqProxmoxKVM_SuspendAccount(array $params)
+{
+    return puq_suspend_account($params);
+}
+
+/**
+ * Clears the suspend mark and starts the VM.
+ *
+ * @return string 'success' or an error message
+ */
+function puqProxmoxKVM_UnsuspendAccount(array $params)
+{
+    return puq_unsuspend_account($params);
+}
+
+/**
+ * Asynchronous terminate: a stop request and status "terminate"; the cron
+ * removes backups, DNS records and the VM, then frees the IPs.
+ *
+ * @return string 'success' or an error message
+ */
+function puqProxmoxKVM_TerminateAccount(array $params)
+{
+    return puq_terminate_account($params);
+}
+
+/**
+ * Upgrade/downgrade of the product or its configurable options: queues the
+ * change-package state machine.
+ *
+ * @return string 'success' or an error message
+ */
+function puqProxmoxKVM_ChangePackage(array $params)
+{
+    return puq_change_package($params);
+}
+
+/**
+ * @return array [button label => function suffix]
+ */
+function puqProxmoxKVM_AdminCustomButtonArray()
+{
+    return puq_admin_buttons();
+}
+
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_Start(array $params) { return puq_module_command('Start', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_Stop(array $params) { return puq_module_command('Stop', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_Reboot(array $params) { return puq_module_command('Reboot', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_Reinstall(array $params) { return puq_module_command('Reinstall', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_VMSetDedicatedIp(array $params) { return puq_module_command('VMSetDedicatedIp', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_VMClone(array $params) { return puq_module_command('VMClone', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_SetCpuRam(array $params) { return puq_module_command('SetCpuRam', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_SetSystemDiskSize(array $params) { return puq_module_command('SetSystemDiskSize', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_SetSystemDiskBandwidth(array $params) { return puq_module_command('SetSystemDiskBandwidth', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_SetCreatedAdditionalDisk(array $params) { return puq_module_command('SetCreatedAdditionalDisk', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_SetAdditionalDiskSize(array $params) { return puq_module_command('SetAdditionalDiskSize', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_SetAdditionalDiskBandwidth(array $params) { return puq_module_command('SetAdditionalDiskBandwidth', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_SetNetwork(array $params) { return puq_module_command('SetNetwork', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_SetFirewall(array $params) { return puq_module_command('SetFirewall', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_SetCloudinit(array $params) { return puq_module_command('SetCloudinit', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_VMRemove(array $params) { return puq_module_command('VMRemove', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_SetDNSRecords(array $params) { return puq_module_command('SetDNSRecords', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_Redeploy(array $params) { return puq_module_command('Redeploy', $params); }
+
+/**
+ * The module's tab on the admin service page: VM, API status, live panel,
+ * deploy log, charts, Redeploy.
+ *
+ * @param array $params service parameters
+ * @return array [label => html]
+ */
+function puqProxmoxKVM_AdminServicesTabFields(array $params)
+{
+    if (!extension_loaded('puq_proxmox_kvm')) {
+        return ['PUQ Proxmox KVM' => htmlspecialchars(puqProxmoxKVM_extensionMissing())];
+    }
+    return puqProxmoxKVM_serviceTab((int) ($params['serviceid'] ?? 0), $_REQUEST, $_SERVER['REQUEST_METHOD'] ?? 'GET');
 }

@@ -1,0 +1,231 @@
+<?php
+/**
+ * WHMCS glue of the admin UI (see the approach comment at the top of
+ * puqProxmoxKVM.php): reads the request, checks the CSRF token, calls one
+ * native function, renders a Smarty template or answers JSON. The data and
+ * every decision come from the extension.
+ */
+
+if (!defined('WHMCS')) {
+    die('This file cannot be accessed directly');
+}
+
+/** The module's admin strings (lang/english.php). */
+function puqProxmoxKVM_lang(): array
+{
+    $_LANG = [];
+    include __DIR__ . '/../lang/english.php';
+    return $_LANG;
+}
+
+/** Renders templates/admin/<name>.tpl with $vars (values are escaped in the template). */
+function puqProxmoxKVM_render(string $name, array $vars): string
+{
+    $smarty = new \Smarty();
+    $smarty->setCompileDir($GLOBALS['templates_compiledir'] ?? sys_get_temp_dir());
+    $smarty->setTemplateDir([__DIR__ . '/../templates/admin']);
+    $smarty->registerPlugin('modifier', 'puq_join', static function ($list): string {
+        return implode(' ', array_map('strval', (array) $list));
+    });
+    if (method_exists($smarty, 'muteUndefinedOrNullWarnings')) {
+        $smarty->muteUndefinedOrNullWarnings();
+    }
+    $vars += ['LANG' => puqProxmoxKVM_lang(), 'token' => generate_token('plain')];
+    foreach ($vars as $k => $v) {
+        $smarty->assign($k, $v);
+    }
+    return $smarty->fetch('file:' . __DIR__ . '/../templates/admin/' . $name . '.tpl');
+}
+
+/** JSON for a <script type="application/json"> block: no tag, quote or ampersand survives raw. */
+function puqProxmoxKVM_jsonForHtml($value): string
+{
+    return json_encode($value, JSON_HEX_TAG | JSON_HEX_AMP | JSON_HEX_APOS | JSON_HEX_QUOT | JSON_PARTIAL_OUTPUT_ON_ERROR);
+}
+
+/** The page's own URL without our parameters (the endpoint of its AJAX calls). */
+function puqProxmoxKVM_selfUrl(): string
+{
+    $uri = (string) ($_SERVER['REQUEST_URI'] ?? '');
+    $parts = parse_url($uri);
+    parse_str($parts['query'] ?? '', $q);
+    unset($q['puq_action'], $q['token'], $q['timeframe']);
+    return ($parts['path'] ?? '') . ($q ? '?' . http_build_query($q) : '');
+}
+
+/** State-changing actions need POST and a valid token; returns an error array or null. */
+function puqProxmoxKVM_requirePost(string $method, array $request): ?array
+{
+    if (strtoupper($method) !== 'POST') {
+        return ['ok' => false, 'http_status' => 405, 'message' => 'This action must be sent as POST.'];
+    }
+    try {
+        $token = $request['token'] ?? '';
+        if (!is_string($token) || $token === '') {
+            throw new \RuntimeException('missing token');
+        }
+        check_token('WHMCS.admin.default', $token);
+    } catch (\Throwable $e) {
+        return ['ok' => false, 'http_status' => 403, 'message' => 'Invalid or missing security token: reload the page and try again.'];
+    }
+    return null;
+}
+
+/** Sends a JSON answer and ends the request (WHMCS would otherwise render its page around it). */
+function puqProxmoxKVM_sendJson(array $answer): void
+{
+    while (ob_get_level() > 0) {
+        ob_end_clean();
+    }
+    if (!headers_sent()) {
+        http_response_code((int) ($answer['http_status'] ?? 200));
+        header('Content-Type: application/json; charset=utf-8');
+        header('Cache-Control: no-store');
+    }
+    echo json_encode($answer, JSON_PARTIAL_OUTPUT_ON_ERROR);
+    exit;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Product configuration panel
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Answers a panel request: save / create_options (POST + token) or
+ * reload (the panel's HTML again). Returns the JSON answer.
+ */
+function puqProxmoxKVM_productPanelAction(int $pid, string $action, array $request, string $method): array
+{
+    try {
+        switch ($action) {
+            case 'save':
+                if ($err = puqProxmoxKVM_requirePost($method, $request)) {
+                    return $err;
+                }
+                $values = is_array($request['values'] ?? null) ? $request['values'] : [];
+                return puq_product_panel_save($pid, $values);
+            case 'create_options':
+                if ($err = puqProxmoxKVM_requirePost($method, $request)) {
+                    return $err;
+                }
+                return ['ok' => true] + puq_product_create_options($pid);
+            case 'reload':
+                return ['ok' => true, 'html' => puqProxmoxKVM_productPanelHtml($pid)];
+        }
+        return ['ok' => false, 'http_status' => 400, 'message' => 'Unknown action.'];
+    } catch (\Throwable $e) {
+        return ['ok' => false, 'http_status' => 400, 'message' => $e->getMessage()];
+    }
+}
+
+/** The panel's HTML for a product. */
+function puqProxmoxKVM_productPanelHtml(int $pid): string
+{
+    try {
+        $data = puq_product_panel($pid);
+        $error = '';
+    } catch (\Throwable $e) {
+        $data = [];
+        $error = $e->getMessage();
+    }
+    return puqProxmoxKVM_render('product_panel', [
+        'data' => $data,
+        'error' => $error,
+        'pid' => $pid,
+        'ajaxUrl' => puqProxmoxKVM_selfUrl(),
+        'hl' => array_fill_keys(array_map('strval', $data['highlight'] ?? []), true),
+        'dataJson' => puqProxmoxKVM_jsonForHtml($data),
+        'panelJs' => (string) file_get_contents(__DIR__ . '/../templates/admin/product_panel.js'),
+    ]);
+}
+
+/**
+ * ConfigOptions: the panel as the Description of one field, or — for the
+ * panel's own requests (puq_action) — a JSON answer.
+ */
+function puqProxmoxKVM_productPanelOptions(array $request): array
+{
+    $pid = (int) ($request['id'] ?? 0);
+    $action = (string) ($request['puq_action'] ?? '');
+    if ($action !== '' && $pid > 0) {
+        puqProxmoxKVM_sendJson(puqProxmoxKVM_productPanelAction($pid, $action, $request, $_SERVER['REQUEST_METHOD'] ?? 'GET'));
+    }
+    $html = $pid > 0
+        ? puqProxmoxKVM_productPanelHtml($pid)
+        : '<div class="alert alert-info">' . htmlspecialchars(puqProxmoxKVM_lang()['puq_panel_save_first'] ?? 'Save the product first.') . '</div>';
+    return [
+        'PUQ Proxmox KVM' => [
+            'FriendlyName' => 'PUQ Proxmox KVM',
+            // A stock type, so every WHMCS version prints the Description; the
+            // panel's script hides the unused input (packageconfigoption[1]).
+            'Type' => 'text',
+            'Size' => '1',
+            'Description' => $html,
+            'SimpleMode' => true,
+        ],
+    ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Admin service page
+// ---------------------------------------------------------------------------------------------
+
+/** Answers a service tab request (live, chart, redeploy). */
+function puqProxmoxKVM_serviceAction(int $sid, string $action, array $request, string $method): array
+{
+    try {
+        switch ($action) {
+            case 'live':
+                $data = puq_service_page($sid);
+                return ['ok' => true, 'html' => puqProxmoxKVM_render('service_live', ['data' => $data]),
+                    'log' => puqProxmoxKVM_render('service_log', ['data' => $data]), 'progress' => $data['progress'] ?? null];
+            case 'chart':
+                return puq_service_chart($sid, (string) ($request['timeframe'] ?? 'hour'));
+            case 'redeploy':
+                if ($err = puqProxmoxKVM_requirePost($method, $request)) {
+                    return $err;
+                }
+                // The lifecycle's native (src/server, lead's branch); called by
+                // name until every build has it.
+                $redeploy = 'puq_vm_redeploy';
+                if (!function_exists($redeploy)) {
+                    return ['ok' => false, 'http_status' => 501, 'message' => 'Redeploy is not available in this build of the extension.'];
+                }
+                $r = $redeploy($sid);
+                $ok = $r === 'success' || $r === true || (is_array($r) && ($r['ok'] ?? $r['success'] ?? false));
+                return ['ok' => (bool) $ok, 'message' => $ok ? 'Redeploy queued: the VM will be rebuilt on the next cron run.' : (is_string($r) ? $r : json_encode($r))];
+        }
+        return ['ok' => false, 'http_status' => 400, 'message' => 'Unknown action.'];
+    } catch (\Throwable $e) {
+        return ['ok' => false, 'http_status' => 400, 'message' => $e->getMessage()];
+    }
+}
+
+/** The service tab's HTML. */
+function puqProxmoxKVM_serviceHtml(int $sid): string
+{
+    try {
+        $data = puq_service_page($sid);
+        $error = '';
+    } catch (\Throwable $e) {
+        $data = [];
+        $error = $e->getMessage();
+    }
+    return puqProxmoxKVM_render('service', [
+        'data' => $data,
+        'error' => $error,
+        'sid' => $sid,
+        'ajaxUrl' => puqProxmoxKVM_selfUrl(),
+        'serviceJs' => (string) file_get_contents(__DIR__ . '/../templates/admin/service.js'),
+    ]);
+}
+
+/** AdminServicesTabFields: the tab, or a JSON answer for its own requests. */
+function puqProxmoxKVM_serviceTab(int $sid, array $request, string $method): array
+{
+    $action = (string) ($request['puq_action'] ?? '');
+    if ($action !== '' && $sid > 0) {
+        puqProxmoxKVM_sendJson(puqProxmoxKVM_serviceAction($sid, $action, $request, $method));
+    }
+    return ['PUQ Proxmox KVM' => puqProxmoxKVM_serviceHtml($sid)];
+}
