@@ -69,6 +69,7 @@ php_tests! {
     admin_views_access_csrf_and_validation => "admin_views_test.php",
     dns_zones_validate_encrypt_mask_and_test => "dns_zones_test.php",
     dns_records_on_real_powerdns_and_simulators => "dns_records_test.php",
+    dns_through_deploy_change_resync_reinstall_terminate => "dns_lifecycle_test.php",
     product_panel_choices_validation_and_options => "product_panel_test.php",
     admin_service_page_live_log_charts => "service_page_test.php",
     snapshots_backups_schedule_and_status_tasks => "backup_test.php",
