@@ -6,6 +6,7 @@ pub mod addon;
 pub mod config;
 pub mod cron;
 pub mod db;
+pub mod dns;
 pub mod error;
 pub mod ippool;
 pub mod jobs;
@@ -25,6 +26,8 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
     // One line per area of exports (src/php/exports*.rs).
     let mut module = module.info_function(php::info::module_info);
     module = php::exports::build_module(module);
+    module = php::exports_lifecycle::build_module(module);
     module = php::exports_admin::build_module(module);
+    module = php::exports_dns::build_module(module);
     module
 }

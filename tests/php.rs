@@ -64,5 +64,6 @@ php_tests! {
     create_account_and_deploy_to_ready => "deploy_test.php",
     deploy_faults_keep_state_and_resume => "deploy_faults_test.php",
     deploy_survives_kills_and_concurrent_runners => "deploy_crash_test.php",
+    lifecycle_after_ready => "lifecycle_test.php",
     admin_views_access_csrf_and_validation => "admin_views_test.php",
 }
