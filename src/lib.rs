@@ -6,6 +6,7 @@ pub mod addon;
 pub mod config;
 pub mod cron;
 pub mod db;
+pub mod dns;
 pub mod error;
 pub mod ippool;
 pub mod jobs;
@@ -26,5 +27,8 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
     let mut module = module.info_function(php::info::module_info);
     module = php::exports::build_module(module);
     module = php::exports_product::build_module(module);
+    module = php::exports_lifecycle::build_module(module);
+    module = php::exports_admin::build_module(module);
+    module = php::exports_dns::build_module(module);
     module
 }

@@ -66,4 +66,6 @@ php_tests! {
     deploy_survives_kills_and_concurrent_runners => "deploy_crash_test.php",
     product_panel_choices_validation_and_options => "product_panel_test.php",
     admin_service_page_live_log_charts => "service_page_test.php",
+    lifecycle_after_ready => "lifecycle_test.php",
+    admin_views_access_csrf_and_validation => "admin_views_test.php",
 }

@@ -24,6 +24,11 @@ pub struct Settings {
     pub delete_tables_on_deactivate: bool,
     /// Worker threads for Process VMs (1–64).
     pub cron_workers: u32,
+    /// Graceful stop window, seconds (terminate, suspend, change package):
+    /// polled, then a force stop.
+    pub stop_timeout: u32,
+    /// Force stop window, seconds, after the graceful one.
+    pub force_stop_timeout: u32,
 }
 
 impl Default for Settings {
@@ -35,6 +40,8 @@ impl Default for Settings {
             migration_timeout: 300,
             delete_tables_on_deactivate: false,
             cron_workers: 8,
+            stop_timeout: 120,
+            force_stop_timeout: 60,
         }
     }
 }
@@ -66,6 +73,16 @@ const NUMERIC: &[Spec] = &[
         min: 1,
         max: 64,
     },
+    Spec {
+        name: "stop_timeout",
+        min: 5,
+        max: 1800,
+    },
+    Spec {
+        name: "force_stop_timeout",
+        min: 5,
+        max: 600,
+    },
 ];
 const FLAGS: &[&str] = &["migration_enabled", "delete_tables_on_deactivate"];
 
@@ -75,19 +92,24 @@ impl Settings {
     pub fn apply(&mut self, pairs: &BTreeMap<String, String>) -> Result<()> {
         for (name, value) in pairs {
             if let Some(spec) = NUMERIC.iter().find(|s| s.name == name) {
-                let n: u32 = value.trim().parse().map_err(|_| {
+                let wide: i64 = value.trim().parse().map_err(|_| {
                     Error::input(name.as_str(), format!("expected a number, got '{value}'"))
                 })?;
-                if n < spec.min || n > spec.max {
-                    return Err(Error::input(
-                        name.as_str(),
-                        format!("must be between {} and {}", spec.min, spec.max),
-                    ));
-                }
+                let n = u32::try_from(wide)
+                    .ok()
+                    .filter(|n| (spec.min..=spec.max).contains(n))
+                    .ok_or_else(|| {
+                        Error::input(
+                            name.as_str(),
+                            format!("must be between {} and {}, got {wide}", spec.min, spec.max),
+                        )
+                    })?;
                 match spec.name {
                     "default_timeout" => self.default_timeout = n,
                     "heavy_timeout" => self.heavy_timeout = n,
                     "migration_timeout" => self.migration_timeout = n,
+                    "stop_timeout" => self.stop_timeout = n,
+                    "force_stop_timeout" => self.force_stop_timeout = n,
                     _ => self.cron_workers = n,
                 }
             } else if FLAGS.contains(&name.as_str()) {
@@ -117,6 +139,8 @@ impl Settings {
                 b(self.delete_tables_on_deactivate),
             ),
             ("cron_workers", self.cron_workers.to_string()),
+            ("stop_timeout", self.stop_timeout.to_string()),
+            ("force_stop_timeout", self.force_stop_timeout.to_string()),
         ]
     }
 }
@@ -149,6 +173,11 @@ pub fn save(conn: &mut PooledConn, changes: &BTreeMap<String, String>) -> Result
         )?;
     }
     Ok(s)
+}
+
+/// The numeric settings' documented ranges, `(name, min, max)`, for forms.
+pub fn ranges() -> Vec<(&'static str, u32, u32)> {
+    NUMERIC.iter().map(|s| (s.name, s.min, s.max)).collect()
 }
 
 #[cfg(test)]

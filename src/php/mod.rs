@@ -2,6 +2,9 @@
 
 pub mod convert;
 pub mod exports;
+pub mod exports_admin;
+pub mod exports_dns;
+pub mod exports_lifecycle;
 pub mod exports_product;
 pub mod globals;
 pub mod guard;

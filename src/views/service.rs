@@ -62,6 +62,17 @@ pub const DEPLOY_STATES: &[&str] = &[
 
 /// Progress of a running machine, or None when the VM is at rest.
 pub fn progress(vm_status: &str) -> Option<Value> {
+    // Reinstall and Redeploy first remove the old VM, then deploy afresh.
+    if let Some(next) = match vm_status {
+        "reinstall" => Some("set_ip"),
+        "redeploy" => Some("creation"),
+        _ => None,
+    } {
+        return Some(json!({
+            "kind": "deploy", "state": vm_status, "done": 0, "total": DEPLOY_STATES.len() - 1,
+            "percent": 0, "next": next,
+        }));
+    }
     for (kind, states) in [("change_package", CP_STATES), ("deploy", DEPLOY_STATES)] {
         if vm_status == "ready" {
             return None;
@@ -383,7 +394,7 @@ pub fn page(conn: &mut PooledConn, host: &dyn Host, sid: u32) -> Result<Value> {
     let h = hosting(conn, sid)?;
     let ips = crate::jobs::ips::load(conn, sid)?;
     let runs = runs(conn, sid)?;
-    let Some((vm, template)) = crate::jobs::load_vm(conn, sid)? else {
+    let Some(vm) = crate::jobs::record::load(conn, sid)? else {
         return Ok(json!({
             "service_id": sid, "domainstatus": h.domainstatus, "vm": null,
             "api": {"ok": false, "checked": false,
@@ -426,7 +437,7 @@ pub fn page(conn: &mut PooledConn, host: &dyn Host, sid: u32) -> Result<Value> {
         "vm".into(),
         json!({
             "vm_id": vm.vm_id, "vm_name": vm.vm_name, "hostname": vm.hostname, "node": vm.node,
-            "vm_status": vm.vm_status, "server_id": vm.server_id, "template": template,
+            "vm_status": vm.vm_status, "server_id": vm.server_id, "template": vm.template_vmid,
             "last_error": last_error(conn, sid)?,
         }),
     );
@@ -502,7 +513,7 @@ pub fn chart(conn: &mut PooledConn, host: &dyn Host, sid: u32, timeframe: &str) 
             format!("must be one of {}", rrd::TIMEFRAMES.join(", ")),
         ));
     }
-    let Some((vm, _)) = crate::jobs::load_vm(conn, sid)? else {
+    let Some(vm) = crate::jobs::record::load(conn, sid)? else {
         return Ok(json!({"ok": false, "message": "no VM record for this service"}));
     };
     if vm.vm_id == 0 || vm.node.is_empty() {
@@ -533,6 +544,7 @@ mod tests {
         assert_eq!(p["next"], "cp_firewall");
         assert_eq!(progress("set_network").unwrap()["kind"], "deploy");
         assert!(progress("ready").is_none());
+        assert_eq!(progress("redeploy").unwrap()["next"], "creation");
         assert!(progress("error_terminate").is_none());
     }
 

@@ -101,10 +101,6 @@ assertSame(403, $r['http_status']);
 $r = puqProxmoxKVM_serviceAction($sid, 'redeploy', ['token' => generate_token('plain')], 'GET');
 assertSame(405, $r['http_status']);
 assertSame('ready', Deploy::status($sid));
-if (!function_exists('puq_vm_redeploy')) {
-    $r = puqProxmoxKVM_serviceAction($sid, 'redeploy', ['token' => generate_token('plain')], 'POST');
-    assertSame(501, $r['http_status']);
-}
 
 // ---- change package progress ----
 Harness::exec("UPDATE puqProxmoxKVM_vm_info SET vm_status = 'cp_network' WHERE service_id = ?", [$sid]);
@@ -133,5 +129,12 @@ assertContains('no VM record', $d['api']['message']);
 assertContains('No VM', puqProxmoxKVM_AdminServicesTabFields(Harness::params($bare))['PUQ Proxmox KVM']);
 $e = assertThrows(Throwable::class, fn () => puq_service_page(0));
 assertContains("'service_id'", $e->getMessage());
+
+// ---- Redeploy with the token queues a fresh deploy (last: it deletes the VM) ----
+$r = puqProxmoxKVM_serviceAction($sid, 'redeploy', ['token' => generate_token('plain')], 'POST');
+assertTrue($r['ok'], json_encode($r));
+assertTrue(Deploy::status($sid) !== 'ready', Deploy::status($sid));
+$p = puq_service_page($sid)['progress'];
+assertTrue($p !== null && $p['kind'] === 'deploy', json_encode($p));
 
 echo "OK\n";
