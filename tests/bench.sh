@@ -10,3 +10,5 @@ start_bench
 php -d extension="$PUQ_EXT" -d zend.assertions=1 -d memory_limit=1G tests/bench.php
 echo
 php -d extension="$PUQ_EXT" -d zend.assertions=1 tests/bench_ippool.php
+echo
+php -d extension="$PUQ_EXT" -d zend.assertions=1 -d assert.exception=1 tests/bench_service_page.php
