@@ -142,7 +142,15 @@ impl Cloudflare {
             .first()
             .cloned()
             .unwrap_or((0, format!("HTTP {}", r.status)));
-        let mut e = ProviderError::answer(describe(first.0, &first.1));
+        let mut e = ProviderError::answer(if r.status >= 500 {
+            format!(
+                "Cloudflare answered HTTP {}: {}",
+                r.status,
+                describe(first.0, &first.1)
+            )
+        } else {
+            describe(first.0, &first.1)
+        });
         e.code = errs.first().map(|x| x.0);
         Err(e)
     }

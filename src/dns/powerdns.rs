@@ -70,11 +70,32 @@ impl PowerDns {
             Some(v) => Body::Json(v.to_string()),
             None => Body::None,
         };
-        let r = http::send(&self.what(), method, url, &headers, body, self.timeout)?;
-        if (200..300).contains(&r.status) {
-            return Ok(r);
+        // Every call here is idempotent (GET, PATCH REPLACE/DELETE), so a
+        // server error is retried briefly within the timeout: PowerDNS
+        // answers 500 when its backend is momentarily busy (SQLite: "database
+        // is locked").
+        let started = std::time::Instant::now();
+        let mut delay = Duration::from_millis(50);
+        loop {
+            let left = self.timeout.saturating_sub(started.elapsed());
+            let b = match &body {
+                Body::Json(s) => Body::Json(s.clone()),
+                _ => Body::None,
+            };
+            let r = http::send(&self.what(), method, url, &headers, b, left)?;
+            if (200..300).contains(&r.status) {
+                return Ok(r);
+            }
+            if r.status >= 500
+                && delay * 2 < self.timeout.saturating_sub(started.elapsed())
+                && delay < Duration::from_secs(2)
+            {
+                std::thread::sleep(delay);
+                delay *= 3;
+                continue;
+            }
+            return Err(self.error(&r));
         }
-        Err(self.error(&r))
     }
 
     fn error(&self, r: &Reply) -> ProviderError {

@@ -217,29 +217,56 @@ fn run(zones: &Zones, rec: &ServiceRecords, op: Op, timeout: Duration) -> DnsRep
         ));
         return report;
     }
-    let parts: Vec<DnsReport> = if plan.len() == 1 {
-        vec![run_zone(plan[0].0, &plan[0].1, op, timeout)]
+    // One thread per provider server: different providers work in
+    // parallel, while one server gets its zones one after the other (a
+    // PowerDNS on SQLite, for one, refuses concurrent writes).
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, (z, _)) in plan.iter().enumerate() {
+        let key = z.provider.endpoint();
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => v.push(i),
+            None => groups.push((key, vec![i])),
+        }
+    }
+    let run_group = |idx: &[usize]| -> Vec<(usize, DnsReport)> {
+        idx.iter()
+            .map(|&i| (i, run_zone(plan[i].0, &plan[i].1, op, timeout)))
+            .collect()
+    };
+    let mut parts: Vec<(usize, DnsReport)> = if groups.len() == 1 {
+        run_group(&groups[0].1)
     } else {
         std::thread::scope(|s| {
-            let handles: Vec<_> = plan
+            let handles: Vec<_> = groups
                 .iter()
-                .map(|(z, t)| s.spawn(move || run_zone(z, t, op, timeout)))
+                .map(|(_, idx)| (idx, s.spawn(|| run_group(idx))))
                 .collect();
             handles
                 .into_iter()
-                .zip(&plan)
-                .map(|(h, (z, _))| {
+                .flat_map(|(idx, h)| {
                     h.join().unwrap_or_else(|_| {
-                        let line = format!("dns ERR {}: the zone's worker failed", z.label());
-                        DnsReport {
-                            lines: vec![line.clone()],
-                            errors: vec![line],
-                        }
+                        idx.iter()
+                            .map(|&i| {
+                                let line = format!(
+                                    "dns ERR {}: the zone's worker failed",
+                                    plan[i].0.label()
+                                );
+                                (
+                                    i,
+                                    DnsReport {
+                                        lines: vec![line.clone()],
+                                        errors: vec![line],
+                                    },
+                                )
+                            })
+                            .collect()
                     })
                 })
                 .collect()
         })
     };
+    parts.sort_by_key(|(i, _)| *i);
+    let parts = parts.into_iter().map(|(_, r)| r);
     for p in parts {
         report.merge(p);
     }

@@ -116,6 +116,16 @@ impl Provider {
         }
     }
 
+    /// The server a client of this provider talks to; zones on the same
+    /// one are worked on one after the other.
+    pub fn endpoint(&self) -> String {
+        match self {
+            Provider::PowerDNS { server_url, .. } => format!("PowerDNS {server_url}"),
+            Provider::Cloudflare { api_url, .. } => format!("Cloudflare {api_url}"),
+            Provider::HestiaCP { server_url, .. } => format!("HestiaCP {server_url}"),
+        }
+    }
+
     fn secret_mut(&mut self) -> &mut Secret {
         match self {
             Provider::PowerDNS { api_key, .. } => api_key,

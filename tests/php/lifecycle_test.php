@@ -28,11 +28,11 @@ function cronUntil(int $sid, string $want, int $max = 6): string
 }
 
 /** A raw Proxmox API call, as an operator working in the Proxmox GUI would make. */
-function pveApi(string $method, string $path): void
+function pveApi(string $method, string $path)
 {
     $ctx = stream_context_create(['http' => ['method' => $method, 'ignore_errors' => true,
         'header' => 'Authorization: PVEAPIToken=' . Sim::TOKEN_ID . '=' . Sim::TOKEN_SECRET . "\r\n"]]);
-    file_get_contents('http://127.0.0.1:' . Sim::httpPort() . '/api2/json' . $path, false, $ctx);
+    return json_decode((string) file_get_contents('http://127.0.0.1:' . Sim::httpPort() . '/api2/json' . $path, false, $ctx), true)['data'] ?? null;
 }
 
 function ips(int $sid): array
@@ -155,7 +155,9 @@ assertSame('running', Sim::vm($vmid)['status']);
 assertSame('success', Harness::callServer('Reboot', $sid));
 Sim::control('POST', 'vm', ['vmid' => $vmid, 'config' => ['cores' => 1]]);
 assertSame('success', Harness::callServer('SetCpuRam', $sid));
-assertSame('2', (string) vmConfig($sid)['cores']);
+// On a running VM without CPU hotplug, Proxmox keeps the new value pending until a restart.
+$pending = array_column(pveApi('GET', '/nodes/' . Sim::vm($vmid)['node'] . "/qemu/$vmid/pending"), null, 'key');
+assertSame('2', (string) ($pending['cores']['pending'] ?? $pending['cores']['value']));
 foreach (['SetSystemDiskSize', 'SetSystemDiskBandwidth', 'SetNetwork', 'SetFirewall', 'SetCloudinit', 'VMSetDedicatedIp'] as $cmd) {
     assertSame('success', Harness::callServer($cmd, $sid), $cmd);
 }
