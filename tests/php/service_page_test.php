@@ -51,6 +51,13 @@ assertNotContains(Sim::TOKEN_SECRET, json_encode($d));
 $hostPw = decrypt(Harness::value('SELECT password FROM tblhosting WHERE id = ?', [$sid]));
 assertNotContains($hostPw, json_encode($d));
 
+// ---- configurable options the service has, by plain-English name with the chosen display text ----
+$ramOpt = Harness::addConfigOption($pid, 'RAM|Memory', ['1|1 GB', '4|4 GB <b>fast</b>'], $sid, '4');
+Harness::addConfigOption($pid, 'Colour', ['red|Red'], $sid, 'red');
+$co = puq_service_page($sid)['config_options'];
+assertSame(1, count($co));
+assertSame(['RAM', 'RAM|Memory', '4', '4 GB <b>fast</b>'], [$co[0]['name'], $co[0]['option'], $co[0]['value'], $co[0]['display']]);
+
 // ---- the VM moved (HA / migration): the page follows it ----
 Sim::control('POST', 'vm', ['vmid' => $vmid, 'node' => 'pve2']);
 $d2 = puq_service_page($sid);
@@ -83,7 +90,8 @@ $_REQUEST = [];
 $_SERVER['REQUEST_URI'] = "/admin/clientsservices.php?userid=1&id=$sid";
 $tab = puqProxmoxKVM_AdminServicesTabFields(Harness::params($sid));
 $html = $tab['PUQ Proxmox KVM'];
-foreach (['API answer OK', (string) $vmid, 'Deploy Log', 'Redeploy', 'Usage Charts', 'id="puq-chart-cpu"', 'Set CPU', 'running'] as $needle) {
+assertContains('4 GB &lt;b&gt;fast&lt;/b&gt;', puqProxmoxKVM_AdminServicesTabFields(Harness::params($sid))['PUQ Proxmox KVM']);
+foreach (['API answer OK', (string) $vmid, 'Deploy Log', 'Configurable Options', 'Redeploy', 'Usage Charts', 'id="puq-chart-cpu"', 'Set CPU', 'running'] as $needle) {
     assertContains($needle, $html);
 }
 assertNotContains('<script>alert("err")', $html);

@@ -193,4 +193,5 @@ $_LANG['puq_svc_progress_cp'] = 'Change package in progress';
 $_LANG['puq_svc_progress_deploy'] = 'Deploy in progress';
 $_LANG['puq_svc_next'] = 'next step';
 $_LANG['puq_svc_last_error'] = 'Last error';
+$_LANG['puq_svc_config_options'] = 'Configurable Options';
 $_LANG['puq_svc_moved'] = 'The VM now runs on another node than recorded.';

@@ -150,9 +150,12 @@ function puqProxmoxKVM_productPanelOptions(array $request): array
     if ($action !== '' && $pid > 0) {
         puqProxmoxKVM_sendJson(puqProxmoxKVM_productPanelAction($pid, $action, $request, $_SERVER['REQUEST_METHOD'] ?? 'GET'));
     }
-    $html = $pid > 0
+    // WHMCS also calls ConfigOptions while saving the product form, only to
+    // learn the field list: no panel (and no Proxmox reads) then.
+    $saving = ($request['action'] ?? '') === 'save';
+    $html = $saving ? '' : ($pid > 0
         ? puqProxmoxKVM_productPanelHtml($pid)
-        : '<div class="alert alert-info">' . htmlspecialchars(puqProxmoxKVM_lang()['puq_panel_save_first'] ?? 'Save the product first.') . '</div>';
+        : '<div class="alert alert-info">' . htmlspecialchars(puqProxmoxKVM_lang()['puq_panel_save_first'] ?? 'Save the product first.') . '</div>');
     return [
         'PUQ Proxmox KVM' => [
             'FriendlyName' => 'PUQ Proxmox KVM',
