@@ -57,6 +57,16 @@ impl From<PveError> for Error {
 
 impl From<mysql::Error> for Error {
     fn from(e: mysql::Error) -> Self {
-        Error::Db(crate::db::describe_error(&e))
+        Error::Db(describe_mysql(&e))
+    }
+}
+
+/// A short, secret-free description of a driver error.
+pub fn describe_mysql(e: &mysql::Error) -> String {
+    match e {
+        mysql::Error::MySqlError(m) => format!("{} ({})", m.message, m.code),
+        mysql::Error::IoError(io) => format!("I/O error: {io}"),
+        mysql::Error::DriverError(d) => format!("{d}"),
+        other => format!("{other}"),
     }
 }

@@ -7,6 +7,7 @@ pub mod backup;
 pub mod config;
 pub mod cron;
 pub mod db;
+pub mod dns;
 pub mod email;
 pub mod error;
 pub mod ippool;
@@ -16,6 +17,7 @@ pub mod pve;
 pub mod server;
 pub mod stats;
 pub mod util;
+pub mod views;
 pub mod whmcs;
 
 pub use error::{Error, Result};
@@ -27,6 +29,9 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
     // One line per area of exports (src/php/exports*.rs).
     let mut module = module.info_function(php::info::module_info);
     module = php::exports::build_module(module);
+    module = php::exports_lifecycle::build_module(module);
+    module = php::exports_admin::build_module(module);
+    module = php::exports_dns::build_module(module);
     module = php::exports_cron::build_module(module);
     module
 }

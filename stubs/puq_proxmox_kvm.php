@@ -29,6 +29,29 @@ function puq_addon_overview(): mixed {}
 function puq_addon_upgrade(mixed $vars): mixed {}
 
 /**
+ * Runs an addon AJAX action and returns the JSON envelope:
+ * `['ok' => true, 'status' => 200, 'data' => ...]` or `['ok' => false,
+ * 'status' => 400|403|500, 'error' => message, 'field' => name|null]`.
+ * `$posted` must be true only for a POST whose CSRF token check_token()
+ * accepted; actions that change data are refused otherwise. Never throws.
+ */
+function puq_admin_ajax(string $action, mixed $request, int $admin_id, bool $posted): mixed {}
+
+/**
+ * Server module AdminCustomButtonArray(): `[label => function suffix]`.
+ */
+function puq_admin_buttons(): mixed {}
+
+/**
+ * Data of an addon admin page: `['page' => name, 'template' => file name
+ * without .tpl, 'nav' => [page names], 'vars' => [...]]`. `$page` '' is the
+ * dashboard. Throws when the page does not exist, the admin (from
+ * `$_SESSION['adminid']`) lacks the addon's access role, or the data cannot
+ * be read.
+ */
+function puq_admin_page(string $page, mixed $request, int $admin_id): mixed {}
+
+/**
  * "Backup now" with an optional note: starts vzdump (snapshot mode, zstd)
  * to the product's backup storage and returns at once
  * (`['status' => 'running', 'upid']`); Now Backup Status follows it.
@@ -60,6 +83,12 @@ function puq_backup_schedule_get(int $service_id): mixed {}
 function puq_backup_schedule_save(int $service_id, mixed $schedule): mixed {}
 
 /**
+ * Server module ChangePackage($params): validates the new configuration and
+ * queues `change_package` (or keeps it pending while another operation runs).
+ */
+function puq_change_package(mixed $params): string {}
+
+/**
  * Server module ConfigOptions().
  */
 function puq_config_options(): mixed {}
@@ -81,6 +110,85 @@ function puq_cron_tick(mixed $options): int {}
  * panic guard; otherwise does nothing.
  */
 function puq_debug_panic(): string {}
+
+/**
+ * Creates the service's A/AAAA and PTR records in every matching zone.
+ * Returns `['success' => bool, 'lines' => [...], 'errors' => [...]]`;
+ * provider failures are lines, never exceptions.
+ */
+function puq_dns_create_service(int $service_id): mixed {}
+
+/**
+ * Deletes the service's A/AAAA and PTR records from every matching zone
+ * (what terminate does). Same return shape as puq_dns_create_service.
+ */
+function puq_dns_delete_service(int $service_id): mixed {}
+
+/**
+ * The legacy lib/dns/dns.php endpoint for a caller at `$remote_addr`:
+ * `['status' => 200|403, 'body' => JSON]`.
+ */
+function puq_dns_legacy(string $remote_addr): mixed {}
+
+/**
+ * The legacy endpoint's allowlist (addresses / CIDRs, comma separated).
+ */
+function puq_dns_legacy_allowlist_get(): string {}
+
+/**
+ * Validates and saves the legacy endpoint's allowlist; returns it
+ * normalised. Empty refuses every caller.
+ */
+function puq_dns_legacy_allowlist_set(string $list): string {}
+
+/**
+ * What the service should have in DNS: `fqdn` and `ips` (`ip`, `ptr`).
+ */
+function puq_dns_service_records(int $service_id): mixed {}
+
+/**
+ * Sets one address's reverse name (`''` resets it to the VM's FQDN) and
+ * writes the PTR. Throws, changing nothing, when the name is not a host
+ * name or the address is not the service's.
+ */
+function puq_dns_set_reverse(int $service_id, string $ip, string $hostname): mixed {}
+
+/**
+ * Set DNS records, synchronously: delete every record, then create them
+ * from the current addresses. Same return shape as puq_dns_create_service.
+ */
+function puq_dns_sync_service(int $service_id): mixed {}
+
+/**
+ * Adds a DNS zone: `name`, `type` (PowerDNS | Cloudflare | HestiaCP) and,
+ * per type, PowerDNS `server_url`, `api_key`; Cloudflare `account_id`,
+ * `zone_id`, `api_token` (optional `server_url`: another API base);
+ * HestiaCP `server_url`, `admin_user`, `admin_password`, `user`. Returns
+ * the new zone's id; throws naming the field on bad input.
+ */
+function puq_dns_zone_create(mixed $zone): int {}
+
+/**
+ * Deletes a DNS zone (records already in DNS stay there).
+ */
+function puq_dns_zone_delete(int $id): bool {}
+
+/**
+ * Every DNS zone with its fields; stored secrets are `__KEEP__`.
+ */
+function puq_dns_zone_list(): mixed {}
+
+/**
+ * The Test button: `['success' => bool, 'message' => string]`, the
+ * message being the provider's exact error on failure.
+ */
+function puq_dns_zone_test(int $id): mixed {}
+
+/**
+ * Updates a DNS zone (`id` plus the fields of puq_dns_zone_create). A
+ * secret left empty or given as `__KEEP__` keeps the stored one.
+ */
+function puq_dns_zone_update(mixed $zone): bool {}
 
 /**
  * The effective configuration of a service (`$params`): configurable
@@ -133,6 +241,12 @@ function puq_meta_data(): mixed {}
 function puq_metric_usage(mixed $params): mixed {}
 
 /**
+ * Runs one admin module command (`Start`, `SetCpuRam`, `VMRemove`, …, the
+ * suffixes of puq_admin_buttons()) for `$params`. `'success'` or an error.
+ */
+function puq_module_command(string $command, mixed $params): string {}
+
+/**
  * A product's Module Settings (every field with its current value).
  */
 function puq_product_settings_get(int $product_id): mixed {}
@@ -142,6 +256,13 @@ function puq_product_settings_get(int $product_id): mixed {}
  * throws naming the field on bad input, saving nothing.
  */
 function puq_product_settings_save(int $product_id, mixed $values): mixed {}
+
+/**
+ * Queues a reinstall of the service from `$template` (0: its current
+ * template; any template the product offers), with a new password.
+ * Throws with the reason when refused.
+ */
+function puq_reinstall(int $service_id, ?int $template = null): bool {}
 
 /**
  * The addon's global settings.
@@ -177,9 +298,27 @@ function puq_snapshot_list(int $service_id): mixed {}
 function puq_snapshot_rollback(int $service_id, string $name): mixed {}
 
 /**
+ * Server module SuspendAccount($params): marks the service suspended and
+ * sends a graceful shutdown; the cron finishes the stop. `'success'` or an error.
+ */
+function puq_suspend_account(mixed $params): string {}
+
+/**
+ * Server module TerminateAccount($params): a stop request, then status
+ * `terminate`; the cron deletes the VM, its backups and DNS, and frees the IPs.
+ */
+function puq_terminate_account(mixed $params): string {}
+
+/**
  * Server module TestConnection($params): `['success' => bool, 'error' => string]`.
  */
 function puq_test_connection(mixed $params): mixed {}
+
+/**
+ * Server module UnsuspendAccount($params): clears the mark and starts the
+ * VM (or lets a running deploy start it). `'success'` or an error.
+ */
+function puq_unsuspend_account(mixed $params): string {}
 
 /**
  * Server module UsageUpdate($params): fills tblhosting's bwusage (this
@@ -192,3 +331,35 @@ function puq_usage_update(mixed $params): string {}
  * The extension's version.
  */
 function puq_version(): string {}
+
+/**
+ * Delete Record: removes the VM row of an error_terminate / remove service
+ * (Proxmox and tblhosting untouched).
+ */
+function puq_vm_delete_record(int $service_id): bool {}
+
+/**
+ * The VM record of a service (no secrets), or null.
+ */
+function puq_vm_info(int $service_id): mixed {}
+
+/**
+ * Redeploy: deletes the VM and its IP assignments and starts a fresh deploy.
+ * Throws with the reason when refused.
+ */
+function puq_vm_redeploy(int $service_id): bool {}
+
+/**
+ * Reset VM Status to one of the reset statuses (see puq_vm_status_reference()).
+ */
+function puq_vm_reset_status(int $service_id, string $status): bool {}
+
+/**
+ * The run log of a service: the last `$limit` runs (max 50), newest first.
+ */
+function puq_vm_runs(int $service_id, ?int $limit = null): mixed {}
+
+/**
+ * The VM status reference: `['reset' => [[status, use]...], 'statuses' => [...]]`.
+ */
+function puq_vm_status_reference(): mixed {}

@@ -10,7 +10,7 @@ use crate::config::effective::{self, Effective};
 use crate::config::product::{self, ProductConfig};
 use crate::db::settings::{self, Settings};
 use crate::error::{Error, Result};
-use crate::jobs::{config_options, load_vm, server_params, VmRow};
+use crate::jobs::{config_options, record, server_params, VmRow};
 use crate::pve::{Client, Connection, PveError};
 use crate::whmcs::Host;
 
@@ -56,7 +56,7 @@ pub fn clients(
 impl Service {
     /// A service whose VM exists in Proxmox (deployed at least to the clone).
     pub fn load(conn: &mut PooledConn, host: &dyn Host, service_id: u32) -> Result<Service> {
-        let (vm, _) = load_vm(conn, service_id)?.ok_or_else(|| {
+        let vm = record::load(conn, service_id)?.ok_or_else(|| {
             Error::input(
                 "service_id",
                 format!("service {service_id} has no Proxmox VM"),

@@ -84,9 +84,30 @@ pub const MIGRATIONS: &[Migration] = &[
         statements: crate::ippool::MIGRATION,
     },
     Migration {
+        version: 4,
+        name: "lifecycle: suspend, stop requests, pending change package, MAC",
+        statements: &[
+            "ALTER TABLE puqProxmoxKVM_vm_info
+            ADD COLUMN IF NOT EXISTS suspended TINYINT UNSIGNED NOT NULL DEFAULT 0,
+            ADD COLUMN IF NOT EXISTS power_done TINYINT UNSIGNED NOT NULL DEFAULT 1,
+            ADD COLUMN IF NOT EXISTS stop_upid VARCHAR(255) NOT NULL DEFAULT '',
+            ADD COLUMN IF NOT EXISTS stop_started INT UNSIGNED NOT NULL DEFAULT 0,
+            ADD COLUMN IF NOT EXISTS pending_change TINYINT UNSIGNED NOT NULL DEFAULT 0,
+            ADD COLUMN IF NOT EXISTS mac VARCHAR(32) NOT NULL DEFAULT '',
+            ADD COLUMN IF NOT EXISTS last_action VARCHAR(32) NOT NULL DEFAULT ''",
+            "ALTER TABLE puqProxmoxKVM_vm_runs
+            ADD COLUMN IF NOT EXISTS repeats INT UNSIGNED NOT NULL DEFAULT 1",
+        ],
+    },
+    Migration {
         version: 5,
         name: "cron tasks, statistics, backup schedules and operations",
         statements: crate::cron::store::MIGRATION,
+    },
+    Migration {
+        version: 6,
+        name: "dns zones and reverse names",
+        statements: crate::dns::MIGRATION,
     },
 ];
 
@@ -144,7 +165,10 @@ fn apply(conn: &mut PooledConn, migrations: &[Migration]) -> Result<Outcome> {
     ))?;
     let from = current_version(conn)?;
     let mut to = from;
-    for m in migrations.iter().filter(|m| m.version > from) {
+    // Every migration not yet recorded, in order (not only those above the
+    // highest: a build may add one below a version already applied).
+    let done: Vec<u32> = conn.query(format!("SELECT version FROM {SCHEMA_TABLE}"))?;
+    for m in migrations.iter().filter(|m| !done.contains(&m.version)) {
         for stmt in m.statements {
             conn.query_drop(*stmt).map_err(|e| {
                 Error::Db(format!(
@@ -159,7 +183,7 @@ fn apply(conn: &mut PooledConn, migrations: &[Migration]) -> Result<Outcome> {
             format!("INSERT IGNORE INTO {SCHEMA_TABLE} (version, name) VALUES (?, ?)"),
             (m.version, m.name),
         )?;
-        to = m.version;
+        to = to.max(m.version);
     }
     Ok(Outcome { from, to })
 }

@@ -141,15 +141,7 @@ fn where_(cfg: &DbConfig) -> String {
     }
 }
 
-/// A short, secret-free description of a driver error.
-pub fn describe_error(e: &mysql::Error) -> String {
-    match e {
-        mysql::Error::MySqlError(m) => format!("{} ({})", m.message, m.code),
-        mysql::Error::IoError(io) => format!("I/O error: {io}"),
-        mysql::Error::DriverError(d) => format!("{d}"),
-        other => format!("{other}"),
-    }
-}
+pub use crate::error::describe_mysql as describe_error;
 
 #[cfg(test)]
 mod tests {

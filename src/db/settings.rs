@@ -34,6 +34,11 @@ pub struct Settings {
     pub interval_backup_status: u32,
     pub interval_schedule_backup: u32,
     pub interval_collect_statistics: u32,
+    /// Graceful stop window, seconds (terminate, suspend, change package):
+    /// polled, then a force stop.
+    pub stop_timeout: u32,
+    /// Force stop window, seconds, after the graceful one.
+    pub force_stop_timeout: u32,
 }
 
 impl Default for Settings {
@@ -52,6 +57,8 @@ impl Default for Settings {
             interval_backup_status: 1,
             interval_schedule_backup: 5,
             interval_collect_statistics: 60,
+            stop_timeout: 120,
+            force_stop_timeout: 60,
         }
     }
 }
@@ -113,6 +120,16 @@ const NUMERIC: &[Spec] = &[
         min: 1,
         max: 1440,
     },
+    Spec {
+        name: "stop_timeout",
+        min: 5,
+        max: 1800,
+    },
+    Spec {
+        name: "force_stop_timeout",
+        min: 5,
+        max: 600,
+    },
 ];
 const FLAGS: &[&str] = &["migration_enabled", "delete_tables_on_deactivate"];
 
@@ -122,19 +139,24 @@ impl Settings {
     pub fn apply(&mut self, pairs: &BTreeMap<String, String>) -> Result<()> {
         for (name, value) in pairs {
             if let Some(spec) = NUMERIC.iter().find(|s| s.name == name) {
-                let n: u32 = value.trim().parse().map_err(|_| {
+                let wide: i64 = value.trim().parse().map_err(|_| {
                     Error::input(name.as_str(), format!("expected a number, got '{value}'"))
                 })?;
-                if n < spec.min || n > spec.max {
-                    return Err(Error::input(
-                        name.as_str(),
-                        format!("must be between {} and {}", spec.min, spec.max),
-                    ));
-                }
+                let n = u32::try_from(wide)
+                    .ok()
+                    .filter(|n| (spec.min..=spec.max).contains(n))
+                    .ok_or_else(|| {
+                        Error::input(
+                            name.as_str(),
+                            format!("must be between {} and {}, got {wide}", spec.min, spec.max),
+                        )
+                    })?;
                 match spec.name {
                     "default_timeout" => self.default_timeout = n,
                     "heavy_timeout" => self.heavy_timeout = n,
                     "migration_timeout" => self.migration_timeout = n,
+                    "stop_timeout" => self.stop_timeout = n,
+                    "force_stop_timeout" => self.force_stop_timeout = n,
                     "cron_workers" => self.cron_workers = n,
                     other => self.set_interval(other, n),
                 }
@@ -222,6 +244,8 @@ impl Settings {
                 "interval_collect_statistics",
                 self.interval_collect_statistics.to_string(),
             ),
+            ("stop_timeout", self.stop_timeout.to_string()),
+            ("force_stop_timeout", self.force_stop_timeout.to_string()),
         ]
     }
 }
@@ -254,6 +278,11 @@ pub fn save(conn: &mut PooledConn, changes: &BTreeMap<String, String>) -> Result
         )?;
     }
     Ok(s)
+}
+
+/// The numeric settings' documented ranges, `(name, min, max)`, for forms.
+pub fn ranges() -> Vec<(&'static str, u32, u32)> {
+    NUMERIC.iter().map(|s| (s.name, s.min, s.max)).collect()
 }
 
 #[cfg(test)]

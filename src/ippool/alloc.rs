@@ -557,6 +557,44 @@ pub fn release<Q: Queryable>(q: &mut Q, service_id: u32) -> Result<u64> {
     Ok(done.affected_rows())
 }
 
+/// Frees a service's addresses of one family beyond the first `keep`
+/// (package downgrade): the newest go first, the primary stays. Returns
+/// how many were freed.
+pub fn release_extra<Q: Queryable>(
+    q: &mut Q,
+    service_id: u32,
+    family: Family,
+    keep: u32,
+) -> Result<u64> {
+    let ids: Vec<u64> = q.exec(
+        format!(
+            "SELECT id FROM {ADDRESSES_TABLE} WHERE service_id = ? AND family = ? \
+             ORDER BY is_primary DESC, id ASC"
+        ),
+        (service_id, family.code()),
+    )?;
+    let extra: Vec<u64> = ids.into_iter().skip(keep as usize).collect();
+    if extra.is_empty() {
+        return Ok(0);
+    }
+    q.exec_drop(
+        format!(
+            "UPDATE {POOLS_TABLE} SET next_hint = NULL WHERE server_id IN \
+             (SELECT server_id FROM {ADDRESSES_TABLE} WHERE service_id = ?)"
+        ),
+        (service_id,),
+    )?;
+    let mut freed = 0;
+    for id in extra {
+        let done = q.exec_iter(
+            format!("DELETE FROM {ADDRESSES_TABLE} WHERE id = ? AND service_id = ?"),
+            (id, service_id),
+        )?;
+        freed += done.affected_rows();
+    }
+    Ok(freed)
+}
+
 /// "Recycle IPs of Terminated services": frees the addresses of services
 /// whose tblhosting.domainstatus is Terminated, or that no longer exist —
 /// but never while the service still has a VM record other than `remove`

@@ -22,7 +22,8 @@ mod db_tests;
 
 pub use addr::Family;
 pub use alloc::{
-    addresses_of, allocate, recycle_terminated, release, Allocation, Assigned, Request,
+    addresses_of, allocate, recycle_terminated, release, release_extra, Allocation, Assigned,
+    Request,
 };
 pub use pool::Pool;
 pub use rdns::{reverse_zone, RdnsHint};

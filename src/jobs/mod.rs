@@ -4,9 +4,17 @@
 //! worker threads (pure Rust), and streams their lines back to the PHP
 //! thread, which alone prints and calls WHMCS.
 
+pub mod change;
+pub mod common;
 pub mod deploy;
+pub mod dnsjob;
 pub mod ips;
+pub mod machine;
+pub mod power;
+pub mod record;
+pub mod reinstall;
 pub mod runner;
+pub mod terminate;
 pub mod vmconf;
 pub mod vmid;
 
@@ -36,23 +44,7 @@ pub fn run_task(db: &DbConfig, task: &Task, host: &dyn Host) -> Result<crate::cr
     }
 }
 
-/// A row of `puqProxmoxKVM_vm_info`.
-#[derive(Debug, Clone)]
-pub struct VmRow {
-    pub service_id: u32,
-    pub server_id: u32,
-    pub vm_id: u32,
-    pub vm_name: String,
-    pub hostname: String,
-    pub node: String,
-    pub vm_status: String,
-    pub product_id: u32,
-    pub client_id: u32,
-    pub template_node: String,
-    pub task_upid: String,
-    pub verify_ticks: u32,
-    pub os_username: String,
-}
+pub use record::VmRow;
 
 /// Everything a worker needs to advance one VM, prepared on the PHP thread.
 pub struct Job {
@@ -61,16 +53,17 @@ pub struct Job {
     pub product: ProductConfig,
     pub eff: Effective,
     pub settings: Settings,
-    pub template: u32,
     pub ips: Vec<IpAssignment>,
     pub os_username: String,
     pub password: String,
     pub heavy: Duration,
     pub poll: Duration,
-    pub send_ready_email: bool,
-    /// The server's hostname, for the ready email.
+    /// Emails to send (template, module variables) once the run is over,
+    /// from the PHP thread.
+    pub emails: Vec<(String, serde_json::Value)>,
+    /// The server's hostname, for the emails.
     pub server_hostname: String,
-    /// The VM's config as last read in this run (see `deploy::config`).
+    /// The VM's config as last read in this run (see `common::config`).
     pub config: Option<crate::pve::api::VmConfig>,
 }
 
@@ -85,40 +78,6 @@ impl Job {
         }
         (self.product.bridge.clone(), self.product.vlan)
     }
-}
-
-const VM_COLUMNS: &str = "service_id, server_id, vm_id, vm_name, hostname, node, vm_status, product_id, client_id, template_node, task_upid, verify_ticks, os_username, template_vmid";
-
-fn col<T: mysql::prelude::FromValue>(row: &mut mysql::Row, i: usize) -> Result<T> {
-    row.take_opt(i)
-        .ok_or_else(|| Error::Db(format!("vm_info column {i} missing")))?
-        .map_err(|e| Error::Db(format!("vm_info column {i}: {e}")))
-}
-
-/// A VM record and its template VMID.
-pub fn load_vm(conn: &mut PooledConn, service_id: u32) -> Result<Option<(VmRow, u32)>> {
-    let r: Option<mysql::Row> = conn.exec_first(
-        format!("SELECT {VM_COLUMNS} FROM puqProxmoxKVM_vm_info WHERE service_id = ?"),
-        (service_id,),
-    )?;
-    let Some(mut row) = r else { return Ok(None) };
-    let vm = VmRow {
-        service_id: col(&mut row, 0)?,
-        server_id: col(&mut row, 1)?,
-        vm_id: col::<Option<u32>>(&mut row, 2)?.unwrap_or(0),
-        vm_name: col(&mut row, 3)?,
-        hostname: col(&mut row, 4)?,
-        node: col(&mut row, 5)?,
-        vm_status: col(&mut row, 6)?,
-        product_id: col(&mut row, 7)?,
-        client_id: col(&mut row, 8)?,
-        template_node: col(&mut row, 9)?,
-        task_upid: col(&mut row, 10)?,
-        verify_ticks: col(&mut row, 11)?,
-        os_username: col(&mut row, 12)?,
-    };
-    let template = col::<Option<u32>>(&mut row, 13)?.unwrap_or(0);
-    Ok(Some((vm, template)))
 }
 
 /// The server entry of a service, with the token secret decrypted (PHP thread).
@@ -278,28 +237,54 @@ pub fn ensure_credentials(
 }
 
 /// Builds the job for a VM, on the PHP thread: decrypts the server
-/// secret and the service password, generating and saving (encrypted) the
-/// OS user and password when WHMCS has none.
+/// secret and, for machines that write cloud-init, the service password
+/// (generating and saving, encrypted, the OS user and password when WHMCS
+/// has none).
 pub fn prepare(
     db: &DbConfig,
     host: &dyn Host,
     settings: &Settings,
     service_id: u32,
 ) -> Result<Job> {
+    prepare_with(db, host, settings, service_id, None)
+}
+
+/// As `prepare`; `credentials` overrides whether the password is loaded
+/// (module commands choose it themselves).
+pub fn prepare_with(
+    db: &DbConfig,
+    host: &dyn Host,
+    settings: &Settings,
+    service_id: u32,
+    credentials: Option<bool>,
+) -> Result<Job> {
     let mut conn = db::conn(db)?;
-    let (vm, template) = load_vm(&mut conn, service_id)?
-        .ok_or_else(|| Error::Config(format!("service {service_id} has no VM record")))?;
+    let vm = record::require(&mut conn, service_id)?;
     let server = server_params(&mut conn, host, vm.server_id)?;
     let product = product::load(&mut conn, vm.product_id)?;
-    let eff = effective::compute(&product, &config_options(&mut conn, service_id)?)?;
+    let machine = machine::machine_for(&vm.vm_status).map(|(m, _)| m);
+    let needs_credentials =
+        credentials.unwrap_or_else(|| machine.is_some_and(|m| m.needs_credentials));
+    // Tearing down must work even when the product or its options no longer
+    // make a valid configuration.
+    let eff = match effective::compute(&product, &config_options(&mut conn, service_id)?) {
+        Ok(e) => e,
+        Err(_) if !needs_credentials && vm.vm_status != "change_package" => {
+            effective::compute(&product, &Default::default())?
+        }
+        Err(e) => return Err(e),
+    };
     let conn_cfg = Connection::from_server(
         &server,
         Duration::from_secs(u64::from(settings.default_timeout)),
         Duration::from_secs(u64::from(settings.heavy_timeout)),
     )?;
     let client = Client::new(conn_cfg)?;
-
-    let (os_username, password) = ensure_credentials(&mut conn, host, service_id, &product)?;
+    let (os_username, password) = if needs_credentials {
+        ensure_credentials(&mut conn, host, service_id, &product)?
+    } else {
+        (vm.os_username.clone(), String::new())
+    };
     let ips = ips::load(&mut conn, service_id)?;
     Ok(Job {
         vm,
@@ -309,11 +294,10 @@ pub fn prepare(
         product,
         eff,
         settings: settings.clone(),
-        template,
         ips,
         os_username,
         password,
-        send_ready_email: false,
+        emails: Vec::new(),
         server_hostname: server.hostname.clone(),
         config: None,
     })

@@ -79,13 +79,29 @@ impl Client {
     /// duration and a long one is not hammered. A task that ends with
     /// anything but `OK` (or `WARNINGS: n`) is an error.
     pub fn wait_task(&self, upid: &str, deadline: Duration, poll: Duration) -> PveResult<()> {
-        let mut poll = poll;
         let node =
             upid_node(upid).ok_or_else(|| PveError::Protocol(format!("not a UPID: '{upid}'")))?;
+        let kind = (node.clone(), upid_type(upid).unwrap_or_default());
         let start = Instant::now();
+        // The first poll comes when a task of this kind on this node took
+        // recently; then short steps, so completion is seen promptly and
+        // pveproxy is not hammered.
+        let est = task_estimate(&kind);
+        let floor = poll.max(Duration::from_millis(20));
+        let mut next = est.unwrap_or(Duration::from_millis(100)).max(floor);
         loop {
+            let wait = next
+                .saturating_sub(start.elapsed())
+                .min(deadline.saturating_sub(start.elapsed()));
+            std::thread::sleep(wait);
             let st = self.task_status(&node, upid)?;
             if st.status == "stopped" {
+                learn_task(
+                    &kind,
+                    start
+                        .elapsed()
+                        .saturating_sub(step(est, start.elapsed(), floor) / 2),
+                );
                 let exit = st.exitstatus.unwrap_or_default();
                 return if exit == "OK" || exit.starts_with("WARNINGS") {
                     Ok(())
@@ -101,10 +117,65 @@ impl Client {
                     upid: upid.to_string(),
                 });
             }
-            std::thread::sleep(poll.min(deadline.saturating_sub(start.elapsed())));
-            poll = (start.elapsed() / 5).clamp(Duration::from_millis(100), Duration::from_secs(2));
+            next = start.elapsed() + step(est, start.elapsed(), floor);
         }
     }
+
+    /// Whether a task has ended, without waiting: `None` while it runs,
+    /// `Some(Ok)` / `Some(Err)` once it stopped.
+    pub fn task_finished(&self, upid: &str) -> PveResult<Option<PveResult<()>>> {
+        let node =
+            upid_node(upid).ok_or_else(|| PveError::Protocol(format!("not a UPID: '{upid}'")))?;
+        let st = self.task_status(&node, upid)?;
+        if st.status != "stopped" {
+            return Ok(None);
+        }
+        let exit = st.exitstatus.unwrap_or_default();
+        Ok(Some(if exit == "OK" || exit.starts_with("WARNINGS") {
+            Ok(())
+        } else {
+            Err(PveError::Task {
+                upid: upid.to_string(),
+                exitstatus: exit,
+            })
+        }))
+    }
+}
+
+/// The pause between polls after the first: a tenth of the expected
+/// duration when one is known, else a fifth of the time already waited.
+fn step(est: Option<Duration>, elapsed: Duration, floor: Duration) -> Duration {
+    match est {
+        Some(e) => (e / 10).clamp(floor, Duration::from_secs(1)),
+        None => (elapsed / 5).clamp(
+            floor.max(Duration::from_millis(100)),
+            Duration::from_secs(2),
+        ),
+    }
+}
+
+type TaskKind = (String, String);
+
+/// Recent task durations per (node, task type), shared by the process's
+/// workers: an exponentially weighted average.
+static TASK_TIMES: once_cell::sync::Lazy<
+    std::sync::Mutex<std::collections::HashMap<TaskKind, Duration>>,
+> = once_cell::sync::Lazy::new(|| std::sync::Mutex::new(std::collections::HashMap::new()));
+
+fn task_estimate(kind: &TaskKind) -> Option<Duration> {
+    TASK_TIMES.lock().ok()?.get(kind).copied()
+}
+
+fn learn_task(kind: &TaskKind, took: Duration) {
+    if let Ok(mut m) = TASK_TIMES.lock() {
+        let e = m.entry(kind.clone()).or_insert(took);
+        *e = (*e * 7 + took * 3) / 10;
+    }
+}
+
+/// The task type of a UPID (`qmclone`, `qmstart`, …).
+pub fn upid_type(upid: &str) -> Option<String> {
+    upid.split(':').nth(5).map(str::to_string)
 }
 
 /// The node a UPID ran on: `UPID:node:pid:pstart:starttime:type:id:user:`.

@@ -10,3 +10,4 @@ pub mod tls;
 
 pub use client::{Client, Connection, Form, Method, Weight};
 pub use error::PveError;
+pub mod vm_api;

@@ -83,3 +83,5 @@ pub fn test_connection(server: &ServerParams, settings: &Settings) -> Result<Str
         names.join(", ")
     ))
 }
+pub mod commands;
+pub mod lifecycle;

@@ -1,4 +1,18 @@
-//! Small helpers shared by the core: time formatting.
+//! Small helpers shared by the core: time formatting, message cleaning.
+
+/// A message fit for one log line: control characters become spaces and
+/// the text is cut at `max` characters.
+pub fn one_line(s: &str, max: usize) -> String {
+    let mut out: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(max)
+        .collect();
+    if s.chars().count() > max {
+        out.push('…');
+    }
+    out
+}
 
 /// Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
 pub fn civil(days: i64) -> (i64, u32, u32) {

@@ -110,4 +110,54 @@ final class Sim
     {
         return self::state()['vms'][(string) $vmid] ?? null;
     }
+
+    /** Edits a VM's simulation knobs (see POST /_sim/vm in tests/pve-sim/README.md). */
+    public static function vmEdit(int $vmid, array $fields): void
+    {
+        $r = self::control('POST', 'vm', ['vmid' => $vmid] + $fields);
+        if (empty($r['ok'])) {
+            throw new RuntimeException('sim vm edit failed: ' . ($r['error'] ?? json_encode($r)));
+        }
+    }
+
+    /** The guest of $vmid ignores ACPI shutdown (a shutdown then times out as on PVE). */
+    public static function ignoreAcpi(int $vmid, bool $on = true): void
+    {
+        self::vmEdit($vmid, ['ignore_acpi' => $on]);
+    }
+
+    /** Makes $vmid HA-managed ('started', 'stopped', ...) or not (null). */
+    public static function setHa(int $vmid, ?string $state): void
+    {
+        self::vmEdit($vmid, ['ha' => $state]);
+    }
+
+    /**
+     * Adds a fault rule: ['method'=>'POST','path'=>'/clone$','action'=>'error|drop|timeout|task',
+     * 'status'=>500,'message'=>'...','count'=>1,'probability'=>0.1,'when'=>'before|after',
+     * 'delay_ms'=>30000,'exitstatus'=>'...'].
+     */
+    public static function fault(array $rule): void
+    {
+        $r = self::control('POST', 'fault', $rule);
+        if (empty($r['ok'])) {
+            throw new RuntimeException('sim fault failed: ' . ($r['error'] ?? json_encode($r)));
+        }
+    }
+
+    /** Makes tasks of $type (optionally of one VM) end with $exitstatus. */
+    public static function taskFault(string $type, string $exitstatus, ?int $vmid = null, ?int $count = 1): void
+    {
+        $body = ['type' => $type, 'exitstatus' => $exitstatus, 'count' => $count];
+        if ($vmid !== null) {
+            $body['vmid'] = $vmid;
+        }
+        self::control('POST', 'task-fault', $body);
+    }
+
+    /** Removes every fault (random, named, task). */
+    public static function clearFaults(): void
+    {
+        self::control('DELETE', 'faults');
+    }
 }

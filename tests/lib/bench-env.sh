@@ -21,11 +21,17 @@ start_bench() {
     export PUQ_TEST_DB_USER=whmcs PUQ_TEST_DB_PASS=whmcs-test-pw
     export PUQ_EXT="$PUQ_ROOT/target/release/libpuq_proxmox_kvm.so"
     export PUQ_SIM_BIN="$PUQ_ROOT/target/release/pve-sim"
+    export PUQ_DNS_SIM_BIN="$PUQ_ROOT/target/release/dns-sim"
+    # A real PowerDNS for the DNS tests (tests/services/pdns.sh).
+    port="$(free_port)"
+    tests/services/pdns.sh start "$PUQ_RUN_DIR/pdns" "$port" "$(free_port)" >/dev/null
+    export PUQ_PDNS_URL="http://127.0.0.1:$port" PUQ_PDNS_KEY="$(cat "$PUQ_RUN_DIR/pdns/api-key")"
 }
 
 stop_bench() {
     if [ -n "${PUQ_RUN_DIR:-}" ]; then
         tests/services/mariadb.sh stop "$PUQ_RUN_DIR/mariadb" >/dev/null 2>&1 || true
+        tests/services/pdns.sh stop "$PUQ_RUN_DIR/pdns" >/dev/null 2>&1 || true
         rm -rf "$PUQ_RUN_DIR"
     fi
 }

@@ -6,7 +6,8 @@ set -euo pipefail
 need_pkgs=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for p in php8.2-cli php8.2-dev php8.2-mysql php8.2-mbstring php8.2-fpm libfcgi-bin clang libclang-dev \
-         mariadb-server mariadb-client smarty4 pkg-config build-essential git ca-certificates curl; do
+         mariadb-server mariadb-client smarty4 pkg-config build-essential git ca-certificates curl \
+         pdns-server pdns-backend-sqlite3 sqlite3; do
     have "$p" || need_pkgs+=("$p")
 done
 if [ "${#need_pkgs[@]}" -gt 0 ]; then

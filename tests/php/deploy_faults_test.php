@@ -26,9 +26,15 @@ assertSame(2, (int) Harness::value('SELECT COUNT(*) FROM puqProxmoxKVM_vm_runs W
 // 2. "VM is locked" (a backup holds the lock) while setting CPU & RAM, then released.
 $sid = Deploy::order($pid);
 Sim::control('POST', 'fault', ['method' => 'PUT', 'path' => '/config$', 'status' => 500, 'message' => 'VM is locked (backup)', 'count' => 1]);
-Deploy::cron();
+$out = Deploy::cron();
 assertSame('migrated', Deploy::status($sid));
-assertContains('VM is locked (backup)', Deploy::lastError($sid));
+// A lock is a wait-and-retry, not an error: the run waits, the reason is in its log.
+assertContains('waiting: the VM is locked in Proxmox (', $out);
+assertContains('errors: 0', $out);
+assertSame('', Deploy::lastError($sid));
+$run = Harness::row('SELECT result, error FROM puqProxmoxKVM_vm_runs WHERE service_id = ? ORDER BY id DESC LIMIT 1', [$sid]);
+assertSame('waiting', $run['result']);
+assertContains('VM is locked (backup)', $run['error']);
 Deploy::cron();
 assertSame('ready', Deploy::status($sid));
 
@@ -38,9 +44,17 @@ Sim::control('POST', 'fault', ['method' => 'POST', 'path' => '/status/start$', '
 Deploy::cron();
 assertSame('set_cloudinit', Deploy::status($sid));
 Sim::control('POST', 'lock', ['vmid' => Deploy::vmid($sid), 'lock' => 'backup']);
+$runsBefore = (int) Harness::value('SELECT COUNT(*) FROM puqProxmoxKVM_vm_runs WHERE service_id = ?', [$sid]);
+Deploy::cron();
+Deploy::cron();
 Deploy::cron();
 assertSame('set_cloudinit', Deploy::status($sid));
-assertContains('VM is locked (backup)', Deploy::lastError($sid));
+// Logged once: three ticks waiting on the same lock are one run, repeated.
+$run = Harness::row('SELECT result, error, repeats FROM puqProxmoxKVM_vm_runs WHERE service_id = ? ORDER BY id DESC LIMIT 1', [$sid]);
+assertSame('waiting', $run['result']);
+assertContains('VM is locked (backup)', $run['error']);
+assertSame(3, (int) $run['repeats']);
+assertSame($runsBefore + 1, (int) Harness::value('SELECT COUNT(*) FROM puqProxmoxKVM_vm_runs WHERE service_id = ?', [$sid]));
 Sim::control('POST', 'lock', ['vmid' => Deploy::vmid($sid), 'lock' => null]);
 Deploy::cron();
 assertSame('ready', Deploy::status($sid));
@@ -101,8 +115,12 @@ puq_ip_pool_create(['server_id' => Deploy::$server, 'type' => 'IPv4', 'bridge' =
     'address_start' => '198.51.100.5', 'address_stop' => '198.51.100.5']);
 $a = Deploy::order($ipPid);
 $b = Deploy::order($ipPid);
-Deploy::cron();
-assertSame('ready', Deploy::status($a));
+$o6 = Deploy::cron();
+// The two run in parallel: exactly one gets the address.
+if (Deploy::status($b) === 'ready') {
+    [$a, $b] = [$b, $a];
+}
+assertSame('ready', Deploy::status($a), $o6);
 assertSame('creation', Deploy::status($b));
 assertContains('no free IPv4 address', Deploy::lastError($b));
 $vm = Sim::vm(Deploy::vmid($a));
@@ -213,7 +231,8 @@ $steps = json_decode($last['steps'], true);
 assertSame(15, count($steps));
 $keys = array_keys($steps[1]);
 sort($keys);
-assertSame(['dur', 'from', 'n', 'result', 'step', 'time', 'to'], $keys);
+assertSame(['dur', 'from', 'n', 'result', 'skip', 'step', 'time', 'to'], $keys);
+assertSame(false, $steps[1]['skip']);
 assertSame('Clone VM', $steps[1]['step']);
 assertSame('set_ip', $steps[1]['from']);
 assertSame('clone', $steps[1]['to']);

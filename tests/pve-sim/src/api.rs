@@ -87,6 +87,8 @@ pub fn dispatch(ctx: &mut Ctx) -> ApiResult<Value> {
         ("DELETE", "/nodes/{node}/qemu/{vmid}") => vm_destroy(ctx),
         ("GET", "/nodes/{node}/qemu/{vmid}/config") => vm_config_get(ctx),
         ("GET", "/nodes/{node}/qemu/{vmid}/pending") => vm_pending(ctx),
+        ("GET", "/nodes/{node}/qemu/{vmid}/cloudinit") => cloudinit_get(ctx),
+        ("PUT", "/nodes/{node}/qemu/{vmid}/cloudinit") => cloudinit_put(ctx),
         ("PUT", "/nodes/{node}/qemu/{vmid}/config") => vm_config_update(ctx, true),
         ("POST", "/nodes/{node}/qemu/{vmid}/config") => vm_config_update(ctx, false),
         ("POST", "/nodes/{node}/qemu/{vmid}/clone") => vm_clone(ctx),
@@ -660,7 +662,10 @@ fn vm_status_current(ctx: &mut Ctx) -> ApiResult<Value> {
         "qmpstatus".into(),
         json!(if vm.running() { "running" } else { "stopped" }),
     );
-    m.insert("ha".into(), json!({"managed": 0}));
+    match &vm.ha {
+        Some(state) => m.insert("ha".into(), json!({"managed": 1, "state": state})),
+        None => m.insert("ha".into(), json!({"managed": 0})),
+    };
     if let Some(a) = vm.config.get("agent") {
         let enabled = a.split(',').any(|p| p == "1" || p == "enabled=1");
         if enabled {
@@ -704,20 +709,166 @@ fn vm_config_get(ctx: &mut Ctx) -> ApiResult<Value> {
         }
         return Ok(Value::Object(m));
     }
-    let mut m = typed_config(&vm.config);
-    m.insert("digest".into(), json!(config_digest(&vm.config)));
+    // default: pending values applied; current=1: the running configuration
+    let shown = if ctx.p.flag("current") {
+        vm.config.clone()
+    } else {
+        let mut tmp = vm.clone();
+        tmp.apply_pending();
+        tmp.config
+    };
+    let mut m = typed_config(&shown);
+    m.insert("digest".into(), json!(vm_digest(vm)));
     Ok(Value::Object(m))
 }
 
 fn vm_pending(ctx: &mut Ctx) -> ApiResult<Value> {
     let node = ctx.p.node();
     let vm = ctx.st.vm(&node, ctx.p.vmid())?;
+    let mut keys: std::collections::BTreeSet<&String> = vm.config.keys().collect();
+    keys.extend(vm.pending.keys());
+    keys.extend(vm.pending_delete.iter());
     Ok(Value::Array(
-        vm.config
-            .iter()
-            .map(|(k, v)| json!({"key": k, "value": typed_value(k, v)}))
+        keys.into_iter()
+            .map(|k| {
+                let mut e = Map::new();
+                e.insert("key".into(), json!(k));
+                if let Some(v) = vm.config.get(k) {
+                    e.insert("value".into(), typed_value(k, v));
+                }
+                if let Some(v) = vm.pending.get(k) {
+                    e.insert("pending".into(), typed_value(k, v));
+                }
+                if vm.pending_delete.contains(k) {
+                    e.insert("delete".into(), json!(1));
+                }
+                Value::Object(e)
+            })
             .collect(),
     ))
+}
+
+/// Cloud-init option keys.
+fn is_cloudinit_key(k: &str) -> bool {
+    matches!(
+        k,
+        "ciuser"
+            | "cipassword"
+            | "citype"
+            | "cicustom"
+            | "ciupgrade"
+            | "nameserver"
+            | "searchdomain"
+            | "sshkeys"
+    ) || k
+        .strip_prefix("ipconfig")
+        .map(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+        .unwrap_or(false)
+}
+
+/// GET …/cloudinit: the cloud-init options, current and pending.
+fn cloudinit_get(ctx: &mut Ctx) -> ApiResult<Value> {
+    let node = ctx.p.node();
+    let vm = ctx.st.vm(&node, ctx.p.vmid())?;
+    let mut keys: std::collections::BTreeSet<&String> = vm.config.keys().collect();
+    keys.extend(vm.pending.keys());
+    keys.extend(vm.pending_delete.iter());
+    Ok(Value::Array(
+        keys.into_iter()
+            .filter(|k| is_cloudinit_key(k))
+            .map(|k| {
+                let mut e = Map::new();
+                e.insert("key".into(), json!(k));
+                if let Some(v) = vm.config.get(k) {
+                    e.insert("value".into(), json!(v));
+                }
+                if let Some(v) = vm.pending.get(k) {
+                    e.insert("pending".into(), json!(v));
+                }
+                if vm.pending_delete.contains(k) {
+                    e.insert("delete".into(), json!(1));
+                }
+                Value::Object(e)
+            })
+            .collect(),
+    ))
+}
+
+/// PUT …/cloudinit: apply pending cloud-init options and regenerate the drive.
+fn cloudinit_put(ctx: &mut Ctx) -> ApiResult<Value> {
+    let node = ctx.p.node();
+    let vmid = ctx.p.vmid();
+    lock_gate(ctx, vmid, "cloudinit", false)?;
+    let vm = ctx.st.vm_mut(&node, vmid)?;
+    let keys: Vec<String> = vm
+        .pending
+        .keys()
+        .filter(|k| is_cloudinit_key(k))
+        .cloned()
+        .collect();
+    for k in keys {
+        if let Some(v) = vm.pending.remove(&k) {
+            vm.config.insert(k, v);
+        }
+    }
+    let dels: Vec<String> = vm
+        .pending_delete
+        .iter()
+        .filter(|k| is_cloudinit_key(k))
+        .cloned()
+        .collect();
+    for k in dels {
+        vm.pending_delete.remove(&k);
+        vm.config.remove(&k);
+    }
+    Ok(Value::Null)
+}
+
+/// The `hotplug` option's feature list (default `network,disk,usb`).
+fn hotplug_features(vm: &Vm) -> Vec<String> {
+    let v = vm
+        .config
+        .get("hotplug")
+        .map(String::as_str)
+        .unwrap_or("network,disk,usb");
+    match v {
+        "1" => vec!["network".into(), "disk".into(), "usb".into()],
+        "0" | "" => vec![],
+        l => l.split(',').map(String::from).collect(),
+    }
+}
+
+/// Whether a change to `key` applies at once on a running VM (PVE's
+/// `vmconfig_hotplug_pending`), instead of staying pending until the next start.
+fn hot_applies(features: &[String], key: &str) -> bool {
+    let has = |f: &str| features.iter().any(|x| x == f);
+    match key {
+        "name" | "onboot" | "shares" | "startup" | "description" | "protection"
+        | "vmstatestorage" | "hookscript" | "tags" | "lock" => true,
+        "balloon" | "cpulimit" | "cpuunits" => true,
+        "vcpus" => has("cpu"),
+        "memory" => has("memory"),
+        k if k.starts_with("net") && k[3..].chars().all(|c| c.is_ascii_digit()) => has("network"),
+        k if k.starts_with("usb") && k[3..].chars().all(|c| c.is_ascii_digit()) => has("usb"),
+        k if is_drive_key(k) || is_unused_key(k) => has("disk"),
+        _ => false,
+    }
+}
+
+/// Digest over the config file, pending section included.
+fn vm_digest(vm: &Vm) -> String {
+    if !vm.has_pending() {
+        return config_digest(&vm.config);
+    }
+    let mut all = vm.config.clone();
+    for (k, v) in &vm.pending {
+        all.insert(format!("[PENDING] {k}"), v.clone());
+    }
+    if !vm.pending_delete.is_empty() {
+        let d: Vec<&str> = vm.pending_delete.iter().map(String::as_str).collect();
+        all.insert("[PENDING] delete".into(), d.join(","));
+    }
+    config_digest(&all)
 }
 
 fn vm_config_update(ctx: &mut Ctx, sync: bool) -> ApiResult<Value> {
@@ -750,7 +901,7 @@ fn vm_config_update(ctx: &mut Ctx, sync: bool) -> ApiResult<Value> {
     }
     let current = ctx.st.vm(&node, vmid)?.config.clone();
     if let Some(d) = ctx.p.s("digest") {
-        if d != config_digest(&current) {
+        if d != vm_digest(ctx.st.vm(&node, vmid)?) {
             return Err(ApiError::internal(
                 "detected modified configuration - file changed by other user? Try again.",
             ));
@@ -760,8 +911,36 @@ fn vm_config_update(ctx: &mut Ctx, sync: bool) -> ApiResult<Value> {
         return Ok(if sync { Value::Null } else { json!(upid) });
     }
     let force = ctx.p.flag("force");
+    let vm_now = ctx.st.vm(&node, vmid)?.clone();
+    let running = vm_now.running();
+    let hotplug = hotplug_features(&vm_now);
+    let mut pend = vm_now.pending.clone();
+    let mut pdel = vm_now.pending_delete.clone();
     let mut cfg = current;
+    if !running {
+        // a stopped VM gets its pending changes written for good
+        let mut tmp = vm_now.clone();
+        tmp.apply_pending();
+        cfg = tmp.config;
+        pend.clear();
+        pdel.clear();
+    }
+    if let Some(rev) = ctx.p.s("revert") {
+        for k in split_list(&rev) {
+            pend.remove(&k);
+            pdel.remove(&k);
+        }
+    }
     for opt in &deletes {
+        if running && !hot_applies(&hotplug, opt) {
+            pend.remove(opt);
+            if cfg.contains_key(opt) {
+                pdel.insert(opt.clone());
+            }
+            continue;
+        }
+        pend.remove(opt);
+        pdel.remove(opt);
         let Some(old) = cfg.remove(opt) else { continue };
         if is_unused_key(opt) {
             let d = Drive::parse(&old);
@@ -787,9 +966,10 @@ fn vm_config_update(ctx: &mut Ctx, sync: bool) -> ApiResult<Value> {
         changes.push((k.clone(), v));
     }
     for (k, v) in changes {
+        let hot = !running || hot_applies(&hotplug, &k);
         let v = if is_drive_key(&k) {
             let new = process_drive(ctx.st, &node, vmid, &k, &v)?;
-            if let Some(old) = cfg.get(&k) {
+            if let (true, Some(old)) = (hot, cfg.get(&k)) {
                 let od = Drive::parse(old);
                 let nd = Drive::parse(&new);
                 if od.file != nd.file && od.is_volume() && owned_by(&od.file, vmid) {
@@ -807,9 +987,19 @@ fn vm_config_update(ctx: &mut Ctx, sync: bool) -> ApiResult<Value> {
         } else {
             v
         };
-        cfg.insert(k, v);
+        pdel.remove(&k);
+        if hot {
+            pend.remove(&k);
+            cfg.insert(k, v);
+        } else if cfg.get(&k) == Some(&v) {
+            pend.remove(&k);
+        } else {
+            pend.insert(k, v);
+        }
     }
     let vm = ctx.st.vm_mut(&node, vmid)?;
+    vm.pending = pend;
+    vm.pending_delete = pdel;
     vm.config = cfg;
     if sync {
         return Ok(Value::Null);
@@ -1390,20 +1580,65 @@ fn vm_template(ctx: &mut Ctx) -> ApiResult<Value> {
     Ok(json!(upid))
 }
 
+/// Lock-file wait of `lock_config` (10 s in PVE), scaled.
+const FLOCK_WAIT_MS: u64 = 10_000;
+
+fn flock_msg(vmid: u32) -> String {
+    format!("can't lock file '/var/lock/qemu-server/lock-{vmid}.conf' - got timeout")
+}
+
+/// A running shutdown/reboot task of `vmid` (its worker holds the config file lock).
+fn running_shutdown(st: &State, vmid: u32) -> Option<usize> {
+    let id = vmid.to_string();
+    st.tasks.iter().position(|t| {
+        t.status == TaskState::Running
+            && t.id == id
+            && (t.ttype == "qmshutdown" || t.ttype == "qmreboot")
+    })
+}
+
 fn vm_power(ctx: &mut Ctx, ttype: &str) -> ApiResult<Value> {
     let node = ctx.p.node();
     let vmid = ctx.p.vmid();
     let vm = ctx.st.vm(&node, vmid)?.clone();
     let skiplock = check_skiplock(ctx)?;
+    let id = vmid_str(vmid);
+    // HA-managed guests are started/stopped through the HA stack
+    if vm.ha.is_some() && matches!(ttype, "qmstart" | "qmstop" | "qmshutdown") {
+        let (htype, state, timeout) = match ttype {
+            "qmstart" => ("hastart", "started", None),
+            "qmstop" => ("hastop", "stopped", None),
+            _ => (
+                "hastop",
+                "stopped",
+                Some(ctx.p.i("timeout").map(|t| t.max(0) as u64).unwrap_or(60)),
+            ),
+        };
+        let upid = ctx.st.start_task(
+            &node,
+            htype,
+            &id,
+            &ctx.user,
+            Effect::HaRequest {
+                vmid,
+                state: state.into(),
+                timeout,
+            },
+            None,
+        );
+        return Ok(json!(upid));
+    }
+    if ttype == "qmreboot" && !vm.running() {
+        return Err(ApiError::internal(format!("VM {vmid} not running")));
+    }
     if let Some(upid) = lock_gate(ctx, vmid, ttype, skiplock)? {
         return Ok(json!(upid));
     }
-    let id = vmid_str(vmid);
     let fail = |ctx: &mut Ctx, msg: &str| -> ApiResult<Value> {
         let u = ctx.st.failing_task(&node, ttype, &id, &ctx.user, msg);
         Ok(json!(u))
     };
-    let effect = match ttype {
+    match ttype {
         "qmstart" => {
             if vm.is_template() {
                 return fail(ctx, "you can't start a vm if it's a template");
@@ -1411,21 +1646,99 @@ fn vm_power(ctx: &mut Ctx, ttype: &str) -> ApiResult<Value> {
             if vm.running() {
                 return fail(ctx, &format!("VM {vmid} already running"));
             }
-            Effect::Start { vmid }
+            let upid =
+                ctx.st
+                    .start_task(&node, ttype, &id, &ctx.user, Effect::Start { vmid }, None);
+            Ok(json!(upid))
         }
-        "qmstop" | "qmshutdown" => Effect::Stop { vmid },
-        "qmreboot" | "qmreset" => {
+        "qmstop" => {
+            let mut ms = ctx.st.task_duration(ttype);
+            if let Some(i) = running_shutdown(ctx.st, vmid) {
+                if ctx.p.flag("overrule-shutdown") {
+                    // abort_guest_tasks: the shutdown worker is killed
+                    ctx.st.finish_task(i, Some("interrupted by signal".into()));
+                } else {
+                    // the shutdown worker holds the config file lock
+                    let left = ctx.st.tasks[i]
+                        .end_at
+                        .map(|e| e.saturating_duration_since(std::time::Instant::now()))
+                        .unwrap_or_default()
+                        .as_millis() as u64;
+                    let wait = ctx.st.scaled(FLOCK_WAIT_MS);
+                    if left > wait {
+                        let upid = ctx.st.start_task_ms(
+                            &node,
+                            ttype,
+                            &id,
+                            &ctx.user,
+                            Effect::None,
+                            None,
+                            wait,
+                        );
+                        if let Some(t) = ctx.st.tasks.last_mut() {
+                            t.forced_error = Some(flock_msg(vmid));
+                        }
+                        return Ok(json!(upid));
+                    }
+                    ms += left;
+                }
+            }
+            let upid = ctx.st.start_task_ms(
+                &node,
+                ttype,
+                &id,
+                &ctx.user,
+                Effect::Stop { vmid },
+                None,
+                ms,
+            );
+            Ok(json!(upid))
+        }
+        "qmshutdown" | "qmreboot" => {
+            let timeout = ctx.p.i("timeout").map(|t| t.max(0) as u64).unwrap_or(60);
+            let (ms, completes) = if vm.running() {
+                ctx.st.shutdown_plan(&vm, timeout)
+            } else {
+                (ctx.st.task_duration("qmstop"), true)
+            };
+            let effect = if ttype == "qmreboot" {
+                Effect::Reboot { vmid, completes }
+            } else {
+                Effect::Shutdown {
+                    vmid,
+                    completes,
+                    force: ctx.p.flag("forceStop"),
+                }
+            };
+            let upid = ctx
+                .st
+                .start_task_ms(&node, ttype, &id, &ctx.user, effect, None, ms);
+            Ok(json!(upid))
+        }
+        "qmreset" => {
             if !vm.running() {
                 return fail(ctx, &format!("VM {vmid} not running"));
             }
-            Effect::Reboot { vmid }
+            let upid = ctx.st.start_task(
+                &node,
+                ttype,
+                &id,
+                &ctx.user,
+                Effect::Reboot {
+                    vmid,
+                    completes: true,
+                },
+                None,
+            );
+            Ok(json!(upid))
         }
-        _ => Effect::None,
-    };
-    let upid = ctx
-        .st
-        .start_task(&node, ttype, &id, &ctx.user, effect, None);
-    Ok(json!(upid))
+        _ => {
+            let upid = ctx
+                .st
+                .start_task(&node, ttype, &id, &ctx.user, Effect::None, None);
+            Ok(json!(upid))
+        }
+    }
 }
 
 fn vm_destroy(ctx: &mut Ctx) -> ApiResult<Value> {
@@ -1433,6 +1746,8 @@ fn vm_destroy(ctx: &mut Ctx) -> ApiResult<Value> {
     let vmid = ctx.p.vmid();
     let vm = ctx.st.vm(&node, vmid)?.clone();
     let skiplock = check_skiplock(ctx)?;
+    let purge = ctx.p.flag("purge");
+    // PVE's early checks, before the worker is forked
     if vm
         .config
         .get("protection")
@@ -1443,22 +1758,38 @@ fn vm_destroy(ctx: &mut Ctx) -> ApiResult<Value> {
             "can't remove VM {vmid} - protection mode enabled"
         )));
     }
+    if vm.ha.is_some() && !purge {
+        return Err(ApiError::internal(format!(
+            "unable to remove VM {vmid} - used in HA resources and purge parameter not set."
+        )));
+    }
     if vm.running() {
         return Err(ApiError::internal(format!(
             "VM {vmid} is running - destroy failed"
         )));
     }
-    if let Some(upid) = lock_gate(ctx, vmid, "qmdestroy", skiplock)? {
+    let id = vmid_str(vmid);
+    // the config file lock and the config lock are taken inside the worker
+    if vm.flock {
+        let wait = ctx.st.scaled(FLOCK_WAIT_MS);
+        let upid =
+            ctx.st
+                .start_task_ms(&node, "qmdestroy", &id, &ctx.user, Effect::None, None, wait);
+        if let Some(t) = ctx.st.tasks.last_mut() {
+            t.forced_error = Some(flock_msg(vmid));
+        }
         return Ok(json!(upid));
     }
     let upid = ctx.st.start_task(
         &node,
         "qmdestroy",
-        &vmid_str(vmid),
+        &id,
         &ctx.user,
         Effect::Destroy {
             vmid,
             unreferenced: ctx.p.flag("destroy-unreferenced-disks"),
+            purge,
+            skiplock,
         },
         None,
     );
@@ -1542,6 +1873,11 @@ fn vm_vncproxy(ctx: &mut Ctx) -> ApiResult<Value> {
 }
 
 // -------------------------------------------------------------------- agent
+
+/// `agent: 1` / `agent: enabled=1,...`
+pub fn agent_configured(vm: &Vm) -> bool {
+    agent_enabled(vm)
+}
 
 /// `agent: 1` / `agent: enabled=1,...`
 fn agent_enabled(vm: &Vm) -> bool {

@@ -114,6 +114,7 @@ pub struct Client {
     port: u16,
     tls: Option<Arc<rustls::ClientConfig>>,
     auth: Option<String>,
+    timeout: Duration,
 }
 
 impl Client {
@@ -125,6 +126,7 @@ impl Client {
             port,
             tls: None,
             auth: None,
+            timeout: Duration::from_secs(30),
         }
     }
 
@@ -150,7 +152,14 @@ impl Client {
             port,
             tls: cfg,
             auth: None,
+            timeout: Duration::from_secs(30),
         }
+    }
+
+    /// Read timeout per request (default 30 s).
+    pub fn with_timeout(mut self, t: Duration) -> Client {
+        self.timeout = t;
+        self
     }
 
     /// Send this `Authorization` header value with every request.
@@ -221,7 +230,7 @@ impl Client {
         body: &[u8],
     ) -> io::Result<ClientResponse> {
         let tcp = TcpStream::connect((self.host.as_str(), self.port))?;
-        tcp.set_read_timeout(Some(Duration::from_secs(30)))?;
+        tcp.set_read_timeout(Some(self.timeout))?;
         let mut req = format!(
             "{method} {path} HTTP/1.1\r\nHost: {}:{}\r\nConnection: close\r\n",
             self.host, self.port

@@ -12,9 +12,11 @@ POST   /_sim/reset                      back to the initial (seeded) state and c
 POST   /_sim/seed                       {"nodes":[..],"storages":[..],"volumes":[..],"vms":[..],"merge":false}
 POST   /_sim/latency                    {"ms":200} and/or {"rules":[{"method":"POST","path":"/clone$","ms":500}]}
 DELETE /_sim/latency                    clear latency
-POST   /_sim/faults                     {"rate":0.1,"status":500,"message":"..."} random faults
-POST   /_sim/fault                      {"method":"POST","path":"/qemu/\\d+/clone$","status":500,"message":"boom","count":1}
-POST   /_sim/task-fault                 {"type":"qmclone","vmid":9000,"message":"clone failed","count":1}
+POST   /_sim/faults                     {"rate":0.1,"status":500,"message":"...","action":"error|drop|timeout","delay_ms":30000} random faults
+POST   /_sim/fault                      {"method":"POST","path":"/qemu/\\d+/clone$","status":500,"message":"boom","count":1,
+                                         "probability":0.5,"action":"error|drop|timeout|task","when":"before|after",
+                                         "delay_ms":30000,"exitstatus":"clone failed"}
+POST   /_sim/task-fault                 {"type":"qmclone","vmid":9000,"message":"clone failed","count":1,"probability":1.0}
 DELETE /_sim/faults                     clear all faults (random, named, task)
 POST   /_sim/lock                       {"vmid":100,"lock":"backup"} | {"vmid":100,"lock":null} | {"vmid":100,"flock":true}
 POST   /_sim/tasks                      {"durations":{"qmclone":1000},"default_ms":50,"time_scale":0.5,"lock_check_in_task":["qmstart"]}
@@ -30,7 +32,9 @@ DELETE /_sim/requests                   clear the request log
 POST   /_sim/requests                   {"capacity":1000}
 POST   /_sim/node                       {"node":"pve2","online":false}
 POST   /_sim/vm                         {"vmid":100,"node":"pve2","status":"running","config":{"k":"v"},"delete":["k"],
-                                         "stats":{"netin":1},"agent_running":false,"agent_interfaces":[..]|null}
+                                         "stats":{"netin":1},"agent_running":false,"agent_interfaces":[..]|null,
+                                         "ignore_acpi":true,"shutdown_ms":2000|null,"ha":"started"|null,
+                                         "pending":{"cores":"4","memory":null}}
 "#;
 
 fn ok() -> Response {
@@ -109,6 +113,17 @@ pub fn handle(shared: &Shared, req: &Request) -> Response {
             if let Some(m) = body.get("message").and_then(Value::as_str) {
                 st.control.fault_message = m.to_string();
             }
+            if let Some(a) = body.get("action") {
+                match serde_json::from_value::<FaultAction>(a.clone()) {
+                    Ok(FaultAction::Task) | Err(_) => {
+                        return bad("action must be error, drop or timeout")
+                    }
+                    Ok(a) => st.control.fault_action = a,
+                }
+            }
+            if let Some(ms) = body.get("delay_ms").and_then(Value::as_u64) {
+                st.control.fault_delay_ms = ms;
+            }
             ok()
         }
         ("DELETE", "/_sim/faults") => {
@@ -119,6 +134,9 @@ pub fn handle(shared: &Shared, req: &Request) -> Response {
             ok()
         }
         ("POST", "/_sim/fault") => match serde_json::from_value::<Fault>(body) {
+            Ok(f) if f.action == FaultAction::Task && f.exitstatus.is_none() => {
+                bad("a task fault needs exitstatus")
+            }
             Ok(f) => {
                 shared.lock().control.faults.push(f);
                 ok()
@@ -517,24 +535,15 @@ fn seed(st: &mut State, body: &Value) -> Result<(), String> {
                 .and_then(Value::as_str)
                 .ok_or("vm needs node")?;
             let running = v.get("status").and_then(Value::as_str) == Some("running");
-            st.vms.insert(
-                vmid,
-                Vm {
-                    vmid,
-                    node: node.to_string(),
-                    config: config_map(v.get("config")),
-                    status: if running { "running" } else { "stopped" }.into(),
-                    started: if running { Some(now_unix()) } else { None },
-                    pid: if running { Some(4242) } else { None },
-                    firewall: Firewall::default(),
-                    snapshots: BTreeMap::new(),
-                    flock: false,
-                    pool: v.get("pool").and_then(Value::as_str).map(String::from),
-                    stats: VmStats::default(),
-                    agent_down: false,
-                    agent_interfaces: None,
-                },
-            );
+            let mut vm = Vm::new(vmid, node, config_map(v.get("config")));
+            if running {
+                vm.status = "running".into();
+                vm.started = Some(now_unix());
+                vm.pid = Some(4242);
+            }
+            vm.pool = v.get("pool").and_then(Value::as_str).map(String::from);
+            st.vms.insert(vmid, vm);
+            vm_edit_fields(st, vmid, v)?;
         }
     }
     Ok(())
@@ -550,6 +559,9 @@ fn vm_edit(st: &mut State, body: &Value) -> Result<(), String> {
         vm.node = n.to_string();
     }
     if let Some(s) = body.get("status").and_then(Value::as_str) {
+        if s != "running" && s != "stopped" {
+            return Err("status must be running or stopped".into());
+        }
         vm.status = s.to_string();
         if s == "running" {
             vm.started = Some(now_unix());
@@ -562,6 +574,17 @@ fn vm_edit(st: &mut State, body: &Value) -> Result<(), String> {
     for (k, v) in config_map(body.get("config")) {
         vm.config.insert(k, v);
     }
+    if let Some(del) = str_list(body.get("delete")) {
+        for k in del {
+            vm.config.remove(&k);
+        }
+    }
+    vm_edit_fields(st, vmid, body)
+}
+
+/// The per-VM simulation knobs shared by `/_sim/vm` and `/_sim/seed`.
+fn vm_edit_fields(st: &mut State, vmid: u32, body: &Value) -> Result<(), String> {
+    let vm = st.vms.get_mut(&vmid).ok_or("no such VM")?;
     if let Some(b) = body.get("agent_running").and_then(Value::as_bool) {
         vm.agent_down = !b;
     }
@@ -572,9 +595,45 @@ fn vm_edit(st: &mut State, body: &Value) -> Result<(), String> {
             Some(ifaces.clone())
         };
     }
-    if let Some(del) = str_list(body.get("delete")) {
-        for k in del {
-            vm.config.remove(&k);
+    if let Some(v) = body.get("ignore_acpi") {
+        vm.ignore_acpi = v.as_bool().ok_or("ignore_acpi must be a boolean")?;
+    }
+    if let Some(v) = body.get("shutdown_ms") {
+        vm.shutdown_ms = if v.is_null() {
+            None
+        } else {
+            Some(v.as_u64().ok_or("shutdown_ms must be an integer or null")?)
+        };
+    }
+    if let Some(v) = body.get("ha") {
+        vm.ha = match v {
+            Value::Null => None,
+            Value::Bool(false) => None,
+            Value::Bool(true) => Some("started".into()),
+            Value::String(s) if HA_STATES.contains(&s.as_str()) => Some(s.clone()),
+            _ => {
+                return Err(format!(
+                    "ha must be null, true or one of {}",
+                    HA_STATES.join(", ")
+                ))
+            }
+        };
+    }
+    if let Some(v) = body.get("pending") {
+        let Value::Object(m) = v else {
+            return Err("pending must be an object".into());
+        };
+        for (k, val) in m {
+            match val {
+                Value::Null => {
+                    vm.pending.remove(k);
+                }
+                other => {
+                    let text = crate::validate::scalar_text(other)
+                        .ok_or_else(|| format!("pending.{k} must be a scalar"))?;
+                    vm.pending.insert(k.clone(), text);
+                }
+            }
         }
     }
     if let Some(Value::Object(s)) = body.get("stats") {
@@ -600,3 +659,6 @@ fn vm_edit(st: &mut State, body: &Value) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// HA resource states (`ha-manager set --state`).
+pub const HA_STATES: &[&str] = &["started", "stopped", "enabled", "disabled", "ignored"];

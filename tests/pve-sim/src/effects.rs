@@ -48,6 +48,7 @@ impl State {
                 if vm.running() {
                     return Err(format!("VM {vmid} already running"));
                 }
+                vm.apply_pending();
                 vm.status = "running".into();
                 vm.started = Some(now_unix());
                 vm.pid = Some(pid);
@@ -60,15 +61,54 @@ impl State {
                 vm.pid = None;
                 Ok(vec![])
             }
-            Effect::Reboot { vmid } => {
+            Effect::Reboot { vmid, completes } => {
+                let pid = 10_000 + (self.control.next_rand() % 50_000) as u32;
                 let vm = self.vm_mut(node, vmid).map_err(|_| no_vm(node, vmid))?;
                 if !vm.running() {
-                    return Err(format!("VM {vmid} not running"));
+                    // already off: qmeventd starts it again
+                    return Ok(vec![]);
                 }
+                if !completes {
+                    return Err("VM quit/powerdown failed - got timeout".into());
+                }
+                // powered off, then started again with the pending changes
+                vm.apply_pending();
                 vm.started = Some(now_unix());
+                vm.pid = Some(pid);
                 Ok(vec![])
             }
-            Effect::Destroy { vmid, unreferenced } => self.fx_destroy(node, vmid, unreferenced),
+            Effect::Shutdown {
+                vmid,
+                completes,
+                force,
+            } => {
+                let vm = self.vm_mut(node, vmid).map_err(|_| no_vm(node, vmid))?;
+                if !vm.running() {
+                    return Ok(vec![]);
+                }
+                let mut log = vec![];
+                if !completes {
+                    if !force {
+                        return Err("VM quit/powerdown failed - got timeout".into());
+                    }
+                    log.push("WARN: VM still running - terminating now with SIGTERM".into());
+                }
+                vm.status = "stopped".into();
+                vm.started = None;
+                vm.pid = None;
+                Ok(log)
+            }
+            Effect::HaRequest {
+                vmid,
+                state,
+                timeout,
+            } => self.fx_ha_request(node, vmid, &state, timeout),
+            Effect::Destroy {
+                vmid,
+                unreferenced,
+                purge,
+                skiplock,
+            } => self.fx_destroy(node, vmid, unreferenced, purge, skiplock),
             Effect::Resize { vmid, disk, size } => self.fx_resize(node, vmid, &disk, &size),
             Effect::Snapshot {
                 vmid,
@@ -372,8 +412,104 @@ impl State {
         Ok(log)
     }
 
-    fn fx_destroy(&mut self, node: &str, vmid: u32, unreferenced: bool) -> FxResult {
+    /// The HA stack accepted a request: record it and let the LRM act.
+    fn fx_ha_request(
+        &mut self,
+        node: &str,
+        vmid: u32,
+        state: &str,
+        timeout: Option<u64>,
+    ) -> FxResult {
+        let vm = self.vm_mut(node, vmid).map_err(|_| no_vm(node, vmid))?;
+        if vm.ha.is_none() {
+            return Err(format!("service 'vm:{vmid}' is not managed by HA"));
+        }
+        vm.ha = Some(state.to_string());
+        let running = vm.running();
+        let id = vmid.to_string();
+        match (state, running) {
+            ("started", false) => {
+                self.start_task(
+                    node,
+                    "qmstart",
+                    &id,
+                    "root@pam",
+                    Effect::Start { vmid },
+                    None,
+                );
+            }
+            ("stopped", true) => match timeout {
+                Some(t) => {
+                    let vm = self.vms.get(&vmid).cloned();
+                    if let Some(vm) = vm {
+                        let (ms, completes) = self.shutdown_plan(&vm, t);
+                        self.start_task_ms(
+                            node,
+                            "qmshutdown",
+                            &id,
+                            "root@pam",
+                            Effect::Shutdown {
+                                vmid,
+                                completes,
+                                force: true,
+                            },
+                            None,
+                            ms,
+                        );
+                    }
+                }
+                None => {
+                    self.start_task(node, "qmstop", &id, "root@pam", Effect::Stop { vmid }, None);
+                }
+            },
+            _ => {}
+        }
+        let verb = if state == "started" { "start" } else { "stop" };
+        Ok(vec![format!("Requesting HA {verb} for VM {vmid}")])
+    }
+
+    /// How long a shutdown of `vm` with `timeout_s` takes (scaled ms) and
+    /// whether the guest powers off in time.
+    pub fn shutdown_plan(&self, vm: &Vm, timeout_s: u64) -> (u64, bool) {
+        let guest_ms = vm.shutdown_ms.unwrap_or_else(|| {
+            self.control
+                .task_ms
+                .get("qmshutdown")
+                .copied()
+                .unwrap_or(self.control.default_task_ms)
+        });
+        let timeout_ms = timeout_s.saturating_mul(1000);
+        let agent_dead = crate::api::agent_configured(vm) && vm.agent_down;
+        if vm.ignore_acpi || agent_dead || guest_ms > timeout_ms {
+            (self.scaled(timeout_ms), false)
+        } else {
+            (self.scaled(guest_ms), true)
+        }
+    }
+
+    fn fx_destroy(
+        &mut self,
+        node: &str,
+        vmid: u32,
+        unreferenced: bool,
+        purge: bool,
+        skiplock: bool,
+    ) -> FxResult {
         let vm = self.vm(node, vmid).map_err(|_| no_vm(node, vmid))?.clone();
+        // repeated inside the worker: the config may have changed meanwhile
+        if vm.ha.is_some() && !purge {
+            return Err(format!(
+                "unable to remove VM {vmid} - used in HA resources and purge parameter not set."
+            ));
+        }
+        if vm.running() {
+            return Err(format!("VM {vmid} is running - destroy failed"));
+        }
+        if !skiplock {
+            if let Some(l) = vm.lock().filter(|l| *l != "suspended" && *l != "destroyed") {
+                return Err(format!("VM is locked ({l})"));
+            }
+        }
         let mut to_free: Vec<String> = vec![];
         for (k, v) in &vm.config {
             if !(is_drive_key(k) || is_unused_key(k)) {
@@ -410,10 +546,19 @@ impl State {
             self.free_volume(volid, node);
         }
         self.vms.remove(&vmid);
-        Ok(to_free
+        let mut log: Vec<String> = to_free
             .iter()
             .map(|v| format!("Removing image: 100% complete...done. ({v})"))
-            .collect())
+            .collect();
+        if purge {
+            log.push(format!("purging VM {vmid} from related configurations.."));
+            if vm.ha.is_some() {
+                log.push(format!(
+                    "NOTE: removed VM {vmid} from HA resource configuration."
+                ));
+            }
+        }
+        Ok(log)
     }
 
     fn fx_resize(&mut self, node: &str, vmid: u32, disk: &str, size: &str) -> FxResult {

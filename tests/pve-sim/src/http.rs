@@ -49,9 +49,19 @@ pub struct Response {
     pub reason: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// Injected network fault: write nothing, wait this long, then close the connection.
+    pub drop_after_ms: Option<u64>,
 }
 
 impl Response {
+    /// No answer at all: the connection is closed after `ms` (a dropped connection
+    /// for 0, a client timeout for a long wait).
+    pub fn dropped(ms: u64) -> Response {
+        let mut r = Response::empty(0, "");
+        r.drop_after_ms = Some(ms);
+        r
+    }
+
     /// A response with a body and content type.
     pub fn new(status: u16, reason: &str, content_type: &str, body: Vec<u8>) -> Response {
         Response {
@@ -59,6 +69,7 @@ impl Response {
             reason: sanitize_reason(reason),
             headers: vec![("Content-Type".into(), content_type.into())],
             body,
+            drop_after_ms: None,
         }
     }
 
@@ -79,6 +90,7 @@ impl Response {
             reason: sanitize_reason(reason),
             headers: vec![],
             body: vec![],
+            drop_after_ms: None,
         }
     }
 }

@@ -26,7 +26,10 @@ pub mod validate;
 
 pub use client::{Client, ClientResponse};
 pub use error::ApiError;
-pub use state::{Deny, Fault, LatencyRule, LogEntry, State, Task, TaskFault, TaskState, Token, Vm};
+pub use state::{
+    Deny, Fault, FaultAction, FaultWhen, LatencyRule, LogEntry, State, Task, TaskFault, TaskState,
+    Token, Vm,
+};
 
 use server::Shared;
 use std::collections::BTreeMap;
@@ -268,24 +271,40 @@ impl SimHandle {
     }
     /// Fail the next matching call once.
     pub fn fail_next(&self, method: &str, path_regex: &str, status: u16, message: &str) {
-        self.add_fault(Fault {
-            method: Some(method.into()),
-            path: path_regex.into(),
-            status,
-            message: message.into(),
-            errors: None,
-            count: Some(1),
-        });
+        self.add_fault(Fault::error(Some(method), path_regex, status, message).times(1));
+    }
+    /// Drop the connection of the next matching call (before it is executed).
+    pub fn drop_next(&self, method: &str, path_regex: &str) {
+        self.add_fault(Fault::drop_conn(Some(method), path_regex).times(1));
     }
     /// Make the next task of this type (any VM) end with `message`.
     pub fn fail_next_task(&self, ttype: &str, message: &str) {
+        self.add_task_fault(TaskFault {
+            ttype: Some(ttype.into()),
+            vmid: None,
+            message: message.into(),
+            count: Some(1),
+            probability: None,
+        });
+    }
+    /// Add a task fault rule.
+    pub fn add_task_fault(&self, fault: TaskFault) {
+        self.with_state(|s| s.control.task_faults.push(fault));
+    }
+    /// Let the guest of a VM ignore (or obey) ACPI power-down.
+    pub fn set_ignore_acpi(&self, vmid: u32, on: bool) {
         self.with_state(|s| {
-            s.control.task_faults.push(TaskFault {
-                ttype: Some(ttype.into()),
-                vmid: None,
-                message: message.into(),
-                count: Some(1),
-            })
+            if let Some(vm) = s.vms.get_mut(&vmid) {
+                vm.ignore_acpi = on;
+            }
+        });
+    }
+    /// Make a VM HA-managed (`Some("started")`, ...) or not (`None`).
+    pub fn set_ha(&self, vmid: u32, state: Option<&str>) {
+        self.with_state(|s| {
+            if let Some(vm) = s.vms.get_mut(&vmid) {
+                vm.ha = state.map(String::from);
+            }
         });
     }
     /// Remove all faults (random, named and task faults).

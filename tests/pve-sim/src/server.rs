@@ -5,7 +5,7 @@ use crate::api::{dispatch, Ctx, Params};
 use crate::error::ApiError;
 use crate::http::{parse_form, percent_decode, Conn, Request, Response};
 use crate::schema::{Lookup, Method, SCHEMA};
-use crate::state::{LogEntry, State, Token};
+use crate::state::{Fault, FaultAction, FaultWhen, LogEntry, State, TaskState, Token};
 use crate::validate::{validate, Errors};
 use once_cell::sync::Lazy;
 use regex::Regex;
@@ -147,6 +147,14 @@ fn serve<S: Read + Write>(shared: &Shared, stream: &mut S, tls: bool, _peer: Opt
         match conn.read_request() {
             Ok(Some(req)) => {
                 let resp = handle(shared, &req, tls);
+                if let Some(ms) = resp.drop_after_ms {
+                    // injected network fault: no answer, then close
+                    let deadline = Instant::now() + Duration::from_millis(ms);
+                    while Instant::now() < deadline && !shared.shutdown.load(Ordering::SeqCst) {
+                        std::thread::sleep(Duration::from_millis(ms.min(50)));
+                    }
+                    break;
+                }
                 let keep = req.keep_alive() && !shared.shutdown.load(Ordering::SeqCst);
                 if conn
                     .write_response(&resp, keep, req.method == "HEAD")
@@ -244,6 +252,7 @@ pub fn handle(shared: &Shared, req: &Request, tls: bool) -> Response {
         Ok(v) => ok_response(v.clone()),
         Err(Failure::Api(e)) => error_response(e),
         Err(Failure::Auth(reason)) => Response::empty(401, reason),
+        Err(Failure::Drop(ms)) => Response::dropped(*ms),
     };
     // bookkeeping
     let mut st = shared.lock();
@@ -269,6 +278,8 @@ pub fn handle(shared: &Shared, req: &Request, tls: bool) -> Response {
         message: match &result {
             Err(Failure::Api(e)) => Some(e.message.clone()),
             Err(Failure::Auth(r)) => Some(r.to_string()),
+            Err(Failure::Drop(0)) => Some("injected fault: connection dropped".into()),
+            Err(Failure::Drop(ms)) => Some(format!("injected fault: no answer for {ms} ms")),
             Ok(_) => None,
         },
         tls,
@@ -284,6 +295,8 @@ pub fn handle(shared: &Shared, req: &Request, tls: bool) -> Response {
 enum Failure {
     Api(ApiError),
     Auth(&'static str),
+    /// Injected network fault: no answer, close after the given ms.
+    Drop(u64),
 }
 
 impl From<ApiError> for Failure {
@@ -409,39 +422,11 @@ fn run_pipeline(
             }
         }
     };
-    // injected faults
-    {
-        let mut st = shared.lock();
-        let mut fired: Option<(usize, ApiError)> = None;
-        for (i, f) in st.control.faults.iter().enumerate() {
-            let m_ok = f
-                .method
-                .as_deref()
-                .map(|m| m.eq_ignore_ascii_case(verb))
-                .unwrap_or(true);
-            if m_ok && f.count != Some(0) && regex_match(&f.path, path) {
-                let mut e = ApiError::status(f.status, f.message.clone());
-                if let Some(errs) = &f.errors {
-                    e.errors = Some(errs.clone());
-                }
-                fired = Some((i, e));
-                break;
-            }
-        }
-        if let Some((i, e)) = fired {
-            if let Some(c) = st.control.faults[i].count.as_mut() {
-                *c -= 1;
-                if *c == 0 {
-                    st.control.faults.remove(i);
-                }
-            }
-            return Err(Failure::Api(e));
-        }
-        if st.control.fault_rate > 0.0 && st.control.rand_f64() < st.control.fault_rate {
-            return Err(Failure::Api(ApiError::status(
-                st.control.fault_status,
-                st.control.fault_message.clone(),
-            )));
+    // injected faults (picked now; `after` and `task` faults act after dispatch)
+    let fault = pick_fault(shared, verb, path);
+    if let Some(f) = &fault {
+        if f.when == FaultWhen::Before && f.action != FaultAction::Task {
+            return Err(fault_failure(f));
         }
     }
     let (method, uri_params) = match lookup {
@@ -532,7 +517,84 @@ fn run_pipeline(
         user,
         method,
     };
-    Ok(dispatch(&mut ctx)?)
+    let result = dispatch(&mut ctx);
+    if let Some(f) = fault {
+        if f.action == FaultAction::Task {
+            if let Ok(Value::String(upid)) = &result {
+                if let Some(t) = st
+                    .tasks
+                    .iter_mut()
+                    .find(|t| &t.upid == upid && t.status == TaskState::Running)
+                {
+                    t.forced_error = f.exitstatus.clone().or(Some(f.message.clone()));
+                }
+            }
+        } else {
+            return Err(fault_failure(&f));
+        }
+    }
+    Ok(result?)
+}
+
+/// The first named fault matching the request (its count used up), else a
+/// random fault by rate.
+fn pick_fault(shared: &Shared, verb: &str, path: &str) -> Option<Fault> {
+    let mut st = shared.lock();
+    let mut fired: Option<usize> = None;
+    for i in 0..st.control.faults.len() {
+        let f = &st.control.faults[i];
+        let m_ok = f
+            .method
+            .as_deref()
+            .map(|m| m.eq_ignore_ascii_case(verb))
+            .unwrap_or(true);
+        if !(m_ok && f.count != Some(0) && regex_match(&f.path, path)) {
+            continue;
+        }
+        if let Some(p) = f.probability {
+            if st.control.rand_f64() >= p {
+                continue;
+            }
+        }
+        fired = Some(i);
+        break;
+    }
+    if let Some(i) = fired {
+        let f = st.control.faults[i].clone();
+        if let Some(c) = st.control.faults[i].count.as_mut() {
+            *c = c.saturating_sub(1);
+            if *c == 0 {
+                st.control.faults.remove(i);
+            }
+        }
+        return Some(f);
+    }
+    if st.control.fault_rate > 0.0 && st.control.rand_f64() < st.control.fault_rate {
+        let mut f = Fault::error(
+            None,
+            "",
+            st.control.fault_status,
+            &st.control.fault_message.clone(),
+        );
+        f.action = st.control.fault_action;
+        f.delay_ms = st.control.fault_delay_ms;
+        return Some(f);
+    }
+    None
+}
+
+fn fault_failure(f: &Fault) -> Failure {
+    match f.action {
+        FaultAction::Drop => Failure::Drop(0),
+        FaultAction::Timeout => Failure::Drop(f.delay_ms),
+        FaultAction::Error | FaultAction::Task => {
+            let mut e = ApiError::status(f.status, f.message.clone());
+            if let Some(errs) = &f.errors {
+                e.errors = Some(errs.clone());
+            }
+            Failure::Api(e)
+        }
+    }
 }
 
 /// Evaluate the schema's `permissions.check` against a token's denials.

@@ -171,6 +171,22 @@ pub struct Vm {
     /// Interfaces the guest agent reports (default: derived from netN/ipconfigN).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_interfaces: Option<Value>,
+    /// Pending config changes of a running VM (applied at the next start).
+    #[serde(default)]
+    pub pending: BTreeMap<String, String>,
+    /// Pending deletions of a running VM.
+    #[serde(default)]
+    pub pending_delete: BTreeSet<String>,
+    /// The guest ignores ACPI power-down: a shutdown never completes by itself.
+    #[serde(default)]
+    pub ignore_acpi: bool,
+    /// How long the guest takes to power off after ACPI (ms, before time scale);
+    /// `None` = the `qmshutdown` task duration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shutdown_ms: Option<u64>,
+    /// HA resource `vm:<vmid>` requested state (`started`, `stopped`, ...) if HA-managed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ha: Option<String>,
 }
 
 impl Vm {
@@ -191,7 +207,41 @@ impl Vm {
             stats: VmStats::default(),
             agent_down: false,
             agent_interfaces: None,
+            pending: BTreeMap::new(),
+            pending_delete: BTreeSet::new(),
+            ignore_acpi: false,
+            shutdown_ms: None,
+            ha: None,
         }
+    }
+
+    /// Apply the pending section (PVE's `vmconfig_apply_pending`, at start).
+    pub fn apply_pending(&mut self) {
+        let deletes: Vec<String> = std::mem::take(&mut self.pending_delete)
+            .into_iter()
+            .collect();
+        for k in deletes {
+            if let Some(old) = self.config.remove(&k) {
+                if is_drive_key(&k) {
+                    let d = Drive::parse(&old);
+                    if d.is_volume() && !d.is_cdrom() {
+                        let mut i = 0;
+                        while self.config.contains_key(&format!("unused{i}")) {
+                            i += 1;
+                        }
+                        self.config.insert(format!("unused{i}"), d.file.clone());
+                    }
+                }
+            }
+        }
+        for (k, v) in std::mem::take(&mut self.pending) {
+            self.config.insert(k, v);
+        }
+    }
+
+    /// Whether the config has pending changes.
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty() || !self.pending_delete.is_empty()
     }
 
     pub fn is_template(&self) -> bool {
@@ -432,10 +482,30 @@ pub enum Effect {
     },
     Reboot {
         vmid: u32,
+        /// The guest powers off in time (else the task ends in a timeout error).
+        completes: bool,
+    },
+    /// ACPI (or guest agent) shutdown.
+    Shutdown {
+        vmid: u32,
+        /// The guest powers off within the timeout.
+        completes: bool,
+        /// `forceStop`: kill the VM after the timeout instead of failing.
+        force: bool,
+    },
+    /// An HA request (`hastart` / `hastop`): sets the HA state; the local
+    /// resource manager then runs the real task as root@pam.
+    HaRequest {
+        vmid: u32,
+        state: String,
+        /// For a stop: the shutdown timeout (`None` = hard stop).
+        timeout: Option<u64>,
     },
     Destroy {
         vmid: u32,
         unreferenced: bool,
+        purge: bool,
+        skiplock: bool,
     },
     Resize {
         vmid: u32,
@@ -549,6 +619,106 @@ pub struct Fault {
     /// How many times to fire; `None` = until cleared.
     #[serde(default)]
     pub count: Option<u32>,
+    /// Chance (0..1) that a matching request is hit; `None` = every one.
+    #[serde(default)]
+    pub probability: Option<f64>,
+    /// What happens: an error answer, a dropped connection, a timeout, or a
+    /// task that ends with `exitstatus`.
+    #[serde(default)]
+    pub action: FaultAction,
+    /// `before` (default): the request is not executed; `after`: it is executed
+    /// and then the answer is replaced (the client cannot tell it worked).
+    #[serde(default)]
+    pub when: FaultWhen,
+    /// For `timeout`: how long the connection stays silent before it is closed.
+    #[serde(default = "default_timeout_ms")]
+    pub delay_ms: u64,
+    /// For `task`: the exit status the request's task ends with
+    /// (`WARNINGS: n` still applies the task's effect).
+    #[serde(default)]
+    pub exitstatus: Option<String>,
+}
+
+impl Fault {
+    /// An error answer on every matching request.
+    pub fn error(method: Option<&str>, path: &str, status: u16, message: &str) -> Fault {
+        Fault {
+            method: method.map(String::from),
+            path: path.into(),
+            status,
+            message: message.into(),
+            errors: None,
+            count: None,
+            probability: None,
+            action: FaultAction::Error,
+            when: FaultWhen::Before,
+            delay_ms: default_timeout_ms(),
+            exitstatus: None,
+        }
+    }
+    /// Fire `n` times.
+    pub fn times(mut self, n: u32) -> Fault {
+        self.count = Some(n);
+        self
+    }
+    /// Fire with probability `p`.
+    pub fn chance(mut self, p: f64) -> Fault {
+        self.probability = Some(p.clamp(0.0, 1.0));
+        self
+    }
+    /// Apply the request first, then replace the answer.
+    pub fn after(mut self) -> Fault {
+        self.when = FaultWhen::After;
+        self
+    }
+    /// A dropped connection instead of an error.
+    pub fn drop_conn(method: Option<&str>, path: &str) -> Fault {
+        let mut f = Fault::error(method, path, 500, "");
+        f.action = FaultAction::Drop;
+        f
+    }
+    /// No answer for `ms`, then the connection closes.
+    pub fn timeout(method: Option<&str>, path: &str, ms: u64) -> Fault {
+        let mut f = Fault::error(method, path, 500, "");
+        f.action = FaultAction::Timeout;
+        f.delay_ms = ms;
+        f
+    }
+    /// The request's task ends with `exitstatus`.
+    pub fn task(method: Option<&str>, path: &str, exitstatus: &str) -> Fault {
+        let mut f = Fault::error(method, path, 500, "");
+        f.action = FaultAction::Task;
+        f.exitstatus = Some(exitstatus.into());
+        f
+    }
+}
+
+/// What an injected fault does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FaultAction {
+    /// Answer `status` with PVE's error body.
+    #[default]
+    Error,
+    /// Close the connection without an answer.
+    Drop,
+    /// Stay silent for `delay_ms`, then close.
+    Timeout,
+    /// Run the request; its task ends with `exitstatus`.
+    Task,
+}
+
+/// Whether the request is executed before the fault hits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FaultWhen {
+    #[default]
+    Before,
+    After,
+}
+
+fn default_timeout_ms() -> u64 {
+    30_000
 }
 
 fn default_fault_status() -> u16 {
@@ -566,10 +736,15 @@ pub struct TaskFault {
     pub ttype: Option<String>,
     #[serde(default)]
     pub vmid: Option<u32>,
-    #[serde(default = "default_fault_message")]
+    /// The exit status (`exitstatus` is accepted too); `WARNINGS: n` still
+    /// applies the task's effect.
+    #[serde(default = "default_fault_message", alias = "exitstatus")]
     pub message: String,
     #[serde(default)]
     pub count: Option<u32>,
+    /// Chance (0..1) that a matching task is hit; `None` = every one.
+    #[serde(default)]
+    pub probability: Option<f64>,
 }
 
 /// A privilege denial for a token.
@@ -620,6 +795,9 @@ pub struct Control {
     pub fault_rate: f64,
     pub fault_status: u16,
     pub fault_message: String,
+    /// What a random fault does (error / drop / timeout).
+    pub fault_action: FaultAction,
+    pub fault_delay_ms: u64,
     pub faults: Vec<Fault>,
     pub task_faults: Vec<TaskFault>,
     pub tokens: Vec<Token>,
@@ -647,6 +825,8 @@ impl Default for Control {
         task_ms.insert("qmclone".to_string(), 300);
         task_ms.insert("qmigrate".to_string(), 300);
         task_ms.insert("qmstart".to_string(), 100);
+        // a guest takes a while to power off after ACPI
+        task_ms.insert("qmshutdown".to_string(), 400);
         task_ms.insert("vncproxy".to_string(), 10_000);
         Control {
             latency_ms: 0,
@@ -654,6 +834,8 @@ impl Default for Control {
             fault_rate: 0.0,
             fault_status: 500,
             fault_message: "simulated random failure".into(),
+            fault_action: FaultAction::Error,
+            fault_delay_ms: default_timeout_ms(),
             faults: vec![],
             task_faults: vec![],
             tokens: vec![],
@@ -1198,6 +1380,27 @@ impl State {
         effect: Effect,
         lock: Option<(u32, &str)>,
     ) -> String {
+        let ms = self.task_duration(ttype);
+        self.start_task_ms(node, ttype, id, user, effect, lock, ms)
+    }
+
+    /// Scale a base duration (ms) by the time scale.
+    pub fn scaled(&self, base_ms: u64) -> u64 {
+        (base_ms as f64 * self.control.time_scale.max(0.0)).round() as u64
+    }
+
+    /// [`State::start_task`] with an explicit (already scaled) duration.
+    #[allow(clippy::too_many_arguments)]
+    pub fn start_task_ms(
+        &mut self,
+        node: &str,
+        ttype: &str,
+        id: &str,
+        user: &str,
+        effect: Effect,
+        lock: Option<(u32, &str)>,
+        ms: u64,
+    ) -> String {
         self.next_pid += 1 + (self.control.next_rand() % 7) as u32;
         let pid = self.next_pid;
         let boot = self.nodes.get(node).map(|n| n.boot_time).unwrap_or(0);
@@ -1205,7 +1408,6 @@ impl State {
         let pstart = (starttime.saturating_sub(boot) * 100) as u32;
         let upid =
             format!("UPID:{node}:{pid:08X}:{pstart:08X}:{starttime:08X}:{ttype}:{id}:{user}:");
-        let ms = self.task_duration(ttype);
         let vmid_num: Option<u32> = id.parse().ok();
         let mut forced_error = None;
         let mut fired = None;
@@ -1213,10 +1415,19 @@ impl State {
             let type_ok = f.ttype.as_deref().map(|t| t == ttype).unwrap_or(true);
             let vm_ok = f.vmid.map(|v| Some(v) == vmid_num).unwrap_or(true);
             if type_ok && vm_ok && f.count != Some(0) {
-                forced_error = Some(f.message.clone());
                 fired = Some(i);
                 break;
             }
+        }
+        if let Some(i) = fired {
+            if let Some(p) = self.control.task_faults[i].probability {
+                if self.control.rand_f64() >= p {
+                    fired = None;
+                }
+            }
+        }
+        if let Some(i) = fired {
+            forced_error = Some(self.control.task_faults[i].message.clone());
         }
         if let Some(i) = fired {
             if let Some(c) = self.control.task_faults[i].count.as_mut() {
@@ -1300,7 +1511,22 @@ impl State {
         let lock = task.lock.clone();
         let node = task.node.clone();
         let user = task.user.clone();
+        let mut forced_warnings: Option<String> = None;
+        let warnings = forced
+            .as_deref()
+            .map(|m| m.starts_with("WARNINGS: "))
+            .unwrap_or(false);
         let result = match forced {
+            Some(msg) if warnings => match self.apply_effect(&node, &user, effect.clone()) {
+                Ok(lines) => {
+                    forced_warnings = Some(msg);
+                    Ok(lines)
+                }
+                Err(e) => {
+                    self.cleanup_failed(&effect);
+                    Err(e)
+                }
+            },
             Some(msg) => {
                 self.cleanup_failed(&effect);
                 Err(msg)
@@ -1328,9 +1554,15 @@ impl State {
         task.end_at = None;
         match result {
             Ok(lines) => {
+                let warns = lines.iter().filter(|l| l.starts_with("WARN: ")).count();
                 task.log.extend(lines);
-                task.log.push("TASK OK".into());
-                task.exitstatus = Some("OK".into());
+                let status = match forced_warnings {
+                    Some(w) => w,
+                    None if warns > 0 => format!("WARNINGS: {warns}"),
+                    None => "OK".into(),
+                };
+                task.log.push(format!("TASK {status}"));
+                task.exitstatus = Some(status);
             }
             Err(msg) => {
                 let msg = msg.trim_end_matches('\n').to_string();

@@ -47,25 +47,73 @@ function puq_proxmox_kvm_upgrade($vars)
 }
 
 /**
- * Echoes the addon's admin page.
+ * Echoes the addon's admin page, or answers an AJAX action with JSON.
+ *
+ * Pages: addonmodules.php?module=puq_proxmox_kvm&page=<name> (whitelisted by the extension).
+ * Actions: ...&ajax=<name>; those that change data must be POSTed with WHMCS's CSRF token.
  *
  * @param array $vars modulelink, version, _lang
  */
 function puq_proxmox_kvm_output($vars)
 {
-    $tpl = __DIR__ . '/templates/overview.tpl';
+    $adminId = (int) ($_SESSION['adminid'] ?? 0);
+    $isPost = ($_SERVER['REQUEST_METHOD'] ?? 'GET') === 'POST';
+    $request = $isPost ? $_POST : $_GET;
+    unset($request['token']);
+
+    if (isset($_GET['ajax'])) {
+        $posted = false;
+        if ($isPost) {
+            try {
+                check_token('WHMCS.admin.default');
+                $posted = true;
+            } catch (\Throwable $e) {
+                $posted = false;
+            }
+        }
+        $reply = puq_admin_ajax((string) $_GET['ajax'], $request, $adminId, $posted);
+        while (ob_get_level() > 0) {
+            ob_end_clean();
+        }
+        http_response_code((int) ($reply['status'] ?? 200));
+        header('Content-Type: application/json; charset=utf-8');
+        header('Cache-Control: no-store');
+        echo json_encode($reply, JSON_HEX_TAG | JSON_HEX_AMP | JSON_HEX_APOS | JSON_HEX_QUOT | JSON_PARTIAL_OUTPUT_ON_ERROR);
+        exit;
+    }
+
+    $lang = is_array($vars['_lang'] ?? null) ? $vars['_lang'] : [];
+    $modulelink = (string) ($vars['modulelink'] ?? 'addonmodules.php?module=puq_proxmox_kvm');
     try {
-        $data = puq_addon_overview();
+        $view = puq_admin_page((string) ($_GET['page'] ?? ''), $_GET, $adminId);
         $error = '';
     } catch (\Throwable $e) {
-        $data = [];
+        $view = ['page' => 'error', 'template' => 'error', 'nav' => [], 'vars' => []];
         $error = $e->getMessage();
     }
+
     $smarty = new \Smarty();
     $smarty->setCompileDir($GLOBALS['templates_compiledir'] ?? sys_get_temp_dir());
-    $smarty->assign('data', $data);
-    $smarty->assign('error', $error);
-    $smarty->assign('modulelink', $vars['modulelink'] ?? '');
-    $smarty->assign('LANG', $vars['_lang'] ?? []);
-    echo $smarty->fetch($tpl);
+    $smarty->setTemplateDir(__DIR__ . '/templates');
+    // Every {$value} is HTML-escaped; only the JSON blobs below opt out (nofilter).
+    $smarty->escape_html = true;
+    $json = JSON_HEX_TAG | JSON_HEX_AMP | JSON_HEX_APOS | JSON_HEX_QUOT | JSON_PARTIAL_OUTPUT_ON_ERROR;
+    $smarty->assign([
+        'page' => $view['page'],
+        'nav' => $view['nav'],
+        'v' => $view['vars'],
+        'error' => $error,
+        'LANG' => $lang,
+        'modulelink' => $modulelink,
+        'token' => generate_token('plain'),
+        'assets' => '../modules/addons/puq_proxmox_kvm/assets',
+        'boot_json' => json_encode([
+            'modulelink' => $modulelink,
+            'token' => generate_token('plain'),
+            'page' => $view['page'],
+            'vars' => $view['vars'],
+            'lang' => $lang,
+        ], $json),
+    ]);
+    echo $smarty->fetch($view['template'] . '.tpl');
 }

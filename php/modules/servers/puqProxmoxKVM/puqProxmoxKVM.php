@@ -60,6 +60,94 @@ function puqProxmoxKVM_CreateAccount(array $params)
 }
 
 /**
+ * Marks the service suspended and sends a graceful shutdown; the cron
+ * finishes the stop (force stop after the stop window).
+ *
+ * @return string 'success' or an error message
+ */
+function puqProxmoxKVM_SuspendAccount(array $params)
+{
+    return puq_suspend_account($params);
+}
+
+/**
+ * Clears the suspend mark and starts the VM.
+ *
+ * @return string 'success' or an error message
+ */
+function puqProxmoxKVM_UnsuspendAccount(array $params)
+{
+    return puq_unsuspend_account($params);
+}
+
+/**
+ * Asynchronous terminate: a stop request and status "terminate"; the cron
+ * removes backups, DNS records and the VM, then frees the IPs.
+ *
+ * @return string 'success' or an error message
+ */
+function puqProxmoxKVM_TerminateAccount(array $params)
+{
+    return puq_terminate_account($params);
+}
+
+/**
+ * Upgrade/downgrade of the product or its configurable options: queues the
+ * change-package state machine.
+ *
+ * @return string 'success' or an error message
+ */
+function puqProxmoxKVM_ChangePackage(array $params)
+{
+    return puq_change_package($params);
+}
+
+/**
+ * @return array [button label => function suffix]
+ */
+function puqProxmoxKVM_AdminCustomButtonArray()
+{
+    return puq_admin_buttons();
+}
+
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_Start(array $params) { return puq_module_command('Start', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_Stop(array $params) { return puq_module_command('Stop', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_Reboot(array $params) { return puq_module_command('Reboot', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_Reinstall(array $params) { return puq_module_command('Reinstall', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_VMSetDedicatedIp(array $params) { return puq_module_command('VMSetDedicatedIp', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_VMClone(array $params) { return puq_module_command('VMClone', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_SetCpuRam(array $params) { return puq_module_command('SetCpuRam', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_SetSystemDiskSize(array $params) { return puq_module_command('SetSystemDiskSize', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_SetSystemDiskBandwidth(array $params) { return puq_module_command('SetSystemDiskBandwidth', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_SetCreatedAdditionalDisk(array $params) { return puq_module_command('SetCreatedAdditionalDisk', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_SetAdditionalDiskSize(array $params) { return puq_module_command('SetAdditionalDiskSize', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_SetAdditionalDiskBandwidth(array $params) { return puq_module_command('SetAdditionalDiskBandwidth', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_SetNetwork(array $params) { return puq_module_command('SetNetwork', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_SetFirewall(array $params) { return puq_module_command('SetFirewall', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_SetCloudinit(array $params) { return puq_module_command('SetCloudinit', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_VMRemove(array $params) { return puq_module_command('VMRemove', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_SetDNSRecords(array $params) { return puq_module_command('SetDNSRecords', $params); }
+/** @return string 'success' or an error message */
+function puqProxmoxKVM_Redeploy(array $params) { return puq_module_command('Redeploy', $params); }
+
+/**
  * Usage billing: Bandwidth Usage In / Out (GB, monthly), for products with
  * Metric Billing on.
  *

@@ -1,4 +1,75 @@
 <?php
+/* PUQ Proxmox KVM addon — English strings of the admin pages ($_ADDONLANG). Every page string lives here. */
+
 $_ADDONLANG['title'] = 'PUQ Proxmox KVM';
 $_ADDONLANG['version'] = 'Module version';
 $_ADDONLANG['schema'] = 'Database schema';
+
+// Navigation (one per page name)
+$_ADDONLANG['nav_dashboard'] = 'Dashboard';
+
+// Common
+$_ADDONLANG['error_title'] = 'Error:';
+$_ADDONLANG['error_request'] = 'The request failed (HTTP {status}). Reload the page and try again.';
+$_ADDONLANG['loading'] = 'Loading…';
+$_ADDONLANG['cancel'] = 'Cancel';
+$_ADDONLANG['confirm'] = 'Confirm';
+$_ADDONLANG['close'] = 'Close';
+$_ADDONLANG['save'] = 'Save';
+$_ADDONLANG['saved'] = 'Saved.';
+$_ADDONLANG['edit'] = 'Edit';
+$_ADDONLANG['delete'] = 'Delete';
+$_ADDONLANG['actions'] = 'Actions';
+$_ADDONLANG['server'] = 'Server';
+$_ADDONLANG['never'] = 'never';
+$_ADDONLANG['ago_s'] = '{n} s ago';
+$_ADDONLANG['ago_m'] = '{n} min ago';
+$_ADDONLANG['ago_h'] = '{n} h ago';
+$_ADDONLANG['ago_d'] = '{n} days ago';
+$_ADDONLANG['every_min'] = 'every {n} min';
+$_ADDONLANG['no_servers'] = 'No PUQ Proxmox KVM server is configured (System Settings > Servers).';
+
+// Dashboard
+$_ADDONLANG['card_ip_pools'] = 'IP Pools';
+$_ADDONLANG['card_dns_zones'] = 'DNS Zones';
+$_ADDONLANG['card_kvm_services'] = 'Active KVM Services';
+$_ADDONLANG['card_vm_management'] = 'VM Management';
+$_ADDONLANG['card_settings'] = 'Settings';
+$_ADDONLANG['health_title'] = 'Health';
+$_ADDONLANG['health_vms_error'] = 'VMs in error';
+$_ADDONLANG['health_vms_waiting'] = 'VMs in progress';
+$_ADDONLANG['health_cron'] = 'Cron tasks';
+$_ADDONLANG['health_servers'] = 'Proxmox servers';
+$_ADDONLANG['health_server_state'] = 'API';
+$_ADDONLANG['server_ok'] = 'reachable (Proxmox VE {version})';
+$_ADDONLANG['server_unreachable'] = 'unreachable';
+$_ADDONLANG['cron_task'] = 'Task';
+$_ADDONLANG['cron_interval'] = 'Interval';
+$_ADDONLANG['cron_last_run'] = 'Last run';
+$_ADDONLANG['cron_state'] = 'State';
+$_ADDONLANG['cron_ok'] = 'on schedule';
+$_ADDONLANG['cron_overdue'] = 'overdue';
+$_ADDONLANG['cron_not_available'] = 'not available in this build';
+
+// Settings
+$_ADDONLANG['nav_settings'] = 'Settings';
+$_ADDONLANG['yes'] = 'Yes';
+$_ADDONLANG['range'] = 'range';
+$_ADDONLANG['settings_general'] = 'General';
+$_ADDONLANG['settings_cron'] = 'Cron';
+$_ADDONLANG['settings_api_timeouts'] = 'API Timeouts';
+$_ADDONLANG['settings_migration'] = 'VM Migration';
+$_ADDONLANG['settings_processing'] = 'VM Processing';
+$_ADDONLANG['settings_module_data'] = 'Module Data';
+$_ADDONLANG['set_default_timeout'] = 'Default Timeout';
+$_ADDONLANG['set_default_timeout_help'] = 'Timeout for Proxmox API requests from admin and client area pages.';
+$_ADDONLANG['set_heavy_timeout'] = 'Heavy Operations Timeout';
+$_ADDONLANG['set_heavy_timeout_help'] = 'Timeout for cron operations (deploy, clone, terminate, change package).';
+$_ADDONLANG['set_migration_enabled'] = 'Enable post-clone migration';
+$_ADDONLANG['set_migration_enabled_help'] = 'VMs cloned on the template\'s node are migrated to the target node with the correct storage.';
+$_ADDONLANG['set_migration_timeout'] = 'Migration Timeout';
+$_ADDONLANG['set_migration_timeout_help'] = 'Longest wait per cron run for a migration; if exceeded, cron resumes it on the next run.';
+$_ADDONLANG['set_cron_workers'] = 'Parallel workers';
+$_ADDONLANG['set_cron_workers_help'] = 'How many VMs Process VMs works on at once.';
+$_ADDONLANG['set_delete_tables'] = 'Delete all database tables';
+$_ADDONLANG['set_delete_tables_help'] = 'When on, every module table is dropped when the addon is deactivated. Off (default) keeps them for safe updates.';

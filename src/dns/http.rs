@@ -1,0 +1,199 @@
+//! The HTTP transport the three DNS clients share: one lazily created agent
+//! (connection pool) per process, a per-request deadline, and failures
+//! sorted into "never got an answer" (the provider is down or slow: the rest
+//! of the run skips it) and "answered with an error".
+
+use std::fmt;
+use std::io::ErrorKind;
+use std::time::Duration;
+
+use once_cell::sync::Lazy;
+use ureq::Agent;
+
+/// A provider failure, in words an operator can act on. Never holds a
+/// credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderError {
+    pub message: String,
+    /// No answer at all (connect failure, timeout): later calls to the same
+    /// provider in this run would only wait again.
+    pub unreachable: bool,
+    /// The provider's own error code, where it has one (Cloudflare's).
+    pub code: Option<i64>,
+}
+
+impl ProviderError {
+    pub fn answer(message: impl Into<String>) -> Self {
+        ProviderError {
+            message: message.into(),
+            unreachable: false,
+            code: None,
+        }
+    }
+    pub fn unreachable(message: impl Into<String>) -> Self {
+        ProviderError {
+            message: message.into(),
+            unreachable: true,
+            code: None,
+        }
+    }
+}
+
+impl fmt::Display for ProviderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+pub type PResult<T> = Result<T, ProviderError>;
+
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    pub retry_after: Option<u64>,
+    pub body: String,
+}
+
+impl Reply {
+    /// Whether the body is an HTML page (a login page, a proxy error, the
+    /// wrong port) rather than the API's answer.
+    pub fn is_html(&self) -> bool {
+        let b = self.body.trim_start().to_ascii_lowercase();
+        self.content_type.to_ascii_lowercase().contains("text/html")
+            || b.starts_with("<!doctype html")
+            || b.starts_with("<html")
+    }
+
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_str(&self.body).ok()
+    }
+}
+
+pub enum Body<'a> {
+    None,
+    Json(String),
+    Form(&'a [(String, String)]),
+}
+
+static AGENT: Lazy<Agent> = Lazy::new(|| {
+    Agent::config_builder()
+        .http_status_as_error(false)
+        .max_idle_connections_per_host(8)
+        .user_agent("puq_proxmox_kvm-dns")
+        .build()
+        .new_agent()
+});
+
+/// One request. `what` names the provider in transport errors
+/// (`PowerDNS at http://…`); `headers` may carry credentials and are never
+/// echoed.
+pub fn send(
+    what: &str,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Body,
+    timeout: Duration,
+) -> PResult<Reply> {
+    let agent = &*AGENT;
+    let timeout = Some(timeout);
+    let result = match (method, body) {
+        ("GET", _) => {
+            let mut r = agent.get(url);
+            for (k, v) in headers {
+                r = r.header(*k, *v);
+            }
+            r.config().timeout_global(timeout).build().call()
+        }
+        ("DELETE", _) => {
+            let mut r = agent.delete(url);
+            for (k, v) in headers {
+                r = r.header(*k, *v);
+            }
+            r.config().timeout_global(timeout).build().call()
+        }
+        (m, body) => {
+            let mut r = match m {
+                "POST" => agent.post(url),
+                "PUT" => agent.put(url),
+                _ => agent.patch(url),
+            };
+            for (k, v) in headers {
+                r = r.header(*k, *v);
+            }
+            let r = r.config().timeout_global(timeout).build();
+            match body {
+                Body::Json(s) => r.header("Content-Type", "application/json").send(s),
+                Body::Form(pairs) => {
+                    r.send_form(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                }
+                Body::None => r.send_empty(),
+            }
+        }
+    };
+    let mut resp = result.map_err(|e| transport(what, e))?;
+    let status = resp.status().as_u16();
+    let header = |n: &str| {
+        resp.headers()
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let content_type = header("content-type").unwrap_or_default();
+    let retry_after = header("retry-after").and_then(|v| v.trim().parse().ok());
+    let body = resp
+        .body_mut()
+        .with_config()
+        .limit(16 * 1024 * 1024)
+        .read_to_string()
+        .map_err(|e| transport(what, e))?;
+    Ok(Reply {
+        status,
+        content_type,
+        retry_after,
+        body,
+    })
+}
+
+fn transport(what: &str, e: ureq::Error) -> ProviderError {
+    match e {
+        ureq::Error::HostNotFound => {
+            ProviderError::unreachable(format!("{what}: host not found (DNS)"))
+        }
+        ureq::Error::ConnectionFailed => {
+            ProviderError::unreachable(format!("{what}: connection failed"))
+        }
+        ureq::Error::Timeout(_) => ProviderError::unreachable(format!("{what}: timed out")),
+        ureq::Error::Io(io) if io.kind() == ErrorKind::ConnectionRefused => {
+            ProviderError::unreachable(format!("{what}: connection refused"))
+        }
+        ureq::Error::Io(io) if matches!(io.kind(), ErrorKind::TimedOut | ErrorKind::WouldBlock) => {
+            ProviderError::unreachable(format!("{what}: timed out"))
+        }
+        other => ProviderError::unreachable(format!("{what}: {other}")),
+    }
+}
+
+/// Cuts a provider's body for an error message.
+pub fn excerpt(body: &str) -> String {
+    let t = body.trim();
+    if t.chars().count() > 200 {
+        format!("{}…", t.chars().take(200).collect::<String>())
+    } else {
+        t.to_string()
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn enc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

@@ -1,0 +1,61 @@
+//! Exports of the addon's admin pages (src/views): one call per page view
+//! and one per AJAX action. The PHP side only reads the request, checks the
+//! CSRF token with WHMCS's check_token() and renders the named template.
+
+use ext_php_rs::exception::PhpException;
+use ext_php_rs::prelude::*;
+use ext_php_rs::types::Zval;
+
+use super::convert::{to_value, to_zval};
+use super::globals::db_config;
+use super::guard::guard;
+use super::host::PhpHost;
+use crate::views;
+
+/// Data of an addon admin page: `['page' => name, 'template' => file name
+/// without .tpl, 'nav' => [page names], 'vars' => [...]]`. `$page` '' is the
+/// dashboard. Throws when the page does not exist, the admin (from
+/// `$_SESSION['adminid']`) lacks the addon's access role, or the data cannot
+/// be read.
+#[php_function]
+pub fn puq_admin_page(page: &str, request: &Zval, admin_id: i64) -> PhpResult<Zval> {
+    let input = to_value(request);
+    guard("puq_admin_page", || {
+        let db = db_config()?;
+        let req = views::Request {
+            admin_id: u32::try_from(admin_id).unwrap_or(0),
+            posted: false,
+            input: &input,
+        };
+        views::page(&db, &PhpHost, page, &req)
+    })
+    .map(|v| to_zval(&v))
+    .map_err(|e| PhpException::from(e.to_string()))
+}
+
+/// Runs an addon AJAX action and returns the JSON envelope:
+/// `['ok' => true, 'status' => 200, 'data' => ...]` or `['ok' => false,
+/// 'status' => 400|403|500, 'error' => message, 'field' => name|null]`.
+/// `$posted` must be true only for a POST whose CSRF token check_token()
+/// accepted; actions that change data are refused otherwise. Never throws.
+#[php_function]
+pub fn puq_admin_ajax(action: &str, request: &Zval, admin_id: i64, posted: bool) -> Zval {
+    let input = to_value(request);
+    let r = guard("puq_admin_ajax", || {
+        let db = db_config()?;
+        let req = views::Request {
+            admin_id: u32::try_from(admin_id).unwrap_or(0),
+            posted,
+            input: &input,
+        };
+        Ok(views::ajax(&db, &PhpHost, action, &req))
+    });
+    to_zval(&r.unwrap_or_else(|e| views::failure(&e)))
+}
+
+/// Registers the admin page exports; composed into the module in `lib.rs`.
+pub fn build_module(module: ModuleBuilder) -> ModuleBuilder {
+    module
+        .function(wrap_function!(puq_admin_page))
+        .function(wrap_function!(puq_admin_ajax))
+}

@@ -1,0 +1,190 @@
+//! Proxmox VE endpoints of a VM's lifecycle: power (shutdown, stop,
+//! reboot), the full current status, pending changes, DELETE, the VM's
+//! snapshots and its backup volumes (for reinstall and terminate).
+
+use serde_json::Value;
+
+use super::client::{seg, Client, Form, Method, PveResult, Weight};
+use super::PveError;
+
+fn vm_path(node: &str, vmid: u32, rest: &str) -> PveResult<String> {
+    Ok(format!("/nodes/{}/qemu/{vmid}{rest}", seg("node", node)?))
+}
+
+fn upid(v: Value) -> PveResult<String> {
+    match v {
+        Value::String(s) if s.starts_with("UPID:") => Ok(s),
+        other => Err(PveError::Protocol(format!(
+            "expected a task id, got {other}"
+        ))),
+    }
+}
+
+impl Client {
+    /// ACPI shutdown; the task ends when the guest is off, or fails after
+    /// `timeout` seconds (it does not force a stop).
+    pub fn shutdown_vm(&self, node: &str, vmid: u32, timeout: u32) -> PveResult<String> {
+        let f = Form::new().set("timeout", timeout).flag("forceStop", false);
+        upid(self.call(
+            Method::Post,
+            &vm_path(node, vmid, "/status/shutdown")?,
+            &f,
+            Weight::Light,
+        )?)
+    }
+
+    /// Hard stop (power off). `overrule-shutdown` aborts a running shutdown task.
+    pub fn stop_vm(&self, node: &str, vmid: u32, timeout: u32) -> PveResult<String> {
+        let f = Form::new()
+            .set("timeout", timeout)
+            .flag("overrule-shutdown", true);
+        upid(self.call(
+            Method::Post,
+            &vm_path(node, vmid, "/status/stop")?,
+            &f,
+            Weight::Light,
+        )?)
+    }
+
+    pub fn start_vm(&self, node: &str, vmid: u32) -> PveResult<String> {
+        upid(self.call(
+            Method::Post,
+            &vm_path(node, vmid, "/status/start")?,
+            &Form::new(),
+            Weight::Light,
+        )?)
+    }
+
+    pub fn reboot_vm(&self, node: &str, vmid: u32) -> PveResult<String> {
+        upid(self.call(
+            Method::Post,
+            &vm_path(node, vmid, "/status/reboot")?,
+            &Form::new(),
+            Weight::Light,
+        )?)
+    }
+
+    /// `GET …/status/current`: status, qmpstatus, uptime, cpu, mem, lock, ha, …
+    pub fn vm_current(&self, node: &str, vmid: u32) -> PveResult<Value> {
+        self.call(
+            Method::Get,
+            &vm_path(node, vmid, "/status/current")?,
+            &Form::new(),
+            Weight::Light,
+        )
+    }
+
+    /// `GET …/pending`: keys whose new value waits for a restart.
+    pub fn vm_pending(&self, node: &str, vmid: u32) -> PveResult<Vec<Value>> {
+        let v = self.call(
+            Method::Get,
+            &vm_path(node, vmid, "/pending")?,
+            &Form::new(),
+            Weight::Light,
+        )?;
+        Ok(v.as_array().cloned().unwrap_or_default())
+    }
+
+    /// `DELETE /nodes/{node}/qemu/{vmid}` with purge (backup/replication
+    /// jobs and HA) and destroy-unreferenced-disks.
+    pub fn delete_vm(&self, node: &str, vmid: u32) -> PveResult<String> {
+        let f = Form::new()
+            .flag("purge", true)
+            .flag("destroy-unreferenced-disks", true);
+        upid(self.call(Method::Delete, &vm_path(node, vmid, "")?, &f, Weight::Heavy)?)
+    }
+
+    /// Snapshot names of a VM (without the `current` pseudo-entry).
+    pub fn vm_snapshot_names(&self, node: &str, vmid: u32) -> PveResult<Vec<String>> {
+        let v = self.call(
+            Method::Get,
+            &vm_path(node, vmid, "/snapshot")?,
+            &Form::new(),
+            Weight::Light,
+        )?;
+        Ok(v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.get("name").and_then(Value::as_str))
+                    .filter(|n| *n != "current")
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    pub fn vm_snapshot_delete(&self, node: &str, vmid: u32, name: &str) -> PveResult<String> {
+        let path = vm_path(node, vmid, &format!("/snapshot/{}", seg("snapname", name)?))?;
+        upid(self.call(Method::Delete, &path, &Form::new(), Weight::Heavy)?)
+    }
+
+    /// Backup volumes of `vmid` on a node's storages that hold backups:
+    /// `(storage, volid)`.
+    pub fn vm_backup_volumes(&self, node: &str, vmid: u32) -> PveResult<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        for s in self.node_storages(node)? {
+            let Some(storage) = s.get("storage").and_then(Value::as_str) else {
+                continue;
+            };
+            let holds_backups = s
+                .get("content")
+                .and_then(Value::as_str)
+                .is_some_and(|c| c.split(',').any(|x| x == "backup"));
+            if !holds_backups {
+                continue;
+            }
+            let path = format!(
+                "/nodes/{}/storage/{}/content",
+                seg("node", node)?,
+                seg("storage", storage)?
+            );
+            let v = self.call(
+                Method::Get,
+                &path,
+                &Form::new().set("content", "backup").set("vmid", vmid),
+                Weight::Heavy,
+            )?;
+            for item in v.as_array().cloned().unwrap_or_default() {
+                if let Some(volid) = item.get("volid").and_then(Value::as_str) {
+                    out.push((storage.to_string(), volid.to_string()));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Deletes a storage volume; returns the task, if PVE ran one.
+    pub fn delete_volume(
+        &self,
+        node: &str,
+        storage: &str,
+        volid: &str,
+    ) -> PveResult<Option<String>> {
+        let path = format!(
+            "/nodes/{}/storage/{}/content/{}",
+            seg("node", node)?,
+            seg("storage", storage)?,
+            super::api::encode_segment(volid)
+        );
+        let v = self.call(Method::Delete, &path, &Form::new(), Weight::Heavy)?;
+        Ok(match v {
+            Value::String(s) if s.starts_with("UPID:") => Some(s),
+            _ => None,
+        })
+    }
+
+    /// Removes one entry from a VM's IPSet.
+    pub fn ipset_remove(&self, node: &str, vmid: u32, name: &str, cidr: &str) -> PveResult<()> {
+        let path = vm_path(
+            node,
+            vmid,
+            &format!(
+                "/firewall/ipset/{}/{}",
+                seg("ipset", name)?,
+                super::api::encode_segment(cidr)
+            ),
+        )?;
+        self.call(Method::Delete, &path, &Form::new(), Weight::Light)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,232 @@
+//! Data and actions of the addon's admin pages (Addons > PUQ Proxmox KVM).
+//!
+//! What this module owns: which pages and AJAX actions exist (the
+//! whitelist), who may use them (the addon's access-control roles), which
+//! actions change state (those need a POST whose CSRF token WHMCS checked),
+//! and the plain data each page shows. What it must not do: produce HTML
+//! (templates do), know about PHP, or send a secret to the browser.
+
+pub mod access;
+pub mod dashboard;
+pub mod settings_page;
+
+use serde_json::{json, Value};
+
+use crate::db::{self, DbConfig};
+use crate::error::{Error, Result};
+use crate::whmcs::fields::Fields;
+use crate::whmcs::Host;
+
+/// One admin request, as the addon's `_output` saw it.
+pub struct Request<'a> {
+    /// `$_SESSION['adminid']`; 0 when nobody is logged in.
+    pub admin_id: u32,
+    /// True only for a POST whose CSRF token WHMCS's `check_token()` accepted.
+    pub posted: bool,
+    /// The request's parameters (GET for pages and reads, POST for writes).
+    pub input: &'a Value,
+}
+
+/// What a page or action gets to work with.
+pub struct Ctx<'a> {
+    pub db: &'a DbConfig,
+    pub conn: mysql::PooledConn,
+    pub input: Fields<'a>,
+    pub admin_id: u32,
+    /// WHMCS callbacks (decrypt, logActivity): PHP thread only.
+    pub host: &'a dyn Host,
+}
+
+type Build = fn(&mut Ctx<'_>) -> Result<Value>;
+
+/// A page: `addonmodules.php?module=puq_proxmox_kvm&page=<name>`.
+pub struct Page {
+    pub name: &'static str,
+    /// `templates/<template>.tpl`.
+    pub template: &'static str,
+    pub build: Build,
+}
+
+/// Whether an action only reads or changes something.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+    Read,
+    Write,
+}
+
+/// An AJAX action: `addonmodules.php?module=puq_proxmox_kvm&ajax=<name>`.
+pub struct Action {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub run: Build,
+}
+
+/// The pages, in navigation order. The first one is the default.
+pub const PAGES: &[Page] = &[
+    Page {
+        name: "dashboard",
+        template: "dashboard",
+        build: dashboard::page,
+    },
+    Page {
+        name: "settings",
+        template: "settings",
+        build: settings_page::page,
+    },
+];
+
+/// Every AJAX action.
+pub const ACTIONS: &[Action] = &[
+    Action {
+        name: "dashboard.health",
+        kind: Kind::Read,
+        run: dashboard::health,
+    },
+    Action {
+        name: "settings.get",
+        kind: Kind::Read,
+        run: settings_page::get,
+    },
+    Action {
+        name: "settings.save",
+        kind: Kind::Write,
+        run: settings_page::save,
+    },
+];
+
+fn context<'a>(db: &'a DbConfig, host: &'a dyn Host, req: &Request<'a>) -> Result<Ctx<'a>> {
+    let mut conn = db::conn(db)?;
+    access::check(&mut conn, req.admin_id)?;
+    Ok(Ctx {
+        db,
+        conn,
+        input: Fields::new(req.input)?,
+        admin_id: req.admin_id,
+        host,
+    })
+}
+
+/// A page's data: `{page, template, nav, vars}`. An unknown name is an
+/// error naming it (the default page is the first one).
+pub fn page<'a>(
+    db: &'a DbConfig,
+    host: &'a dyn Host,
+    name: &str,
+    req: &Request<'a>,
+) -> Result<Value> {
+    let name = if name.is_empty() { PAGES[0].name } else { name };
+    let p = PAGES
+        .iter()
+        .find(|p| p.name == name)
+        .ok_or_else(|| Error::input("page", format!("no such page '{}'", short(name))))?;
+    let mut ctx = context(db, host, req)?;
+    let vars = (p.build)(&mut ctx)?;
+    Ok(json!({
+        "page": p.name,
+        "template": p.template,
+        "nav": PAGES.iter().map(|p| p.name).collect::<Vec<_>>(),
+        "vars": vars,
+    }))
+}
+
+/// Runs an AJAX action and answers the JSON envelope the shared JS reads:
+/// `{ok: true, data}` or `{ok: false, error, field, status}`. Never an
+/// `Err`: every failure becomes a message for the page.
+pub fn ajax<'a>(db: &'a DbConfig, host: &'a dyn Host, name: &str, req: &Request<'a>) -> Value {
+    match run_action(db, host, name, req) {
+        Ok(data) => json!({"ok": true, "status": 200, "data": data}),
+        Err(e) => failure(&e),
+    }
+}
+
+fn run_action<'a>(
+    db: &'a DbConfig,
+    host: &'a dyn Host,
+    name: &str,
+    req: &Request<'a>,
+) -> Result<Value> {
+    let a = ACTIONS
+        .iter()
+        .find(|a| a.name == name)
+        .ok_or_else(|| Error::input("ajax", format!("no such action '{}'", short(name))))?;
+    if a.kind == Kind::Write && !req.posted {
+        return Err(Denied::Csrf.into());
+    }
+    let mut ctx = context(db, host, req)?;
+    (a.run)(&mut ctx)
+}
+
+/// The envelope of a failed request; `status` is the HTTP status to send.
+pub fn failure(e: &Error) -> Value {
+    let (status, field) = match e {
+        Error::Input { key, .. } if key == access::FIELD => (403, Value::Null),
+        Error::Input { key, .. } => (400, Value::String(key.clone())),
+        _ => (500, Value::Null),
+    };
+    json!({"ok": false, "status": status, "error": e.to_string(), "field": field})
+}
+
+/// Why a request was refused before it ran.
+pub enum Denied {
+    Csrf,
+}
+
+impl From<Denied> for Error {
+    fn from(d: Denied) -> Self {
+        match d {
+            Denied::Csrf => Error::input(
+                access::FIELD,
+                "this action changes data and needs a POST with a valid CSRF token; reload the page and try again",
+            ),
+        }
+    }
+}
+
+fn short(s: &str) -> String {
+    crate::whmcs::fields::truncate(s, 40)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_writes_are_marked() {
+        let mut pages: Vec<_> = PAGES.iter().map(|p| p.name).collect();
+        pages.sort_unstable();
+        pages.dedup();
+        assert_eq!(pages.len(), PAGES.len());
+        let mut actions: Vec<_> = ACTIONS.iter().map(|a| a.name).collect();
+        actions.sort_unstable();
+        actions.dedup();
+        assert_eq!(actions.len(), ACTIONS.len());
+        for a in ACTIONS {
+            let verb = a.name.rsplit('.').next().unwrap_or("");
+            let writes = [
+                "save",
+                "create",
+                "update",
+                "delete",
+                "reset",
+                "redeploy",
+                "clear_locks",
+            ];
+            if writes.contains(&verb) {
+                assert_eq!(a.kind, Kind::Write, "{} changes data", a.name);
+            }
+        }
+    }
+
+    #[test]
+    fn failures_carry_status_and_field() {
+        let v = failure(&Error::input("mask", "must be 1-32"));
+        assert_eq!(v["status"], 400);
+        assert_eq!(v["field"], "mask");
+        assert_eq!(v["ok"], false);
+        let v = failure(&Denied::Csrf.into());
+        assert_eq!(v["status"], 403);
+        assert!(v["field"].is_null());
+        assert!(v["error"].as_str().unwrap_or("").contains("CSRF"));
+        assert_eq!(failure(&Error::Db("down".into()))["status"], 500);
+    }
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The addon's admin pages in a real browser.
+#
+#   tests/admin-pages.sh [DIR]        build, start MariaDB + the Proxmox simulator + the WHMCS-like admin shell
+#                                     (php -S with the built extension), load sample data, run the browser tests
+#                                     (tests/admin/pages/*.mjs, headless chromium) and write the screenshots to DIR
+#                                     (default target/screenshots). Exit status: the tests'.
+#   tests/admin-pages.sh --serve      the same shell and sample data, no tests: prints each page's URL and keeps
+#                                     running until Ctrl-C, so the pages can be looked at without a WHMCS.
+#
+# Environment: PUQ_NO_BUILD=1 skips cargo; PUQ_ONLY=NAME runs only tests/admin/pages/*NAME*.mjs;
+# PUQ_SHELL_PORT fixes the shell's port (--serve; default: a free one).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+SERVE=0
+SHOTS="$ROOT/target/screenshots"
+for a in "$@"; do
+    case "$a" in
+        --serve) SERVE=1 ;;
+        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+        *) SHOTS="$(mkdir -p "$a" && cd "$a" && pwd)" ;;
+    esac
+done
+
+# --- what the browser tests need, installed idempotently --------------------------------------------
+tests/lib/deps.sh
+have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+need=()
+for p in chromium nodejs npm; do have "$p" || command -v "$p" >/dev/null 2>&1 || need+=("$p"); done
+if [ "${#need[@]}" -gt 0 ]; then
+    echo "admin-pages: installing ${need[*]}"
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${need[@]}"
+fi
+if [ ! -f tests/admin/node_modules/.package-lock.json ] || [ tests/admin/package-lock.json -nt tests/admin/node_modules/.package-lock.json ]; then
+    (cd tests/admin && npm ci --no-audit --no-fund --ignore-scripts)
+fi
+
+[ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
+if [ "${PUQ_NO_BUILD:-}" != 1 ]; then
+    CARGO_PROFILE_RELEASE_INCREMENTAL=true cargo build --release -q -p puq_proxmox_kvm -p pve-sim
+fi
+EXT="$ROOT/target/release/libpuq_proxmox_kvm.so"
+
+# --- services ------------------------------------------------------------------------------------------
+RUN="$(mktemp -d /tmp/puq-admin-pages.XXXXXX)"
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    tests/services/mariadb.sh stop "$RUN/mariadb" >/dev/null 2>&1 || true
+    rm -rf "$RUN"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+    php -r '$s = stream_socket_server("tcp://127.0.0.1:0"); $n = stream_socket_get_name($s, false); echo substr($n, strrpos($n, ":") + 1);'
+}
+
+DB_PORT="$(free_port)"
+tests/services/mariadb.sh start "$RUN/mariadb" "$DB_PORT" >/dev/null
+export PUQ_TEST_DB_HOST=127.0.0.1 PUQ_TEST_DB_PORT="$DB_PORT" PUQ_TEST_DB_USER=whmcs PUQ_TEST_DB_PASS=whmcs-test-pw
+export PUQ_TEST_DB_NAME=whmcs_admin_pages
+export PUQ_TEST_CC_HASH="admin-pages-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+
+"$ROOT/target/release/pve-sim" --http 127.0.0.1:0 --https 127.0.0.1:0 \
+    --token 'root@pam!whmcs=5f1a7c3e-2b4d-4e6f-8a9b-0c1d2e3f4a5b' --ready-file "$RUN/sim.json" >"$RUN/sim.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 200); do [ -s "$RUN/sim.json" ] && php -r 'exit(json_decode(file_get_contents($argv[1])) ? 0 : 1);' "$RUN/sim.json" && break; sleep 0.05; done
+export PUQ_SIM_HTTPS_PORT PUQ_SIM_FINGERPRINT PUQ_SIM_HTTP_PORT
+PUQ_SIM_HTTPS_PORT="$(php -r 'echo json_decode(file_get_contents($argv[1]), true)["https_port"];' "$RUN/sim.json")"
+PUQ_SIM_HTTP_PORT="$(php -r 'echo json_decode(file_get_contents($argv[1]), true)["http_port"];' "$RUN/sim.json")"
+PUQ_SIM_FINGERPRINT="$(php -r 'echo json_decode(file_get_contents($argv[1]), true)["fingerprint"];' "$RUN/sim.json")"
+export PUQ_DOWN_PORT
+PUQ_DOWN_PORT="$(free_port)"   # nothing listens there: the "unreachable" server
+
+PHPX=(php -d "extension=$EXT" -d zend.assertions=1 -d assert.exception=1 -d display_errors=stderr -d "session.save_path=$RUN")
+"${PHPX[@]}" tests/admin/seed.php >"$RUN/seed.json"
+
+SHELL_PORT="${PUQ_SHELL_PORT:-$(free_port)}"
+PHP_CLI_SERVER_WORKERS=4 "${PHPX[@]}" -S "127.0.0.1:$SHELL_PORT" tests/admin/shell/router.php >"$RUN/shell.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 100); do php -r '$s=@fsockopen("127.0.0.1", (int)$argv[1]); exit($s ? 0 : 1);' "$SHELL_PORT" && break; sleep 0.05; done
+URL="http://127.0.0.1:$SHELL_PORT"
+
+if [ "$SERVE" = 1 ]; then
+    ADMIN="$(php -r 'echo json_decode(file_get_contents($argv[1]), true)["admin_id"];' "$RUN/seed.json")"
+    echo "Admin shell: $URL  (log in: $URL/admin/login.php?id=$ADMIN)"
+    for p in dashboard ip_pools vms settings; do
+        echo "  $p: $URL/admin/login.php?id=$ADMIN&to=/admin/addonmodules.php?module=puq_proxmox_kvm%26page=$p"
+    done
+    for f in tests/admin/shell/admin/*.php; do
+        n="$(basename "$f" .php)"; [ "$n" = addonmodules ] || [ "$n" = login ] && continue
+        echo "  $n: $URL/admin/$n.php"
+    done
+    echo "Ctrl-C stops it."
+    wait "${PIDS[@]}"
+    exit 0
+fi
+
+set +e
+PUQ_SHELL_URL="$URL" PUQ_SEED="$RUN/seed.json" PUQ_SCREENSHOTS="$SHOTS" node tests/admin/run.mjs
+rc=$?
+set -e
+if [ "$rc" -ne 0 ]; then
+    echo "--- shell log (PHP stderr) ---"; grep -v -E "(Accepted|Closing)$" "$RUN/shell.log" | tail -n 40
+fi
+exit "$rc"

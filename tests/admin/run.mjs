@@ -1,0 +1,171 @@
+// Browser tests of the addon's admin pages: Debian's chromium, headless, driven by puppeteer-core.
+//
+// Environment (set by tests/admin-pages.sh): PUQ_SHELL_URL (http://127.0.0.1:PORT), PUQ_SEED (JSON file the
+// seed printed), PUQ_SCREENSHOTS (directory), PUQ_CHROMIUM (default /usr/bin/chromium).
+// Every file tests/admin/pages/*.mjs exports `default async function (h)` and is run in name order; see
+// README.md. The run fails on a failed check, a JavaScript console error or page error on any page, and any
+// secret of the seed found in any response body (HTML or JSON) of the whole run.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import puppeteer from 'puppeteer-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const base = process.env.PUQ_SHELL_URL;
+const seed = JSON.parse(fs.readFileSync(process.env.PUQ_SEED, 'utf8'));
+const shots = process.env.PUQ_SCREENSHOTS || path.join(here, '../../target/screenshots');
+const only = process.env.PUQ_ONLY || '';
+fs.mkdirSync(shots, { recursive: true });
+
+const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'puq-chromium-'));
+const browser = await puppeteer.launch({
+    executablePath: process.env.PUQ_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    userDataDir,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        '--window-size=1366,768'],
+    defaultViewport: { width: 1366, height: 768 },
+});
+
+let passed = 0;
+let failed = 0;
+const consoleErrors = [];
+const bodies = []; // [url, body] of every response, for the secret check
+
+class CheckError extends Error {}
+
+function makeHelpers(file) {
+    const h = {
+        seed,
+        base,
+        admin: `${base}/admin/addonmodules.php?module=puq_proxmox_kvm`,
+        /** A new tab with console/page-error and response recording, logged in as `adminId` (default admin). */
+        async page(adminId = seed.admin_id) {
+            const ctx = await browser.createBrowserContext();
+            const page = await ctx.newPage();
+            await page.setViewport({ width: 1366, height: 768 });
+            page.on('console', (m) => {
+                if (m.type() === 'error') {
+                    const loc = m.location();
+                    // A 4xx/5xx answer to our own AJAX call is logged by chromium as a resource error; the
+                    // tests that provoke one check the answer itself.
+                    if (/Failed to load resource: the server responded with a status of (400|403)/.test(m.text())) return;
+                    consoleErrors.push(`${file}: ${m.text()} (${loc && loc.url})`);
+                }
+            });
+            page.on('pageerror', (e) => consoleErrors.push(`${file}: page error: ${e.message}`));
+            page.on('response', async (r) => {
+                try {
+                    const ct = r.headers()['content-type'] || '';
+                    if (/html|json|javascript|text/.test(ct)) bodies.push([r.url(), await r.text()]);
+                } catch { /* redirects and aborted requests have no body */ }
+            });
+            if (adminId) {
+                await page.goto(`${base}/admin/login.php?id=${adminId}`, { waitUntil: 'load' });
+            }
+            page.ctx = ctx;
+            return page;
+        },
+        /** Opens an addon page and waits for its AJAX to settle. */
+        async open(page, name, query = '') {
+            const resp = await page.goto(`${h.admin}&page=${name}${query}`, { waitUntil: 'networkidle0' });
+            await h.noXss(page);
+            return resp;
+        },
+        async shot(page, file) {
+            await page.screenshot({ path: path.join(shots, file) });
+        },
+        check(cond, msg) {
+            if (!cond) throw new CheckError(msg);
+        },
+        eq(actual, expected, msg) {
+            if (actual !== expected) throw new CheckError(`${msg}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+        },
+        /** Fails when any hostile payload ran (it sets window.__xss). */
+        async noXss(page) {
+            const x = await page.evaluate(() => window.__xss);
+            h.check(x === undefined, `XSS: a hostile value was executed on ${page.url()}`);
+        },
+        /** Calls an AJAX action from inside the page (same session), returning {status, json}. */
+        async ajax(page, method, action, data = {}, withToken = true) {
+            return page.evaluate(async (method, action, data, withToken) => {
+                const boot = JSON.parse(document.getElementById('puq-boot').textContent);
+                const body = new URLSearchParams(data);
+                if (withToken && method === 'POST') body.set('token', boot.token);
+                const url = boot.modulelink + '&ajax=' + encodeURIComponent(action) + (method === 'GET' ? '&' + body : '');
+                const r = await fetch(url, method === 'GET' ? {} : { method, body });
+                return { status: r.status, json: await r.json() };
+            }, method, action, data, withToken);
+        },
+        async text(page, selector) {
+            return page.$eval(selector, (e) => e.textContent.replace(/\s+/g, ' ').trim());
+        },
+        async visible(page, selector) {
+            await page.waitForSelector(selector, { visible: true, timeout: 5000 });
+        },
+        async test(name, fn) {
+            const t0 = Date.now();
+            try {
+                await fn();
+                passed++;
+                console.log(`ok   ${file} › ${name} (${Date.now() - t0} ms)`);
+            } catch (e) {
+                failed++;
+                console.log(`FAIL ${file} › ${name}: ${e instanceof CheckError ? e.message : e.stack}`);
+            }
+        },
+    };
+    return h;
+}
+
+const files = fs.readdirSync(path.join(here, 'pages')).filter((f) => f.endsWith('.mjs') && f.includes(only)).sort();
+for (const f of files) {
+    const mod = await import(path.join(here, 'pages', f));
+    const h = makeHelpers(f);
+    try {
+        await mod.default(h);
+    } catch (e) {
+        failed++;
+        console.log(`FAIL ${f}: ${e.stack}`);
+    }
+}
+
+// Whole-run checks.
+{
+    const leaks = [];
+    for (const [url, body] of bodies) {
+        for (const s of seed.secrets) {
+            if (s && body.includes(s)) leaks.push(`${url} contains secret ${s.slice(0, 6)}…`);
+        }
+    }
+    if (leaks.length) {
+        failed++;
+        console.log(`FAIL secrets: ${leaks.length} response(s) leak a secret:\n  ${leaks.join('\n  ')}`);
+    } else {
+        passed++;
+        console.log(`ok   secrets: none of ${seed.secrets.length} secrets in ${bodies.length} responses`);
+    }
+    if (consoleErrors.length) {
+        failed++;
+        console.log(`FAIL console: ${consoleErrors.length} JavaScript error(s):\n  ${consoleErrors.join('\n  ')}`);
+    } else {
+        passed++;
+        console.log('ok   console: no JavaScript error on any page');
+    }
+    const phpErrors = bodies.filter(([, b]) => /PHP error|Warning:|Notice:|Deprecated:|Fatal error/.test(b));
+    if (phpErrors.length) {
+        failed++;
+        console.log(`FAIL php: PHP errors in ${phpErrors.map(([u]) => u).join(', ')}`);
+    } else {
+        passed++;
+        console.log('ok   php: no PHP warning or error in any response');
+    }
+}
+
+await browser.close();
+fs.rmSync(userDataDir, { recursive: true, force: true });
+console.log(`screenshots: ${shots}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,24 @@
+//! The addon's admin pages in headless chromium: runs tests/admin-pages.sh
+//! (its own MariaDB, simulator and php -S shell; screenshots to
+//! target/screenshots). tests/run.sh has built the extension and simulator.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+#[test]
+fn admin_pages_in_a_real_browser() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("bash")
+        .arg(root.join("tests/admin-pages.sh"))
+        .env("PUQ_NO_BUILD", "1")
+        .current_dir(&root)
+        .output()
+        .expect("bash runs tests/admin-pages.sh");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stdout.contains(" passed, 0 failed"),
+        "tests/admin-pages.sh failed ({}):\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}",
+        out.status
+    );
+}

@@ -1,0 +1,145 @@
+<?php
+// DNS zones through the native functions: validation naming the field, name normalisation,
+// credentials encrypted at rest and masked as __KEEP__, and the live Test against the real
+// PowerDNS and the Cloudflare/HestiaCP simulators (each provider's exact error on failure).
+require __DIR__ . '/../harness/bootstrap.php';
+require __DIR__ . '/../harness/Dns.php';
+
+Harness::callAddon('activate');
+$pdnsKey = Pdns::key();
+$cfToken = 'cf-token-' . bin2hex(random_bytes(8));
+$hsPass = 'hestia-pw-' . bin2hex(random_bytes(8));
+$cfZone = str_repeat('ab', 16);
+$cfAccount = str_repeat('cd', 16);
+
+// --- bad input: an error naming the field, nothing stored ---------------------------------
+// PowerDNS is shared by the suite's parallel tests: this test's zone has its own name.
+$pz = 'z' . getmypid() . '.example.com';
+$good = ['name' => strtoupper($pz) . '.', 'type' => 'PowerDNS', 'server_url' => Pdns::url(), 'api_key' => $pdnsKey];
+$cases = [
+    'name' => ['name' => 'not a domain'],
+    'type' => ['type' => 'bind9'],
+    'server_url' => ['server_url' => '127.0.0.1:8081'],
+    'api_key' => ['api_key' => ''],
+];
+foreach ($cases as $field => $bad) {
+    $e = assertThrows(Throwable::class, fn () => puq_dns_zone_create(array_merge($good, $bad)));
+    assertContains("'$field'", $e->getMessage(), $field);
+}
+$e = assertThrows(Throwable::class, fn () => puq_dns_zone_create(['name' => 'example.com', 'type' => 'Cloudflare',
+    'account_id' => 'nothex', 'zone_id' => $cfZone, 'api_token' => 'x']));
+assertContains("'account_id'", $e->getMessage());
+$e = assertThrows(Throwable::class, fn () => puq_dns_zone_create(['name' => 'example.com', 'type' => 'HestiaCP',
+    'server_url' => 'https://h:8083', 'admin_user' => 'admin', 'admin_password' => 'x', 'user' => 'b o b']));
+assertContains("'user'", $e->getMessage());
+assertSame([], puq_dns_zone_list());
+
+// --- create: names normalised, secrets encrypted at rest, listed as __KEEP__ ----------------
+Pdns::createZone($pz);
+$p = puq_dns_zone_create($good);
+assertTrue($p > 0);
+$e = assertThrows(Throwable::class, fn () => puq_dns_zone_create($good));
+assertContains('already configured', $e->getMessage());
+
+DnsSim::control('cloudflare', 'POST', 'zone', ['id' => $cfZone, 'name' => 'example.com', 'account_id' => $cfAccount]);
+DnsSim::control('cloudflare', 'POST', 'token', ['token' => $cfToken, 'zones' => [$cfZone]]);
+$c = puq_dns_zone_create(['name' => 'example.com', 'type' => 'cloudflare', 'account_id' => strtoupper($cfAccount),
+    'zone_id' => $cfZone, 'api_token' => $cfToken, 'server_url' => DnsSim::cloudflareUrl()]);
+DnsSim::control('hestia', 'POST', 'admin', ['user' => 'admin', 'password' => $hsPass]);
+DnsSim::control('hestia', 'POST', 'domain', ['user' => 'bob', 'domain' => 'example.com']);
+$h = puq_dns_zone_create(['name' => 'example.com', 'type' => 'HestiaCP', 'server_url' => rtrim(DnsSim::hestiaUrl(), '/'),
+    'admin_user' => 'admin', 'admin_password' => $hsPass, 'user' => 'bob']);
+
+$list = puq_dns_zone_list();
+assertCount(3, $list);
+assertSame($pz, $list[0]['name']);
+assertSame('PowerDNS', $list[0]['type']);
+assertSame('__KEEP__', $list[0]['api_key']);
+assertSame('Cloudflare', $list[1]['type']);
+assertSame($cfAccount, $list[1]['account_id']);
+assertSame('__KEEP__', $list[1]['api_token']);
+assertSame('__KEEP__', $list[2]['admin_password']);
+assertSame(DnsSim::hestiaUrl(), $list[2]['server_url'], 'trailing slash added');
+$json = json_encode($list);
+foreach ([$pdnsKey, $cfToken, $hsPass] as $secret) {
+    assertNotContains($secret, $json);
+    $stored = implode(' ', array_column(Harness::query('SELECT secret FROM puqProxmoxKVM_dns_zones'), 'secret'));
+    assertNotContains($secret, $stored, 'encrypted at rest');
+}
+
+// --- Test: success on all three ----------------------------------------------------------
+foreach ([$p, $c, $h] as $id) {
+    $t = puq_dns_zone_test($id);
+    assertTrue($t['success'], json_encode($t));
+}
+assertContains($pz, puq_dns_zone_test($p)['message']);
+
+// --- update: __KEEP__ and empty keep the secret; a new one replaces it --------------------
+assertTrue(puq_dns_zone_update(['id' => $p, 'name' => $pz, 'type' => 'PowerDNS',
+    'server_url' => Pdns::url() . '/api/v1', 'api_key' => '__KEEP__']));
+assertTrue(puq_dns_zone_test($p)['success'], 'kept key still works');
+assertTrue(puq_dns_zone_update(['id' => $p, 'name' => $pz, 'type' => 'PowerDNS',
+    'server_url' => Pdns::url(), 'api_key' => 'wrong-key']));
+$t = puq_dns_zone_test($p);
+assertFalse($t['success']);
+assertContains('401', $t['message']);
+assertContains('API Key', $t['message']);
+assertTrue(puq_dns_zone_update(['id' => $p, 'name' => $pz, 'type' => 'PowerDNS',
+    'server_url' => Pdns::url(), 'api_key' => $pdnsKey]));
+assertTrue(puq_dns_zone_test($p)['success']);
+// Switching type cannot keep another provider's secret.
+$e = assertThrows(Throwable::class, fn () => puq_dns_zone_update(['id' => $p, 'name' => $pz,
+    'type' => 'HestiaCP', 'server_url' => 'https://h:8083', 'admin_user' => 'a', 'user' => 'b', 'admin_password' => '']));
+assertContains("'admin_password'", $e->getMessage());
+assertSame('PowerDNS', puq_dns_zone_list()[0]['type'], 'failed update changed nothing');
+
+// --- Test: each provider's exact error --------------------------------------------------
+$missing = puq_dns_zone_create(['name' => 'nothere.example', 'type' => 'PowerDNS', 'server_url' => Pdns::url(), 'api_key' => $pdnsKey]);
+$t = puq_dns_zone_test($missing);
+assertFalse($t['success']);
+assertContains("zone 'nothere.example.' does not exist", $t['message']);
+
+DnsSim::fault('cloudflare', ['kind' => 'auth', 'count' => 1]);
+$t = puq_dns_zone_test($c);
+assertFalse($t['success']);
+assertContains('9109', $t['message']);
+$otherZone = puq_dns_zone_create(['name' => 'example.org', 'type' => 'Cloudflare', 'account_id' => $cfAccount,
+    'zone_id' => str_repeat('ef', 16), 'api_token' => $cfToken, 'server_url' => DnsSim::cloudflareUrl()]);
+$t = puq_dns_zone_test($otherZone);
+assertFalse($t['success']);
+assertContains('Authentication error', $t['message'], 'token not scoped to that zone');
+
+$hsBad = puq_dns_zone_create(['name' => 'example.net', 'type' => 'HestiaCP', 'server_url' => DnsSim::hestiaUrl(),
+    'admin_user' => 'admin', 'admin_password' => $hsPass, 'user' => 'bob']);
+$t = puq_dns_zone_test($hsBad);
+assertFalse($t['success']);
+assertContains("dns domain example.net doesn't exist", $t['message']);
+DnsSim::fault('hestia', ['kind' => 'auth']);
+$t = puq_dns_zone_test($h);
+assertContains('authentication failed', $t['message']);
+
+// A provider answering HTML (the wrong port, a login page).
+DnsSim::fault('hestia', ['kind' => 'html', 'status' => 200]);
+$t = puq_dns_zone_test($h);
+assertFalse($t['success']);
+assertContains('HTML', $t['message']);
+// A dead provider: refused connection, clearly said.
+$dead = puq_dns_zone_create(['name' => 'example.com', 'type' => 'PowerDNS', 'server_url' => 'http://127.0.0.1:9', 'api_key' => 'k']);
+$t = puq_dns_zone_test($dead);
+assertFalse($t['success']);
+assertContains('127.0.0.1:9', $t['message']);
+
+// --- delete -------------------------------------------------------------------------------
+foreach ([$missing, $otherZone, $hsBad, $dead] as $id) {
+    assertTrue(puq_dns_zone_delete($id));
+}
+assertCount(3, puq_dns_zone_list());
+assertThrows(Throwable::class, fn () => puq_dns_zone_delete($missing), 'no DNS zone');
+assertThrows(Throwable::class, fn () => puq_dns_zone_test(0), "'id'");
+
+// No secret reached the module log either.
+$log = json_encode(Harness::query('SELECT * FROM tblmodulelog'));
+foreach ([$pdnsKey, $cfToken, $hsPass] as $secret) {
+    assertNotContains($secret, $log);
+}
+echo "OK\n";
