@@ -8,10 +8,10 @@
 
 pub mod access;
 pub mod dashboard;
+pub mod ippools;
 pub mod product;
 pub mod rrd;
 pub mod service;
-pub mod ippools;
 pub mod settings_page;
 
 use serde_json::{json, Value};
