@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod dashboard;
+pub mod dns_zones;
 pub mod product;
 pub mod rrd;
 pub mod service;
@@ -72,6 +73,11 @@ pub const PAGES: &[Page] = &[
         build: dashboard::page,
     },
     Page {
+        name: "dns_zones",
+        template: "dns_zones",
+        build: dns_zones::page,
+    },
+    Page {
         name: "settings",
         template: "settings",
         build: settings_page::page,
@@ -84,6 +90,32 @@ pub const ACTIONS: &[Action] = &[
         name: "dashboard.health",
         kind: Kind::Read,
         run: dashboard::health,
+    },
+    Action {
+        name: "dns_zones.list",
+        kind: Kind::Read,
+        run: dns_zones::list,
+    },
+    Action {
+        name: "dns_zones.create",
+        kind: Kind::Write,
+        run: dns_zones::create,
+    },
+    Action {
+        name: "dns_zones.update",
+        kind: Kind::Write,
+        run: dns_zones::update,
+    },
+    Action {
+        name: "dns_zones.delete",
+        kind: Kind::Write,
+        run: dns_zones::delete,
+    },
+    // POST: it makes the server call the provider.
+    Action {
+        name: "dns_zones.test",
+        kind: Kind::Write,
+        run: dns_zones::test,
     },
     Action {
         name: "settings.get",
