@@ -35,6 +35,17 @@ pub struct Zones {
     pub zones: Vec<Zone>,
 }
 
+impl Zones {
+    /// Every credential, for masking in WHMCS's module log.
+    pub fn secrets(&self) -> Vec<String> {
+        self.zones
+            .iter()
+            .map(|z| z.provider.secret().expose().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+}
+
 /// The Test button: a live check of one zone against its provider.
 pub fn test_zone(zone: &Zone, timeout: std::time::Duration) -> Result<String, String> {
     provider::client(zone, timeout)

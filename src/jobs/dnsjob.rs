@@ -63,6 +63,7 @@ fn records(ctx: &mut Ctx) -> Result<ServiceRecords> {
 
 fn run(
     ctx: &mut Ctx,
+    what: &str,
     f: fn(&dns::Zones, &ServiceRecords, Duration) -> DnsReport,
 ) -> Result<Outcome> {
     let zones = match &ctx.job.dns {
@@ -84,6 +85,11 @@ fn run(
     if report.ok() {
         return Ok(Outcome::Done);
     }
+    ctx.job.module_logs.push((
+        format!("DNS {what}"),
+        serde_json::json!({"serviceid": ctx.sid(), "fqdn": rec.fqdn}).to_string(),
+        report.lines.join("\n"),
+    ));
     Ok(Outcome::Skipped(format!(
         "{} DNS error(s), not blocking: {}",
         report.errors.len(),
@@ -93,10 +99,10 @@ fn run(
 
 /// Forward and reverse records for the VM's name and addresses.
 pub fn create_records(ctx: &mut Ctx) -> Result<Outcome> {
-    run(ctx, dns::create)
+    run(ctx, "create records", dns::create)
 }
 
 /// Removes the VM's forward and reverse records.
 pub fn delete_records(ctx: &mut Ctx) -> Result<Outcome> {
-    run(ctx, dns::delete)
+    run(ctx, "delete records", dns::delete)
 }

@@ -68,6 +68,10 @@ pub struct Job {
     /// The DNS zones, credentials decrypted on the PHP thread; an error
     /// (say, one undecryptable credential) only skips the DNS steps.
     pub dns: std::result::Result<crate::dns::Zones, String>,
+    /// Entries for WHMCS's module log (action, request, response), written
+    /// from the PHP thread once the run is over, with the DNS credentials
+    /// masked.
+    pub module_logs: Vec<(String, String, String)>,
 }
 
 impl Job {
@@ -305,6 +309,7 @@ pub fn prepare_with(
         server_hostname: server.hostname.clone(),
         config: None,
         dns,
+        module_logs: Vec::new(),
     })
 }
 

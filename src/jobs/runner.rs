@@ -36,6 +36,9 @@ struct Finished {
     /// One `(action, ok, summary)` per machine run.
     runs: Vec<(&'static str, bool, String)>,
     emails: Vec<(String, serde_json::Value)>,
+    /// `Job::module_logs`, and the strings WHMCS must mask in them.
+    module_logs: Vec<(String, String, String)>,
+    secrets: Vec<String>,
 }
 
 /// The named lock that claims one VM (per WHMCS database).
@@ -96,6 +99,8 @@ pub fn process_vms(db: &DbConfig, host: &dyn Host) -> Result<Report> {
                         "internal error (panic); see the PHP error log".into(),
                     )],
                     emails: Vec::new(),
+                    module_logs: Vec::new(),
+                    secrets: Vec::new(),
                 });
                 let _ = tx.send(Msg::Done(fin));
             });
@@ -117,6 +122,10 @@ pub fn process_vms(db: &DbConfig, host: &dyn Host) -> Result<Report> {
                                 0,
                             );
                         }
+                    }
+                    let masked: Vec<&str> = f.secrets.iter().map(String::as_str).collect();
+                    for (action, request, response) in &f.module_logs {
+                        host.log_module_call(action, request, response, "", &masked);
                     }
                     results.push(f);
                 }
@@ -154,6 +163,8 @@ fn run_job(db: &DbConfig, job: Job, tx: &mpsc::Sender<Msg>, prefix: bool) -> Fin
         service_id: sid,
         runs: vec![("process", false, why)],
         emails: Vec::new(),
+        module_logs: Vec::new(),
+        secrets: Vec::new(),
     };
     let mut conn = match db::conn(db) {
         Ok(c) => c,
@@ -172,6 +183,8 @@ fn run_job(db: &DbConfig, job: Job, tx: &mpsc::Sender<Msg>, prefix: bool) -> Fin
             service_id: sid,
             runs: Vec::new(),
             emails: Vec::new(),
+            module_logs: Vec::new(),
+            secrets: Vec::new(),
         };
     }
     let finished = run_locked(&mut conn, job, &say);
@@ -224,5 +237,7 @@ fn run_locked(conn: &mut mysql::PooledConn, mut job: Job, say: &dyn Fn(String)) 
         service_id: sid,
         runs,
         emails: std::mem::take(&mut job.emails),
+        module_logs: std::mem::take(&mut job.module_logs),
+        secrets: job.dns.as_ref().map(|z| z.secrets()).unwrap_or_default(),
     }
 }

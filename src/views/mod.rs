@@ -9,6 +9,7 @@
 pub mod access;
 pub mod dashboard;
 pub mod ippools;
+pub mod dns_zones;
 pub mod product;
 pub mod rrd;
 pub mod service;
@@ -78,6 +79,11 @@ pub const PAGES: &[Page] = &[
         build: ippools::page,
     },
     Page {
+        name: "dns_zones",
+        template: "dns_zones",
+        build: dns_zones::page,
+    },
+    Page {
         name: "settings",
         template: "settings",
         build: settings_page::page,
@@ -120,6 +126,32 @@ pub const ACTIONS: &[Action] = &[
         name: "ip_pools.delete",
         kind: Kind::Write,
         run: ippools::delete,
+    },
+    Action {
+        name: "dns_zones.list",
+        kind: Kind::Read,
+        run: dns_zones::list,
+    },
+    Action {
+        name: "dns_zones.create",
+        kind: Kind::Write,
+        run: dns_zones::create,
+    },
+    Action {
+        name: "dns_zones.update",
+        kind: Kind::Write,
+        run: dns_zones::update,
+    },
+    Action {
+        name: "dns_zones.delete",
+        kind: Kind::Write,
+        run: dns_zones::delete,
+    },
+    // POST: it makes the server call the provider.
+    Action {
+        name: "dns_zones.test",
+        kind: Kind::Write,
+        run: dns_zones::test,
     },
     Action {
         name: "settings.get",

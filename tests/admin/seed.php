@@ -153,6 +153,21 @@ if ($seeded === false || !(json_decode($seeded, true)['ok'] ?? false)) {
     throw new RuntimeException('seed: simulator VMs not created: ' . $seeded);
 }
 
+// DNS zones of each provider, forward and reverse; nothing listens on their servers (loopback port 9).
+$dnsSecrets = ['pdns-seed-key-' . bin2hex(random_bytes(6)), 'cf-seed-token-' . bin2hex(random_bytes(6)),
+    'hestia-seed-pw-' . bin2hex(random_bytes(6))];
+$dnsZones = [
+    puq_dns_zone_create(['name' => 'puqcloud.example', 'type' => 'PowerDNS', 'server_url' => 'http://127.0.0.1:9', 'api_key' => $dnsSecrets[0]]),
+    puq_dns_zone_create(['name' => 'puqcloud.example', 'type' => 'Cloudflare', 'account_id' => str_repeat('a1', 16),
+        'zone_id' => str_repeat('b2', 16), 'api_token' => $dnsSecrets[1], 'server_url' => 'http://127.0.0.1:9/client/v4']),
+    puq_dns_zone_create(['name' => 'legacy.example', 'type' => 'HestiaCP', 'server_url' => 'http://127.0.0.1:9',
+        'admin_user' => 'admin', 'admin_password' => $dnsSecrets[2], 'user' => 'puq']),
+    puq_dns_zone_create(['name' => '2.0.192.in-addr.arpa', 'type' => 'PowerDNS', 'server_url' => 'http://127.0.0.1:9', 'api_key' => $dnsSecrets[0]]),
+    puq_dns_zone_create(['name' => '0/26.100.51.198.in-addr.arpa', 'type' => 'PowerDNS', 'server_url' => 'http://127.0.0.1:9', 'api_key' => $dnsSecrets[0]]),
+    puq_dns_zone_create(['name' => '8.b.d.0.1.0.0.2.ip6.arpa', 'type' => 'Cloudflare', 'account_id' => str_repeat('a1', 16),
+        'zone_id' => str_repeat('c3', 16), 'api_token' => $dnsSecrets[1], 'server_url' => 'http://127.0.0.1:9/client/v4']),
+];
+
 echo json_encode([
     'admin_id' => $admin,
     'support_admin_id' => $support,
@@ -163,5 +178,6 @@ echo json_encode([
     'pools' => ['v4' => $p4, 'v6' => $p6, 'v4b' => $p4b, 'hostile' => $pX],
     'services' => $services,
     'xss' => $xss,
-    'secrets' => array_merge([Sim::TOKEN_SECRET, $unreachableSecret], $passwords),
+    'secrets' => array_merge([Sim::TOKEN_SECRET, $unreachableSecret], $passwords, $dnsSecrets),
+    'dns_zones' => $dnsZones,
 ], JSON_PRETTY_PRINT) . "\n";

@@ -90,6 +90,10 @@ assertSame(expected($fqdn, ips($sid)), dnsState($fqdn, $fwd, $rev));
 // The run log has the failure too.
 $steps = (string) Harness::value("SELECT steps FROM puqProxmoxKVM_vm_runs WHERE service_id = ? AND action = 'deploy' ORDER BY id DESC LIMIT 1", [$sid]);
 assertContains("PowerDNS #$dead", $steps);
+// …and, because a record failed, the WHMCS module log.
+$log = Harness::query("SELECT action, response FROM tblmodulelog WHERE action = 'DNS create records'");
+assertCount(1, $log);
+assertContains("fwd ERR $fwd (PowerDNS #$dead)", $log[0]['response']);
 puq_dns_zone_delete($dead);
 
 // --- change package: one more IP; old records deleted, the new set created ----------------

@@ -177,6 +177,20 @@ assertCount(2, Pdns::records($r26));
 assertContains('puq_dns_sync_service', json_encode(Harness::query('SELECT module, action FROM tblmodulelog')));
 puq_dns_zone_delete($deadId);
 
+// PowerDNS's 422 reads as a clear error: a CNAME put on the VM's name by hand conflicts with its A.
+$pz = Pdns::url() . '/api/v1/servers/localhost/zones/' . Pdns::zoneId($fwd);
+httpJson('PATCH', $pz, ['X-API-Key: ' . Pdns::key()], ['rrsets' => [
+    ['name' => "$host.", 'type' => 'A', 'changetype' => 'DELETE'],
+    ['name' => "$host.", 'type' => 'AAAA', 'changetype' => 'DELETE'],
+    ['name' => "$host.", 'type' => 'CNAME', 'ttl' => 60, 'changetype' => 'REPLACE', 'records' => [['content' => "other.$fwd.", 'disabled' => false]]],
+]]);
+$r = $run('puq_dns_create_service');
+$err = implode("\n", $r['errors']);
+assertContains("fwd ERR $fwd (PowerDNS #1): $host A", $err);
+assertContains('PowerDNS rejected the change (422)', $err);
+assertContains('Conflicts with pre-existing RRset', $err);
+httpJson('PATCH', $pz, ['X-API-Key: ' . Pdns::key()], ['rrsets' => [['name' => "$host.", 'type' => 'CNAME', 'changetype' => 'DELETE']]]);
+
 // 429 with Retry-After is waited out within the timeout.
 DnsSim::control('cloudflare', 'POST', 'reset', []);
 DnsSim::control('cloudflare', 'POST', 'zone', ['id' => $cfFwd, 'name' => $fwd, 'account_id' => $acct]);
