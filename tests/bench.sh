@@ -13,4 +13,7 @@ echo
 php -d extension="$PUQ_EXT" -d zend.assertions=1 tests/bench_ippool.php
 echo
 php -d extension="$PUQ_EXT" -d zend.assertions=1 -d memory_limit=1G tests/bench_cron.php
+echo
+php -d extension="$PUQ_EXT" -d zend.assertions=1 tests/bench_dns.php
+echo
 php -d extension="$PUQ_EXT" -d zend.assertions=1 -d assert.exception=1 tests/bench_service_page.php

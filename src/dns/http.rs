@@ -76,6 +76,15 @@ pub enum Body<'a> {
     Form(&'a [(String, String)]),
 }
 
+thread_local! {
+    static CALLS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Requests sent from this thread so far (a run counts its own by difference).
+pub fn calls_on_this_thread() -> u64 {
+    CALLS.with(|c| c.get())
+}
+
 static AGENT: Lazy<Agent> = Lazy::new(|| {
     Agent::config_builder()
         .http_status_as_error(false)
@@ -97,6 +106,7 @@ pub fn send(
     timeout: Duration,
 ) -> PResult<Reply> {
     let agent = &*AGENT;
+    CALLS.with(|c| c.set(c.get() + 1));
     let timeout = Some(timeout);
     let result = match (method, body) {
         ("GET", _) => {

@@ -86,12 +86,9 @@ impl PowerDns {
             if (200..300).contains(&r.status) {
                 return Ok(r);
             }
-            if r.status >= 500
-                && delay * 2 < self.timeout.saturating_sub(started.elapsed())
-                && delay < Duration::from_secs(2)
-            {
+            if r.status >= 500 && started.elapsed() + delay < self.timeout {
                 std::thread::sleep(delay);
-                delay *= 3;
+                delay = (delay * 2).min(Duration::from_millis(500));
                 continue;
             }
             return Err(self.error(&r));

@@ -228,13 +228,16 @@ fn run(zones: &Zones, rec: &ServiceRecords, op: Op, timeout: Duration) -> DnsRep
             None => groups.push((key, vec![i])),
         }
     }
-    let run_group = |idx: &[usize]| -> Vec<(usize, DnsReport)> {
-        idx.iter()
+    let run_group = |idx: &[usize]| -> (Vec<(usize, DnsReport)>, u64) {
+        let before = super::http::calls_on_this_thread();
+        let out = idx
+            .iter()
             .map(|&i| (i, run_zone(plan[i].0, &plan[i].1, op, timeout)))
-            .collect()
+            .collect();
+        (out, super::http::calls_on_this_thread() - before)
     };
-    let mut parts: Vec<(usize, DnsReport)> = if groups.len() == 1 {
-        run_group(&groups[0].1)
+    let results: Vec<(Vec<(usize, DnsReport)>, u64)> = if groups.len() == 1 {
+        vec![run_group(&groups[0].1)]
     } else {
         std::thread::scope(|s| {
             let handles: Vec<_> = groups
@@ -243,9 +246,10 @@ fn run(zones: &Zones, rec: &ServiceRecords, op: Op, timeout: Duration) -> DnsRep
                 .collect();
             handles
                 .into_iter()
-                .flat_map(|(idx, h)| {
+                .map(|(idx, h)| {
                     h.join().unwrap_or_else(|_| {
-                        idx.iter()
+                        let failed = idx
+                            .iter()
                             .map(|&i| {
                                 let line = format!(
                                     "dns ERR {}: the zone's worker failed",
@@ -259,22 +263,25 @@ fn run(zones: &Zones, rec: &ServiceRecords, op: Op, timeout: Duration) -> DnsRep
                                     },
                                 )
                             })
-                            .collect()
+                            .collect();
+                        (failed, 0)
                     })
                 })
                 .collect()
         })
     };
+    let requests: u64 = results.iter().map(|(_, n)| n).sum();
+    let mut parts: Vec<(usize, DnsReport)> = results.into_iter().flat_map(|(p, _)| p).collect();
     parts.sort_by_key(|(i, _)| *i);
     let parts = parts.into_iter().map(|(_, r)| r);
     for p in parts {
         report.merge(p);
     }
-    report.lines.push(summary(&report));
+    report.lines.push(summary(&report, requests));
     report
 }
 
-fn summary(r: &DnsReport) -> String {
+fn summary(r: &DnsReport, requests: u64) -> String {
     let count = |prefixes: &[&str], ok: bool| {
         r.lines
             .iter()
@@ -286,7 +293,7 @@ fn summary(r: &DnsReport) -> String {
             .count()
     };
     format!(
-        "DNS: forward {} OK, {} failed; reverse {} OK, {} failed",
+        "DNS: forward {} OK, {} failed; reverse {} OK, {} failed; {requests} requests",
         count(&["fwd", "fwd-del"], true),
         count(&["fwd", "fwd-del"], false),
         count(&["rev", "rev-del"], true),

@@ -65,6 +65,9 @@ pub struct Job {
     pub server_hostname: String,
     /// The VM's config as last read in this run (see `common::config`).
     pub config: Option<crate::pve::api::VmConfig>,
+    /// The DNS zones, credentials decrypted on the PHP thread; an error
+    /// (say, one undecryptable credential) only skips the DNS steps.
+    pub dns: std::result::Result<crate::dns::Zones, String>,
 }
 
 impl Job {
@@ -286,6 +289,7 @@ pub fn prepare_with(
         (vm.os_username.clone(), String::new())
     };
     let ips = ips::load(&mut conn, service_id)?;
+    let dns = crate::dns::load_zones(&mut conn, host).map_err(|e| e.to_string());
     Ok(Job {
         vm,
         client,
@@ -300,6 +304,7 @@ pub fn prepare_with(
         emails: Vec::new(),
         server_hostname: server.hostname.clone(),
         config: None,
+        dns,
     })
 }
 

@@ -62,20 +62,20 @@ pub fn hourly(points: &[RrdPoint]) -> BTreeMap<i64, (u64, u64)> {
         .collect()
 }
 
-/// Post-deploy VMs: a VMID and a node, past the deploy pipeline.
+/// Post-deploy VMs: a VMID and a node, past the deploy pipeline and not
+/// being removed.
 fn deployed(conn: &mut PooledConn) -> Result<Vec<(u32, u32, u32, String)>> {
-    let pre: Vec<String> = crate::jobs::deploy::DEPLOY
-        .steps
-        .iter()
-        .map(|s| format!("'{}'", s.from))
-        .collect();
-    Ok(conn.query(format!(
-        "SELECT service_id, server_id, vm_id, node FROM puqProxmoxKVM_vm_info
+    let rows: Vec<(u32, u32, u32, String, String)> = conn.query(
+        "SELECT service_id, server_id, vm_id, node, vm_status FROM puqProxmoxKVM_vm_info
           WHERE vm_id IS NOT NULL AND vm_id > 0 AND node <> ''
-            AND vm_status NOT IN ({}, 'terminate', 'remove', 'error_terminate')
+            AND vm_status NOT IN ('terminate', 'remove', 'error_terminate')
           ORDER BY service_id",
-        pre.join(",")
-    ))?)
+    )?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| !crate::jobs::deploy::is_deploy_state(&r.4))
+        .map(|(a, b, c, d, _)| (a, b, c, d))
+        .collect())
 }
 
 struct Job<'a> {

@@ -129,7 +129,7 @@ foreach ($states as $i => $state) {
 }
 // The Process VMs task ran a minute ago.
 puq_settings_save([]);
-Harness::exec("INSERT INTO puqProxmoxKVM_settings (name, value) VALUES ('cron_last_process_vms', ?) ON DUPLICATE KEY UPDATE value = VALUES(value)", [(string) (time() - 60)]);
+Harness::exec("INSERT INTO puqProxmoxKVM_cron_tasks (task, last_run, last_finished, last_result) VALUES ('process_vms', ?, ?, 'success') ON DUPLICATE KEY UPDATE last_run = VALUES(last_run), last_finished = VALUES(last_finished), last_result = 'success'", [time() - 60, time() - 59]);
 
 // The admin service page and the product panel (h5): the KVM Standard product has its template, and the
 // first ready service (and the one with the hostile hostname) have their VM in the simulator; a node-local

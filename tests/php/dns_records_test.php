@@ -16,8 +16,8 @@ $x = sprintf('%02x', $o);
 $r24 = "1.$o.10.in-addr.arpa";
 $r26 = "0/26.2.$o.10.in-addr.arpa";
 $z48 = implode('.', array_reverse(str_split("20010db800$x"))) . '.ip6.arpa';      // 2001:db8:xx::/48
-$z56 = implode('.', array_reverse(str_split("20010db800{$x}01"))) . '.ip6.arpa';  // …:xx01::/56
-$z64 = implode('.', array_reverse(str_split("20010db800{$x}0101"))) . '.ip6.arpa'; // …:xx01:0101::/64 ... see pool
+$z56 = implode('.', array_reverse(str_split("20010db800{$x}01"))) . '.ip6.arpa';  // 2001:db8:xx:100::/56
+$z64 = implode('.', array_reverse(str_split("20010db800{$x}0101"))) . '.ip6.arpa'; // …:xx:101::/64, the pool
 foreach ([$fwd, $r24, $r26, $z48, $z64] as $z) {
     Pdns::createZone($z);
 }
@@ -67,8 +67,7 @@ $ips = array_column($rec['ips'], 'ip');
 assertSame("10.$o.1.10", $ip1);
 assertMatches("/^10\\.$o\\.2\\.(1\\d|20)$/", $ip2);
 $last2 = explode('.', $ip2)[3];
-$rev6 = implode('.', array_reverse(str_split(str_replace(':', '', inet_ntop(inet_pton($ip6)) === $ip6
-    ? bin2hex(inet_pton($ip6)) : bin2hex(inet_pton($ip6)))))) . '.ip6.arpa.';
+$rev6 = implode('.', array_reverse(str_split(bin2hex(inet_pton($ip6))))) . '.ip6.arpa.';
 
 $outputs = [];
 $run = function (string $fn) use ($sid, &$outputs) {

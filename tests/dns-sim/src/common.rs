@@ -65,6 +65,8 @@ pub trait Server: Send + Sync + 'static {
 
 #[derive(Default)]
 pub struct Shared {
+    /// Added before every API answer (`/_sim/latency`), like a distant API.
+    pub latency_ms: std::sync::atomic::AtomicU64,
     pub faults: Mutex<Vec<Fault>>,
     /// (method, path, fault key, status) of every API request.
     pub log: Mutex<Vec<(String, String, String, u16)>>,
@@ -125,6 +127,12 @@ fn control<S: Server>(s: &S, req: &Request) -> Response {
             }
             Err(e) => json_response(400, &json!({"error": e})),
         },
+        ("POST", "/_sim/latency") => {
+            let ms = body.get("ms").and_then(Value::as_u64).unwrap_or(0);
+            sh.latency_ms
+                .store(ms, std::sync::atomic::Ordering::Relaxed);
+            json_response(200, &json!({"ok": true}))
+        }
         ("POST", "/_sim/clear-faults") => {
             sh.faults.lock().unwrap_or_else(|e| e.into_inner()).clear();
             json_response(200, &json!({"ok": true}))
@@ -162,6 +170,13 @@ fn connection<S: Server>(s: Arc<S>, stream: TcpStream) {
             control(&*s, &req)
         } else {
             let key = s.fault_key(&req);
+            let ms = s
+                .shared()
+                .latency_ms
+                .load(std::sync::atomic::Ordering::Relaxed);
+            if ms > 0 {
+                std::thread::sleep(Duration::from_millis(ms));
+            }
             let resp = match take_fault(s.shared(), &key) {
                 Some(f) if f.kind == "timeout" => {
                     std::thread::sleep(Duration::from_millis(f.delay_ms));
