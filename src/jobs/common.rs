@@ -166,20 +166,25 @@ fn poll_off(
 ) -> Result<bool> {
     let start = Instant::now();
     let mut next_beat = Duration::from_secs(15);
+    // An HA request (hastop) ends when the HA stack took it, not when the
+    // VM is off: only a qemu task's end says the stop is over.
+    let ha = crate::pve::api::upid_type(upid).is_some_and(|t| t.starts_with("ha"));
     loop {
         let remaining = left.saturating_sub(start.elapsed());
         let slice = remaining
             .min(next_beat.saturating_sub(start.elapsed()))
             .max(Duration::from_millis(1));
-        match ctx.job.client.wait_task(upid, slice, ctx.job.poll) {
-            Ok(()) | Err(PveError::Task { .. }) => {}
-            Err(PveError::TaskTimeout { .. }) => {}
-            Err(PveError::Status { status: 500, .. }) => {}
+        // A stop/shutdown task that ended (well, or in PVE's "got timeout")
+        // will not stop the VM any more: no use polling it again.
+        let ended = match ctx.job.client.wait_task(upid, slice, ctx.job.poll) {
+            Ok(()) | Err(PveError::Task { .. }) | Err(PveError::Status { status: 500, .. }) => true,
+            Err(PveError::TaskTimeout { .. }) => false,
             Err(e) => return Err(e.into()),
-        }
+        };
         match status_of(ctx.job)? {
             None => return Ok(true),
             Some(s) if s == "stopped" => return Ok(true),
+            Some(_) if ended && !ha => return Ok(false),
             Some(_) => {}
         }
         if start.elapsed() >= left {

@@ -130,6 +130,11 @@ fn delete_vm(ctx: &mut Ctx) -> Result<Outcome> {
         }
         // A lock (backup, migration) is not a failure: wait for it.
         Err(e) if e.is_lock_conflict() => Err(e.into()),
+        // Still running (a hung guest the stop windows did not stop): the
+        // next run stops it again rather than giving up the terminate.
+        Err(e) if e.to_string().contains("is running") => Ok(Outcome::Waiting(format!(
+            "Proxmox refused the DELETE while the VM runs ({e}); stopping it again next run"
+        ))),
         Err(e @ PveError::TaskTimeout { .. }) => Err(e.into()),
         Err(e) => Ok(Outcome::Divert(
             "error_terminate",
