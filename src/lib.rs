@@ -3,16 +3,19 @@
 //! the architecture.
 
 pub mod addon;
+pub mod backup;
 pub mod config;
 pub mod cron;
 pub mod db;
 pub mod dns;
+pub mod email;
 pub mod error;
 pub mod ippool;
 pub mod jobs;
 pub mod php;
 pub mod pve;
 pub mod server;
+pub mod stats;
 pub mod util;
 pub mod views;
 pub mod whmcs;
@@ -30,5 +33,6 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
     module = php::exports_admin::build_module(module);
     module = php::exports_dns::build_module(module);
     module = php::exports_product::build_module(module);
+    module = php::exports_cron::build_module(module);
     module
 }

@@ -52,6 +52,37 @@ function puq_admin_buttons(): mixed {}
 function puq_admin_page(string $page, mixed $request, int $admin_id): mixed {}
 
 /**
+ * "Backup now" with an optional note: starts vzdump (snapshot mode, zstd)
+ * to the product's backup storage and returns at once
+ * (`['status' => 'running', 'upid']`); Now Backup Status follows it.
+ * Refused when the quota is full or a backup is running.
+ */
+function puq_backup_create(int $service_id, ?string $note = null): mixed {}
+
+/**
+ * Deletes one of the VM's backups (`$volid` from puq_backup_list).
+ */
+function puq_backup_delete(int $service_id, string $volid): mixed {}
+
+/**
+ * The VM's backups (`volid, size, ctime, note`), `used`, `quota`, the
+ * backups `running` and the `last_error` of a failed one.
+ */
+function puq_backup_list(int $service_id): mixed {}
+
+/**
+ * The weekly schedule: `['days' => [7 × ['enabled' => bool, 'time' => 'HH:MM']]]`, Sunday first.
+ */
+function puq_backup_schedule_get(int $service_id): mixed {}
+
+/**
+ * Saves the weekly schedule from the form (`['monday' => ['enabled' => 'on',
+ * 'time' => '03:00'], …]`, names or 0–6 with Sunday = 0). Throws naming
+ * the field on bad input, saving nothing.
+ */
+function puq_backup_schedule_save(int $service_id, mixed $schedule): mixed {}
+
+/**
  * Server module ChangePackage($params): validates the new configuration and
  * queues `change_package` (or keeps it pending while another operation runs).
  */
@@ -202,6 +233,14 @@ function puq_ip_pool_update(mixed $values): bool {}
 function puq_meta_data(): mixed {}
 
 /**
+ * Server module MetricProvider usage: this month's Bandwidth Usage In / Out
+ * in GB per service (`[service_id => ['bandwidth_in' => …, 'bandwidth_out' => …]]`)
+ * for the `$params` server's services with Metric Billing on; with a
+ * `serviceid` in `$params`, that service only. Calls no Proxmox API.
+ */
+function puq_metric_usage(mixed $params): mixed {}
+
+/**
  * Runs one admin module command (`Start`, `SetCpuRam`, `VMRemove`, …, the
  * suffixes of puq_admin_buttons()) for `$params`. `'success'` or an error.
  */
@@ -273,6 +312,29 @@ function puq_settings_get(): mixed {}
 function puq_settings_save(mixed $values): mixed {}
 
 /**
+ * Takes a snapshot within the product's quota. `$name` is optional (a
+ * valid one is generated); the task is followed to its end for up to the
+ * Default Timeout, then by the cron: `['status' => 'success'|'running', 'name', 'upid']`.
+ */
+function puq_snapshot_create(int $service_id, ?string $description = null, ?string $name = null): mixed {}
+
+/**
+ * Deletes a snapshot: `['status' => 'success'|'running', …]`.
+ */
+function puq_snapshot_delete(int $service_id, string $name): mixed {}
+
+/**
+ * The VM's snapshots (`name, description, snaptime, remaining_seconds`),
+ * `used`, `quota` and `lifetime_days`.
+ */
+function puq_snapshot_list(int $service_id): mixed {}
+
+/**
+ * Rolls the VM back to a snapshot: `['status' => 'success'|'running', …]`.
+ */
+function puq_snapshot_rollback(int $service_id, string $name): mixed {}
+
+/**
  * Server module SuspendAccount($params): marks the service suspended and
  * sends a graceful shutdown; the cron finishes the stop. `'success'` or an error.
  */
@@ -294,6 +356,13 @@ function puq_test_connection(mixed $params): mixed {}
  * VM (or lets a running deploy start it). `'success'` or an error.
  */
 function puq_unsuspend_account(mixed $params): string {}
+
+/**
+ * Server module UsageUpdate($params): fills tblhosting's bwusage (this
+ * month, MB), diskusage and disklimit (MB) for the server's services.
+ * Returns `'success'` or an error message.
+ */
+function puq_usage_update(mixed $params): string {}
 
 /**
  * The extension's version.

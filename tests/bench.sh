@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Deploy benchmark (prints figures). Environment: BENCH_VMS (200),
-# BENCH_WORKERS (32), BENCH_LATENCY_MS (20), BENCH_SINGLE_VMS (10).
+# BENCH_WORKERS (32), BENCH_LATENCY_MS (20), BENCH_SINGLE_VMS (10); the cron benchmark
+# (tests/bench_cron.php): BENCH_STATS_VMS (2000), BENCH_BACKUP_VMS (500).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tests/lib/deps.sh
@@ -11,6 +12,10 @@ php -d extension="$PUQ_EXT" -d zend.assertions=1 -d memory_limit=1G tests/bench.
 echo
 php -d extension="$PUQ_EXT" -d zend.assertions=1 tests/bench_ippool.php
 echo
+php -d extension="$PUQ_EXT" -d zend.assertions=1 -d memory_limit=1G tests/bench_cron.php
+echo
 php -d extension="$PUQ_EXT" -d zend.assertions=1 tests/bench_dns.php
 echo
 php -d extension="$PUQ_EXT" -d zend.assertions=1 -d memory_limit=1G tests/bench_deploy_dns.php
+echo
+php -d extension="$PUQ_EXT" -d zend.assertions=1 -d assert.exception=1 tests/bench_service_page.php

@@ -3,7 +3,8 @@
 // the Proxmox VE simulator: activate the addon, register the simulator as a
 // WHMCS server over HTTPS with a pinned certificate, test the connection,
 // create an IP pool, a product and a client, accept an order with
-// CreateAccount, and run the module's cron until the VM is ready.
+// CreateAccount, run the module's cron until the VM is ready, then change
+// its package and terminate it.
 require __DIR__ . '/harness/bootstrap.php';
 require __DIR__ . '/harness/Sim.php';
 
@@ -54,7 +55,7 @@ puq_product_settings_save($pid, ['os_template' => '9000', 'clone_type' => 'linke
     'sys_size_gb' => '20', 'sys_mbps_rd' => '200', 'sys_mbps_wr' => '100', 'add_size_gb' => '10',
     'ipv4_count' => '1', 'ipv6_count' => '1', 'dhcp_v4' => '', 'dhcp_v6' => '', 'bandwidth_mbs' => '100',
     'node' => 'pve2', 'sys_storage' => 'ceph', 'vm_name_rule' => 'vm{service_id}', 'main_domain' => '.demo.example']);
-$opt = Harness::addConfigOption($pid, 'RAM', ['2|2 GB', '4|4 GB']);
+$opt = Harness::addConfigOption($pid, 'RAM', ['2|2 GB', '4|4 GB', '8|8 GB']);
 $client = Harness::createClient(['firstname' => 'Ada', 'lastname' => 'Lovelace']);
 $sid = Harness::createService($client, $pid, $serverId);
 Harness::setServiceConfigOption($sid, $opt, '4');
@@ -96,7 +97,48 @@ $requests = Sim::control('GET', 'requests')['data'];
 $rejected = array_filter($requests, fn ($r) => (int) $r['status'] >= 400);
 echo 'Proxmox API:  ' . count($requests) . ' requests, all checked against the PVE schema; '
     . (count($rejected) === 0 ? 'none rejected' : count($rejected) . ' rejected') . "\n";
+
+step('ChangePackage: the client upgrades RAM to 8 GB (configurable option)');
+Harness::createEmailTemplate('puqProxmoxKVM Upgrade Email');
+Harness::setServiceConfigOption($sid, $opt, '8');
+$r = Harness::moduleCommand('ChangePackage', $sid);
+echo "ChangePackage: $r\n";
+$r === 'success' || fail('ChangePackage');
+for ($i = 1; $i <= 5; $i++) {
+    puq_cron_tick(['mode' => 'standalone', 'argv' => ['--task=process_vms']]);
+    $status = Harness::value('SELECT vm_status FROM puqProxmoxKVM_vm_info WHERE service_id = ?', [$sid]);
+    if ($status === 'ready') {
+        break;
+    }
+}
+$status === 'ready' || fail("change package stopped at $status");
+$c = Sim::vm((int) $vm['vm_id'])['config'];
+echo "Proxmox:      cores={$c['cores']} memory={$c['memory']} MiB\n";
+(string) $c['memory'] === '8192' || fail('memory was not changed');
+
+step('TerminateAccount: returns at once; the cron stops and deletes the VM, then frees the IPs');
+$t = microtime(true);
+$r = Harness::moduleCommand('TerminateAccount', $sid);
+printf("TerminateAccount: %s (%.0f ms)\n", $r, (microtime(true) - $t) * 1000);
+$r === 'success' || fail('TerminateAccount');
+for ($i = 1; $i <= 5; $i++) {
+    puq_cron_tick(['mode' => 'standalone', 'argv' => ['--task=process_vms']]);
+    $status = Harness::value('SELECT vm_status FROM puqProxmoxKVM_vm_info WHERE service_id = ?', [$sid]);
+    if ($status === 'remove') {
+        break;
+    }
+}
+$status === 'remove' || fail("terminate stopped at $status");
+Sim::vm((int) $vm['vm_id']) === null || fail('the VM is still in Proxmox');
+$held = (int) Harness::value('SELECT COUNT(*) FROM puqProxmoxKVM_ip_addresses WHERE service_id = ?', [$sid]);
+echo "Proxmox:      VM {$vm['vm_id']} deleted; IP addresses still held: $held\n";
+$held === 0 || fail('IPs are still allocated');
+
+$requests = Sim::control('GET', 'requests')['data'];
+$rejected = array_filter($requests, fn ($r) => (int) $r['status'] >= 400);
+echo 'Proxmox API:  ' . count($requests) . ' requests in all, '
+    . (count($rejected) === 0 ? 'none rejected' : count($rejected) . ' rejected') . "\n";
 $emails = array_column(Harness::sentEmails(), 'messagename');
 echo 'emails sent:  ' . implode(', ', $emails) . "\n";
-echo "\nDemo complete: service #$sid is ready.\n";
+echo "\nDemo complete: service #$sid was deployed, upgraded and terminated.\n";
 exit(count($rejected) === 0 ? 0 : 1);

@@ -23,14 +23,15 @@ pub fn config() -> Value {
 pub fn activate(db: &DbConfig) -> Result<String> {
     let mut conn = db::conn(db)?;
     let o = migrate::run(&mut conn)?;
+    let mails = templates_note(&crate::email::ensure(&mut conn)?);
     Ok(if o.from == o.to {
         format!(
-            "PUQ Proxmox KVM {VERSION} activated; database schema already at version {}.",
+            "PUQ Proxmox KVM {VERSION} activated; database schema already at version {}.{mails}",
             o.to
         )
     } else {
         format!(
-            "PUQ Proxmox KVM {VERSION} activated; database schema migrated from version {} to {}.",
+            "PUQ Proxmox KVM {VERSION} activated; database schema migrated from version {} to {}.{mails}",
             o.from, o.to
         )
     })
@@ -39,10 +40,20 @@ pub fn activate(db: &DbConfig) -> Result<String> {
 pub fn upgrade(db: &DbConfig, previous: &str) -> Result<String> {
     let mut conn = db::conn(db)?;
     let o = migrate::run(&mut conn)?;
+    let mails = templates_note(&crate::email::ensure(&mut conn)?);
     Ok(format!(
-        "Upgraded from {previous} to {VERSION}; database schema version {} -> {}.",
+        "Upgraded from {previous} to {VERSION}; database schema version {} -> {}.{mails}",
         o.from, o.to
     ))
+}
+
+/// The activation message's note on email templates it created.
+fn templates_note(created: &[String]) -> String {
+    if created.is_empty() {
+        String::new()
+    } else {
+        format!(" Email templates created: {}.", created.join(", "))
+    }
 }
 
 /// Keeps the tables unless "Delete all database tables" is on.

@@ -79,6 +79,8 @@ pub struct ProductConfig {
     pub email_ready: String,
     pub email_reset_password: String,
     pub email_backup_restored: String,
+    /// Metric Billing: report Bandwidth Usage In / Out to WHMCS usage billing.
+    pub metric_billing: bool,
     // Client permissions
     pub perm_start: bool,
     pub perm_stop: bool,
@@ -147,6 +149,7 @@ impl Default for ProductConfig {
             email_ready: "puqProxmoxKVM VM is ready".into(),
             email_reset_password: "puqProxmoxKVM Reset password".into(),
             email_backup_restored: "puqProxmoxKVM Backup restored".into(),
+            metric_billing: false,
             perm_start: true,
             perm_stop: true,
             perm_novnc: true,

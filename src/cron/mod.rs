@@ -1,68 +1,75 @@
-//! The cron: six tasks with intervals, last-run bookkeeping and locks, run
-//! from WHMCS's AfterCronJob hook or the standalone cron.php.
+//! The cron: six tasks with intervals, last-run / last-result bookkeeping
+//! and a database lock each, run from WHMCS's AfterCronJob hook or the
+//! standalone cron.php — the cron-mode setting decides which one acts.
 //!
-//! Locks are MySQL named locks (`GET_LOCK`), held on a dedicated connection
-//! for the task's duration: they vanish with the connection when a runner
-//! dies, so there are no stale lock files, and two runners on two machines
-//! never run the same task at once.
+//! A slow task never delays Process VMs: Process VMs runs first in every
+//! tick under its own lock, so a runner still busy with another task does
+//! not hold it; backups and restores are background Proxmox tasks that the
+//! status tasks poll (no task waits on a vzdump); and the batch tasks have
+//! a time budget per run.
+
+pub mod lock;
+pub mod store;
+pub mod tasks;
 
 use std::time::Instant;
 
-use mysql::prelude::Queryable;
-use mysql::PooledConn;
-
-use crate::db::{self, DbConfig};
+use crate::db::{self, settings, DbConfig};
 use crate::error::{Error, Result};
 use crate::whmcs::Host;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Task {
+    /// The key used in settings (`interval_<key>`), the lock row and `--task`.
     pub key: &'static str,
+    /// The name in the live output and the second CLI spelling
+    /// (Settings > Cron: `--task=processVirtualMachines`).
+    pub cli: &'static str,
     pub name: &'static str,
-    /// Default interval in minutes (spec, "Cron and Automation").
-    pub interval_min: u32,
-    /// Whether this build implements the task; others are listed but not run.
-    pub available: bool,
 }
 
+/// In run order: Process VMs first, so nothing delays deploys.
 pub const TASKS: &[Task] = &[
     Task {
         key: "process_vms",
-        name: "Process VMs",
-        interval_min: 1,
-        available: true,
-    },
-    Task {
-        key: "remove_snapshots",
-        name: "Remove Snapshots",
-        interval_min: 60,
-        available: false,
-    },
-    Task {
-        key: "restore_backup",
-        name: "Restore Backup",
-        interval_min: 5,
-        available: false,
+        cli: "processVirtualMachines",
+        name: "Process Virtual Machines",
     },
     Task {
         key: "backup_status",
-        name: "Backup Status",
-        interval_min: 5,
-        available: false,
+        cli: "nowBackupStatus",
+        name: "Now Backup Status",
+    },
+    Task {
+        key: "restore_backup",
+        cli: "restoreBackupStatus",
+        name: "Restore Backup Status",
     },
     Task {
         key: "schedule_backup",
+        cli: "scheduleBackup",
         name: "Schedule Backup",
-        interval_min: 60,
-        available: false,
+    },
+    Task {
+        key: "remove_snapshots",
+        cli: "removeOldSnapshots",
+        name: "Remove Old Snapshots",
     },
     Task {
         key: "collect_statistics",
-        name: "Collect Statistics",
-        interval_min: 60,
-        available: false,
+        cli: "collectingStatistics",
+        name: "Collecting Statistics",
     },
 ];
+
+/// A task by either spelling (`process_vms`, `processVirtualMachines`),
+/// case-insensitively.
+pub fn find_task(name: &str) -> Option<&'static Task> {
+    let n = name.trim();
+    TASKS
+        .iter()
+        .find(|t| t.key.eq_ignore_ascii_case(n) || t.cli.eq_ignore_ascii_case(n))
+}
 
 /// What the command line (or the hook) asked for.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -71,13 +78,19 @@ pub struct Options {
     pub list: bool,
     pub force: bool,
     pub clear_locks: bool,
+    pub verbose: bool,
     pub task: Option<String>,
+    /// "hook" (AfterCronJob) or "standalone" (cron.php, and scripts).
+    pub mode: String,
     /// Seconds east of UTC for timestamps (PHP's `date('Z')`).
     pub tz_offset: i64,
+    /// The clock for the schedule rules; `None` = the real one. Only a PHP
+    /// caller can set it (`'now' => unix`), never the command line.
+    pub now: Option<i64>,
 }
 
 impl Options {
-    /// From cron.php's / the hook's array: `['mode' => …, 'argv' => [...]]`.
+    /// From cron.php's / the hook's array: `['mode' => …, 'argv' => [...], 'now' => int]`.
     pub fn from_value(v: &serde_json::Value) -> Result<Self> {
         let f = crate::whmcs::fields::Fields::new(v)?;
         let argv: Vec<String> = match f.raw("argv") {
@@ -91,17 +104,41 @@ impl Options {
                 .collect::<Result<_>>()?,
             Some(_) => return Err(Error::input("argv", "expected a list of strings")),
         };
-        Self::parse(&argv)
+        let mut o = Self::parse(&argv)?;
+        o.mode = match f.str_or_empty("mode")?.as_str() {
+            "" | "standalone" => "standalone".into(),
+            "hook" => "hook".into(),
+            m => {
+                return Err(Error::input(
+                    "mode",
+                    format!("'{m}' is not hook or standalone"),
+                ))
+            }
+        };
+        o.now = match f.raw("now") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::Number(n)) => Some(
+                n.as_i64()
+                    .filter(|t| *t > 0)
+                    .ok_or_else(|| Error::input("now", "expected a Unix time"))?,
+            ),
+            Some(_) => return Err(Error::input("now", "expected a Unix time")),
+        };
+        Ok(o)
     }
 
     pub fn parse(args: &[String]) -> Result<Self> {
-        let mut o = Options::default();
+        let mut o = Options {
+            mode: "standalone".into(),
+            ..Options::default()
+        };
         for a in args {
             match a.as_str() {
                 "--help" | "-h" => o.help = true,
                 "--list" => o.list = true,
                 "--force" => o.force = true,
                 "--clear-locks" => o.clear_locks = true,
+                "--verbose" | "-v" => o.verbose = true,
                 s => {
                     let v = s
                         .strip_prefix("--task=")
@@ -109,57 +146,45 @@ impl Options {
                         .ok_or_else(|| {
                             Error::input("argv", format!("unknown option '{s}' (see --help)"))
                         })?;
-                    if !TASKS.iter().any(|t| t.key == v) {
-                        return Err(Error::input(
+                    let t = find_task(v).ok_or_else(|| {
+                        Error::input(
                             "task",
                             format!(
                                 "unknown task '{v}'; tasks: {}",
-                                TASKS.iter().map(|t| t.key).collect::<Vec<_>>().join(", ")
+                                TASKS
+                                    .iter()
+                                    .map(|t| format!("{} ({})", t.key, t.cli))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
                             ),
-                        ));
-                    }
-                    o.task = Some(v.to_string());
+                        )
+                    })?;
+                    o.task = Some(t.key.to_string());
                     o.force = true;
                 }
             }
         }
         Ok(o)
     }
+
+    pub fn clock(&self) -> i64 {
+        self.now.unwrap_or_else(now_unix)
+    }
 }
 
 pub const HELP: &str = "PUQ Proxmox KVM cron
 Usage: php modules/addons/puq_proxmox_kvm/cron.php [options]
+  (no option)         run every task that is due (standalone cron mode)
   --help              this help
-  --list              list tasks with interval, last run and lock state
-  --task=NAME         run one task now (alias --run-task=NAME)
-  --force             run every task now, ignoring intervals
-  --clear-locks       release task locks held by this database user's dead sessions";
-
-fn lock_name(db: &DbConfig, task: &str) -> String {
-    // Named locks are server-wide: include the database so two WHMCS
-    // installs on one MySQL server do not block each other.
-    format!("puqProxmoxKVM:{}:{}", db.name, task)
-}
-
-fn last_run(conn: &mut PooledConn, task: &str) -> Result<Option<i64>> {
-    let v: Option<String> = match conn.exec_first(
-        "SELECT value FROM puqProxmoxKVM_settings WHERE name = ?",
-        (format!("cron_last_{task}"),),
-    ) {
-        Ok(v) => v,
-        Err(mysql::Error::MySqlError(e)) if e.code == 1146 => None,
-        Err(e) => return Err(e.into()),
-    };
-    Ok(v.and_then(|s| s.parse().ok()))
-}
-
-fn set_last_run(conn: &mut PooledConn, task: &str, at: i64) -> Result<()> {
-    conn.exec_drop(
-        "INSERT INTO puqProxmoxKVM_settings (name, value) VALUES (?, ?) ON DUPLICATE KEY UPDATE value = VALUES(value)",
-        (format!("cron_last_{task}"), at.to_string()),
-    )?;
-    Ok(())
-}
+  --list              each task with interval, last run, next due, last result, lock state
+  --task=NAME         run one task now; NAME is either spelling, e.g. process_vms or
+                      processVirtualMachines (alias --run-task=NAME)
+  --force             run every task now, ignoring intervals and the cron mode
+  --clear-locks       free locks whose holder died or stopped renewing (live ones are kept)
+  --verbose           also print tasks that are not due and per-item details
+Tasks: process_vms (processVirtualMachines), backup_status (nowBackupStatus),
+  restore_backup (restoreBackupStatus), schedule_backup (scheduleBackup),
+  remove_snapshots (removeOldSnapshots), collect_statistics (collectingStatistics)";
 
 pub fn now_unix() -> i64 {
     std::time::SystemTime::now()
@@ -180,6 +205,13 @@ pub struct Report {
 /// Runs one task's body.
 pub type TaskFn<'a> = dyn Fn(&Task, &dyn Host) -> Result<Report> + 'a;
 
+/// Seconds of slack so a cron started a little early still runs its task.
+const SLACK: i64 = 5;
+
+fn due(last: Option<i64>, interval_min: u32, now: i64) -> bool {
+    last.is_none_or(|l| now - l >= i64::from(interval_min) * 60 - SLACK)
+}
+
 /// The cron entry point. Returns the process exit code.
 pub fn tick(db: &DbConfig, host: &dyn Host, opts: &Options, run_task: &TaskFn) -> Result<i32> {
     if opts.help {
@@ -189,33 +221,35 @@ pub fn tick(db: &DbConfig, host: &dyn Host, opts: &Options, run_task: &TaskFn) -
         return Ok(0);
     }
     let mut conn = db::conn(db)?;
+    let s = settings::load(&mut conn)?;
     if opts.list {
-        for t in TASKS {
-            let last = last_run(&mut conn, t.key)?;
-            let free: Option<Option<i64>> =
-                conn.exec_first("SELECT IS_FREE_LOCK(?)", (lock_name(db, t.key),))?;
-            host.output(&format!(
-                "{:<20} every {:>3} min  last run: {:<20} lock: {}{}",
-                t.key,
-                t.interval_min,
-                last.map_or("never".to_string(), |s| format!("{}s ago", now_unix() - s)),
-                if free.flatten() == Some(0) {
-                    "held"
-                } else {
-                    "free"
-                },
-                if t.available {
-                    ""
-                } else {
-                    "  (not available in this build)"
-                }
-            ));
+        list(&mut conn, host, &s, opts)?;
+        return Ok(0);
+    }
+    if store::load(&mut conn, "process_vms")?.is_none() {
+        host.output("The module's tables do not exist yet: activate the addon first.");
+        return Ok(if opts.mode == "hook" { 0 } else { 1 });
+    }
+    if opts.clear_locks {
+        let keys: Vec<&str> = TASKS.iter().map(|t| t.key).collect();
+        let lines = lock::clear_stale(&mut conn, &keys)?;
+        if lines.is_empty() {
+            host.output("No task locks are held.");
+        }
+        for l in lines {
+            host.output(&l);
         }
         return Ok(0);
     }
-    if opts.clear_locks {
-        // Named locks die with their session; nothing persistent to clear.
-        host.output("Locks are MySQL named locks released automatically when a runner exits; none are stale.");
+    // Only the configured mode acts, so tasks never run twice; a manual
+    // --force / --task from the command line always does.
+    if opts.mode != s.cron_mode && !opts.force {
+        if opts.mode == "standalone" {
+            host.output(&format!(
+                "Cron mode is '{}': the WHMCS cron (AfterCronJob) runs the tasks. Set cron_mode to 'standalone' to run them from here, or use --force / --task=NAME.",
+                s.cron_mode
+            ));
+        }
         return Ok(0);
     }
     let ts = |t: i64| crate::util::datetime(t, opts.tz_offset);
@@ -226,54 +260,79 @@ pub fn tick(db: &DbConfig, host: &dyn Host, opts: &Options, run_task: &TaskFn) -
         if opts.task.as_deref().is_some_and(|k| k != t.key) {
             continue;
         }
-        let now = now_unix();
-        if !t.available {
-            if opts.task.is_some() {
+        let interval = s.interval(t.key);
+        let now = opts.clock();
+        let row = store::load(&mut conn, t.key)?.unwrap_or_default();
+        if !opts.force && !due(row.last_run, interval, now) {
+            if opts.verbose {
                 host.output(&format!(
-                    "{} [{}] not available in this build",
+                    "{} [{}] Not due (interval: {interval}m, next in {}s)",
                     ts(now),
-                    camel(t.key)
+                    t.cli,
+                    row.last_run
+                        .map_or(0, |l| l + i64::from(interval) * 60 - now)
                 ));
             }
             continue;
         }
-        let last = last_run(&mut conn, t.key)?;
-        if !opts.force && last.is_some_and(|l| now - l < i64::from(t.interval_min) * 60 - 5) {
-            continue;
-        }
-        let mut lock_conn = db::conn(db)?;
-        let got: Option<Option<i64>> =
-            lock_conn.exec_first("SELECT GET_LOCK(?, 0)", (lock_name(db, t.key),))?;
-        if got.flatten() != Some(1) {
-            host.output(&format!(
-                "{} [{}] Skipped: another runner holds the lock",
-                ts(now),
-                camel(t.key)
-            ));
+        let held = match lock::acquire(db::conn(db)?, t.key)? {
+            lock::Acquired::Busy(h) => {
+                host.output(&format!(
+                    "{} [{}] Skipped: locked by {} since {}",
+                    ts(now),
+                    t.cli,
+                    h.holder,
+                    crate::util::clock(h.since, opts.tz_offset)
+                ));
+                continue;
+            }
+            lock::Acquired::Got(l, stale) => {
+                if let Some(h) = stale {
+                    host.output(&format!(
+                        "{} [{}] Stale lock of {} (since {}) taken over",
+                        ts(now),
+                        t.cli,
+                        h.holder,
+                        crate::util::clock(h.since, opts.tz_offset)
+                    ));
+                }
+                l
+            }
+        };
+        // Another runner may have run it between our check and our lock.
+        let row = store::load(&mut conn, t.key)?.unwrap_or_default();
+        if !opts.force && !due(row.last_run, interval, now) {
+            held.release();
             continue;
         }
         host.output(&format!(
-            "{} [{}] Running (interval: {}m, last: {})",
+            "{} [{}] Running (interval: {interval}m, last: {})",
             ts(now),
-            camel(t.key),
-            t.interval_min,
-            last.map_or("never".to_string(), |l| crate::util::clock(
-                l,
-                opts.tz_offset
-            ))
+            t.cli,
+            row.last_run
+                .map_or("never".to_string(), |l| crate::util::clock(
+                    l,
+                    opts.tz_offset
+                ))
         ));
         let started = Instant::now();
         let r = run_task(t, host);
-        set_last_run(&mut conn, t.key, now)?;
-        let _: Option<Option<i64>> =
-            lock_conn.exec_first("SELECT RELEASE_LOCK(?)", (lock_name(db, t.key),))?;
         let secs = started.elapsed().as_secs_f64();
-        match r {
+        let finished = now + started.elapsed().as_secs() as i64;
+        match &r {
             Ok(report) => {
+                store::record(
+                    &mut conn,
+                    t.key,
+                    now,
+                    finished,
+                    report.errors == 0,
+                    &report.summary,
+                )?;
                 host.output(&format!(
                     "{} [{}] Done ({secs:.1}s) — {}",
                     ts(now_unix()),
-                    camel(t.key),
+                    t.cli,
                     report.summary
                 ));
                 if report.errors > 0 {
@@ -285,13 +344,15 @@ pub fn tick(db: &DbConfig, host: &dyn Host, opts: &Options, run_task: &TaskFn) -
             }
             Err(e) => {
                 failed = true;
+                store::record(&mut conn, t.key, now, finished, false, &e.to_string())?;
                 host.output(&format!(
                     "{} [{}] Failed ({secs:.1}s) — {e}",
                     ts(now_unix()),
-                    camel(t.key)
+                    t.cli
                 ));
             }
         }
+        held.release();
     }
     host.output(&format!(
         "{} PUQ Proxmox KVM Cron End ({:.1}s total)",
@@ -301,26 +362,61 @@ pub fn tick(db: &DbConfig, host: &dyn Host, opts: &Options, run_task: &TaskFn) -
     Ok(i32::from(failed))
 }
 
-/// `process_vms` → `processVms`, as the spec's cron lines name tasks.
-pub fn camel(key: &str) -> String {
-    match key {
-        "process_vms" => "processVirtualMachines".into(),
-        _ => {
-            let mut out = String::new();
-            let mut up = false;
-            for c in key.chars() {
-                if c == '_' {
-                    up = true;
-                } else if up {
-                    out.push(c.to_ascii_uppercase());
-                    up = false;
+fn list(
+    conn: &mut mysql::PooledConn,
+    host: &dyn Host,
+    s: &settings::Settings,
+    opts: &Options,
+) -> Result<()> {
+    let now = opts.clock();
+    host.output(&format!(
+        "Cron mode: {} (the {} runs the tasks)",
+        s.cron_mode,
+        if s.cron_mode == "hook" {
+            "WHMCS AfterCronJob hook"
+        } else {
+            "standalone cron.php"
+        }
+    ));
+    for t in TASKS {
+        let interval = s.interval(t.key);
+        let row = store::load(conn, t.key)?.unwrap_or_default();
+        let h = match store::load(conn, t.key)? {
+            Some(_) => lock::holder(conn, t.key)?,
+            None => None,
+        };
+        let next = match row.last_run {
+            None => "now".to_string(),
+            Some(l) => {
+                let at = l + i64::from(interval) * 60;
+                if at <= now {
+                    "now".into()
                 } else {
-                    out.push(c);
+                    format!("in {}s", at - now)
                 }
             }
-            out
-        }
+        };
+        host.output(&format!(
+            "{:<20} {:<24} every {:>4} min  last run: {:<12} next: {:<10} result: {:<8} lock: {}",
+            t.key,
+            t.cli,
+            interval,
+            row.last_run
+                .map_or("never".to_string(), |l| format!("{}s ago", now - l)),
+            next,
+            if row.last_result.is_empty() {
+                "-"
+            } else {
+                &row.last_result
+            },
+            match h {
+                None => "free".to_string(),
+                Some(h) if h.stale => format!("stale ({}; taken over on the next run)", h.holder),
+                Some(h) => format!("held by {}", h.holder),
+            }
+        ));
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -333,12 +429,17 @@ mod tests {
 
     #[test]
     fn options() {
-        assert_eq!(Options::parse(&args(&[])).unwrap(), Options::default());
+        let o = Options::parse(&args(&[])).unwrap();
+        assert!(!o.force && o.task.is_none() && o.mode == "standalone");
         let o = Options::parse(&args(&["--task=process_vms"])).unwrap();
         assert_eq!(o.task.as_deref(), Some("process_vms"));
         assert!(o.force);
-        let o = Options::parse(&args(&["--run-task=collect_statistics", "--list"])).unwrap();
+        let o = Options::parse(&args(&["--task=processVirtualMachines", "--verbose"])).unwrap();
+        assert_eq!(o.task.as_deref(), Some("process_vms"));
+        assert!(o.verbose);
+        let o = Options::parse(&args(&["--run-task=collectingStatistics", "--list"])).unwrap();
         assert!(o.list);
+        assert_eq!(o.task.as_deref(), Some("collect_statistics"));
         let e = Options::parse(&args(&["--task=nope"]))
             .unwrap_err()
             .to_string();
@@ -350,12 +451,21 @@ mod tests {
     }
 
     #[test]
+    fn both_spellings_of_every_task() {
+        for t in TASKS {
+            assert_eq!(find_task(t.key), Some(t));
+            assert_eq!(find_task(t.cli), Some(t));
+            assert_eq!(find_task(&t.cli.to_uppercase()), Some(t));
+        }
+        assert_eq!(TASKS.len(), 6);
+        assert_eq!(TASKS[0].key, "process_vms");
+    }
+
+    #[test]
     fn options_from_the_php_array() {
         use serde_json::json;
-        assert_eq!(
-            Options::from_value(&json!({"mode": "hook"})).unwrap(),
-            Options::default()
-        );
+        let o = Options::from_value(&json!({"mode": "hook"})).unwrap();
+        assert_eq!(o.mode, "hook");
         assert!(
             Options::from_value(&json!({"argv": ["--list"]}))
                 .unwrap()
@@ -366,12 +476,22 @@ mod tests {
             .to_string()
             .contains("'argv'"));
         assert!(Options::from_value(&json!({"argv": [["x"]]})).is_err());
+        assert_eq!(
+            Options::from_value(&json!({"now": 1_767_225_600}))
+                .unwrap()
+                .clock(),
+            1_767_225_600
+        );
+        assert!(Options::from_value(&json!({"now": "soon"})).is_err());
+        assert!(Options::from_value(&json!({"mode": "both"})).is_err());
     }
 
     #[test]
-    fn names() {
-        assert_eq!(camel("process_vms"), "processVirtualMachines");
-        assert_eq!(camel("remove_snapshots"), "removeSnapshots");
-        assert_eq!(TASKS.len(), 6);
+    fn intervals() {
+        assert!(due(None, 60, 0));
+        assert!(!due(Some(1000), 1, 1030));
+        assert!(due(Some(1000), 1, 1056));
+        assert!(!due(Some(0), 60, 3500));
+        assert!(due(Some(0), 60, 3600));
     }
 }

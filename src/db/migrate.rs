@@ -100,6 +100,11 @@ pub const MIGRATIONS: &[Migration] = &[
         ],
     },
     Migration {
+        version: 5,
+        name: "cron tasks, statistics, backup schedules and operations",
+        statements: crate::cron::store::MIGRATION,
+    },
+    Migration {
         version: 6,
         name: "dns zones and reverse names",
         statements: crate::dns::MIGRATION,

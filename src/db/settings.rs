@@ -29,6 +29,16 @@ pub struct Settings {
     pub stop_timeout: u32,
     /// Force stop window, seconds, after the graceful one.
     pub force_stop_timeout: u32,
+    /// Cron mode: "hook" (WHMCS AfterCronJob, the default) or "standalone"
+    /// (the module's cron.php from the system crontab). Only that one acts.
+    pub cron_mode: String,
+    /// Task intervals in minutes (1–1440), Settings > Cron.
+    pub interval_process_vms: u32,
+    pub interval_remove_snapshots: u32,
+    pub interval_restore_backup: u32,
+    pub interval_backup_status: u32,
+    pub interval_schedule_backup: u32,
+    pub interval_collect_statistics: u32,
 }
 
 impl Default for Settings {
@@ -42,6 +52,13 @@ impl Default for Settings {
             cron_workers: 8,
             stop_timeout: 120,
             force_stop_timeout: 60,
+            cron_mode: "hook".into(),
+            interval_process_vms: 1,
+            interval_remove_snapshots: 5,
+            interval_restore_backup: 1,
+            interval_backup_status: 1,
+            interval_schedule_backup: 5,
+            interval_collect_statistics: 60,
         }
     }
 }
@@ -83,6 +100,36 @@ const NUMERIC: &[Spec] = &[
         min: 5,
         max: 600,
     },
+    Spec {
+        name: "interval_process_vms",
+        min: 1,
+        max: 1440,
+    },
+    Spec {
+        name: "interval_remove_snapshots",
+        min: 1,
+        max: 1440,
+    },
+    Spec {
+        name: "interval_restore_backup",
+        min: 1,
+        max: 1440,
+    },
+    Spec {
+        name: "interval_backup_status",
+        min: 1,
+        max: 1440,
+    },
+    Spec {
+        name: "interval_schedule_backup",
+        min: 1,
+        max: 1440,
+    },
+    Spec {
+        name: "interval_collect_statistics",
+        min: 1,
+        max: 1440,
+    },
 ];
 const FLAGS: &[&str] = &["migration_enabled", "delete_tables_on_deactivate"];
 
@@ -110,8 +157,18 @@ impl Settings {
                     "migration_timeout" => self.migration_timeout = n,
                     "stop_timeout" => self.stop_timeout = n,
                     "force_stop_timeout" => self.force_stop_timeout = n,
-                    _ => self.cron_workers = n,
+                    "cron_workers" => self.cron_workers = n,
+                    other => self.set_interval(other, n),
                 }
+            } else if name == "cron_mode" {
+                let m = value.trim().to_ascii_lowercase();
+                if m != "hook" && m != "standalone" {
+                    return Err(Error::input(
+                        name.as_str(),
+                        "must be 'hook' or 'standalone'",
+                    ));
+                }
+                self.cron_mode = m;
             } else if FLAGS.contains(&name.as_str()) {
                 let b = crate::whmcs::fields::parse_flag(&serde_json::Value::String(value.clone()))
                     .map_err(|m| Error::input(name.as_str(), m))?;
@@ -125,6 +182,29 @@ impl Settings {
             }
         }
         Ok(())
+    }
+
+    /// A cron task's interval in minutes (`key` as in `cron::TASKS`).
+    pub fn interval(&self, key: &str) -> u32 {
+        match key {
+            "process_vms" => self.interval_process_vms,
+            "remove_snapshots" => self.interval_remove_snapshots,
+            "restore_backup" => self.interval_restore_backup,
+            "backup_status" => self.interval_backup_status,
+            "schedule_backup" => self.interval_schedule_backup,
+            _ => self.interval_collect_statistics,
+        }
+    }
+
+    fn set_interval(&mut self, name: &str, n: u32) {
+        match name {
+            "interval_process_vms" => self.interval_process_vms = n,
+            "interval_remove_snapshots" => self.interval_remove_snapshots = n,
+            "interval_restore_backup" => self.interval_restore_backup = n,
+            "interval_backup_status" => self.interval_backup_status = n,
+            "interval_schedule_backup" => self.interval_schedule_backup = n,
+            _ => self.interval_collect_statistics = n,
+        }
     }
 
     fn to_pairs(&self) -> Vec<(&'static str, String)> {
@@ -141,6 +221,31 @@ impl Settings {
             ("cron_workers", self.cron_workers.to_string()),
             ("stop_timeout", self.stop_timeout.to_string()),
             ("force_stop_timeout", self.force_stop_timeout.to_string()),
+            ("cron_mode", self.cron_mode.clone()),
+            (
+                "interval_process_vms",
+                self.interval_process_vms.to_string(),
+            ),
+            (
+                "interval_remove_snapshots",
+                self.interval_remove_snapshots.to_string(),
+            ),
+            (
+                "interval_restore_backup",
+                self.interval_restore_backup.to_string(),
+            ),
+            (
+                "interval_backup_status",
+                self.interval_backup_status.to_string(),
+            ),
+            (
+                "interval_schedule_backup",
+                self.interval_schedule_backup.to_string(),
+            ),
+            (
+                "interval_collect_statistics",
+                self.interval_collect_statistics.to_string(),
+            ),
         ]
     }
 }

@@ -16,6 +16,13 @@ use crate::error::{Error, Result};
 use crate::pve::api::{VmConfig, VmResource};
 use crate::pve::{Form, PveError, Weight};
 
+/// The VM is gone: a 500 "does not exist", or a task (a DELETE sent twice
+/// after a crash) that failed because the config no longer exists.
+pub fn vm_gone(e: &PveError) -> bool {
+    e.is_missing_vm()
+        || matches!(e, PveError::Task { exitstatus, .. } if exitstatus.contains("does not exist"))
+}
+
 pub fn wait(job: &Job, upid: &str, deadline: Duration) -> Result<()> {
     job.client.wait_task(upid, deadline, job.poll)?;
     Ok(())

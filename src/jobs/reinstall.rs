@@ -179,7 +179,9 @@ fn remove_vm(ctx: &mut Ctx) -> Result<Outcome> {
         .and_then(|upid| job.client.wait_task(&upid, job.heavy, job.poll))
     {
         Ok(()) => Ok(Outcome::Done),
-        Err(e) if e.is_missing_vm() => Ok(Outcome::Skipped("VM does not exist in Proxmox".into())),
+        Err(e) if common::vm_gone(&e) => {
+            Ok(Outcome::Skipped("VM does not exist in Proxmox".into()))
+        }
         Err(e) => Err(Error::Pve(e)),
     }
 }

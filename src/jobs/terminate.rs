@@ -125,7 +125,9 @@ fn delete_vm(ctx: &mut Ctx) -> Result<Outcome> {
     }
     match delete_and_wait(ctx) {
         Ok(()) => Ok(Outcome::Done),
-        Err(e) if e.is_missing_vm() => Ok(Outcome::Skipped("VM does not exist in Proxmox".into())),
+        Err(e) if common::vm_gone(&e) => {
+            Ok(Outcome::Skipped("VM does not exist in Proxmox".into()))
+        }
         // A lock (backup, migration) is not a failure: wait for it.
         Err(e) if e.is_lock_conflict() => Err(e.into()),
         Err(e @ PveError::TaskTimeout { .. }) => Err(e.into()),

@@ -268,7 +268,7 @@ pub fn puq_cron_tick(options: &Zval) -> PhpResult<i64> {
         let host = PhpHost;
         let db = db_config()?;
         cron::tick(&db, &host, &opts, &|task, host| {
-            crate::jobs::run_task(&db, task, host)
+            cron::tasks::run(&db, task, host, &opts)
         })
         .map(i64::from)
     })

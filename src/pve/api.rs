@@ -142,11 +142,11 @@ impl Client {
     }
 }
 
-/// The pause between polls after the first: a tenth of the expected
+/// The pause between polls after the first: a twentieth of the expected
 /// duration when one is known, else a fifth of the time already waited.
 fn step(est: Option<Duration>, elapsed: Duration, floor: Duration) -> Duration {
     match est {
-        Some(e) => (e / 10).clamp(floor, Duration::from_secs(1)),
+        Some(e) => (e / 20).clamp(floor, Duration::from_secs(1)),
         None => (elapsed / 5).clamp(
             floor.max(Duration::from_millis(100)),
             Duration::from_secs(2),

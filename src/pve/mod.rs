@@ -5,6 +5,7 @@
 pub mod api;
 pub mod client;
 pub mod error;
+pub mod ops;
 pub mod tls;
 
 pub use client::{Client, Connection, Form, Method, Weight};

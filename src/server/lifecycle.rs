@@ -122,8 +122,9 @@ pub fn unsuspend(db: &DbConfig, host: &dyn Host, p: &ServiceParams) -> Result<()
     record::set_suspended(&mut conn, p.service_id, false, false)?;
     record::clear_stop(&mut conn, p.service_id)?;
     if vm.vm_status != "ready" {
-        // The running machine starts the VM at its end.
-        record::set_suspended(&mut conn, p.service_id, false, true)?;
+        // The running machine starts the VM at its end; if its start step
+        // already passed (skipped while suspended), the power machine
+        // starts it once the machine reaches ready (power_done stays 0).
         return Ok(());
     }
     let s = settings::load(&mut conn)?;

@@ -112,17 +112,14 @@ fn vm_health(c: &mut PooledConn) -> Result<Value> {
 /// intervals plus a minute of slack).
 pub fn cron_health(c: &mut PooledConn, now: i64) -> Result<Vec<Value>> {
     let mut out = Vec::new();
+    let settings = crate::db::settings::load(c)?;
     for t in TASKS {
-        let last: Option<String> = c.exec_first(
-            "SELECT value FROM puqProxmoxKVM_settings WHERE name = ?",
-            (format!("cron_last_{}", t.key),),
-        )?;
-        let last: Option<i64> = last.and_then(|s| s.trim().parse().ok());
+        let last = crate::cron::store::load(c, t.key)?.and_then(|r| r.last_run);
         out.push(task_health(
             t.key,
             t.name,
-            t.interval_min,
-            t.available,
+            settings.interval(t.key),
+            true,
             last,
             now,
         ));

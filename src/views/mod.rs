@@ -9,6 +9,7 @@
 pub mod access;
 pub mod dashboard;
 pub mod dns_zones;
+pub mod ippools;
 pub mod product;
 pub mod rrd;
 pub mod service;
@@ -73,6 +74,11 @@ pub const PAGES: &[Page] = &[
         build: dashboard::page,
     },
     Page {
+        name: "ip_pools",
+        template: "ip-pools",
+        build: ippools::page,
+    },
+    Page {
         name: "dns_zones",
         template: "dns_zones",
         build: dns_zones::page,
@@ -90,6 +96,36 @@ pub const ACTIONS: &[Action] = &[
         name: "dashboard.health",
         kind: Kind::Read,
         run: dashboard::health,
+    },
+    Action {
+        name: "ip_pools.list",
+        kind: Kind::Read,
+        run: ippools::list,
+    },
+    Action {
+        name: "ip_pools.hint",
+        kind: Kind::Read,
+        run: ippools::hint,
+    },
+    Action {
+        name: "ip_pools.addresses",
+        kind: Kind::Read,
+        run: ippools::addresses,
+    },
+    Action {
+        name: "ip_pools.create",
+        kind: Kind::Write,
+        run: ippools::create,
+    },
+    Action {
+        name: "ip_pools.update",
+        kind: Kind::Write,
+        run: ippools::update,
+    },
+    Action {
+        name: "ip_pools.delete",
+        kind: Kind::Write,
+        run: ippools::delete,
     },
     Action {
         name: "dns_zones.list",

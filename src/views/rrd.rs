@@ -45,6 +45,11 @@ fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
 
+/// Throughput keeps 1 kB/s resolution (idle VMs move a few kB/s).
+fn round_mb(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
 pub fn parse(data: &Value) -> Series {
     let mut rows: Vec<&Value> = data
         .as_array()
@@ -55,7 +60,7 @@ pub fn parse(data: &Value) -> Series {
         format: "pve8",
         ..Series::default()
     };
-    let mb = |r: &Value, k: &str| num(r, k).map(|v| round2(v / 1_000_000.0));
+    let mb = |r: &Value, k: &str| num(r, k).map(|v| round_mb(v / 1_000_000.0));
     for r in rows {
         if r.get("memhost").is_some() || r.get("pressurecpusome").is_some() {
             s.format = "pve9";

@@ -62,6 +62,17 @@ pub const DEPLOY_STATES: &[&str] = &[
 
 /// Progress of a running machine, or None when the VM is at rest.
 pub fn progress(vm_status: &str) -> Option<Value> {
+    // Reinstall and Redeploy first remove the old VM, then deploy afresh.
+    if let Some(next) = match vm_status {
+        "reinstall" => Some("set_ip"),
+        "redeploy" => Some("creation"),
+        _ => None,
+    } {
+        return Some(json!({
+            "kind": "deploy", "state": vm_status, "done": 0, "total": DEPLOY_STATES.len() - 1,
+            "percent": 0, "next": next,
+        }));
+    }
     for (kind, states) in [("change_package", CP_STATES), ("deploy", DEPLOY_STATES)] {
         if vm_status == "ready" {
             return None;
@@ -377,6 +388,41 @@ fn last_error(conn: &mut PooledConn, sid: u32) -> Result<Option<String>> {
     Ok(e.flatten().filter(|s| !s.is_empty()))
 }
 
+/// The service's configurable options the module recognises (plain or
+/// legacy names), with the display text of the chosen sub-option, in the
+/// order of the spec's list. Options not assigned are absent: the Module
+/// Settings default applies to them.
+pub fn config_options(conn: &mut PooledConn, sid: u32) -> Result<Vec<Value>> {
+    let rows: Vec<(String, i64, Option<String>, i64)> = conn.exec(
+        "SELECT o.optionname, o.optiontype, s.optionname, h.qty
+           FROM tblhostingconfigoptions h
+           JOIN tblproductconfigoptions o ON o.id = h.configid
+           LEFT JOIN tblproductconfigoptionssub s ON s.id = h.optionid
+          WHERE h.relid = ?",
+        (sid,),
+    )?;
+    let mut out: Vec<(usize, Value)> = Vec::new();
+    for (name, kind, sub, qty) in rows {
+        let key = name.split('|').next().unwrap_or("").trim().to_string();
+        let Some(pos) = effective::OPTIONS
+            .iter()
+            .position(|(_, plain, legacy)| key == *plain || Some(key.as_str()) == *legacy)
+        else {
+            continue;
+        };
+        let (value, display) = if kind == 3 || kind == 4 {
+            (qty.to_string(), qty.to_string())
+        } else {
+            let sub = sub.unwrap_or_default();
+            let (v, d) = sub.split_once('|').unwrap_or((sub.as_str(), sub.as_str()));
+            (v.trim().to_string(), d.trim().to_string())
+        };
+        out.push((pos, json!({"name": effective::OPTIONS[pos].1, "option": name, "value": value, "display": display})));
+    }
+    out.sort_by_key(|(p, _)| *p);
+    Ok(out.into_iter().map(|(_, v)| v).collect())
+}
+
 /// The page's data. `timing` reports the Proxmox calls made, in how many
 /// sequential waves, and the wall time of the live part.
 pub fn page(conn: &mut PooledConn, host: &dyn Host, sid: u32) -> Result<Value> {
@@ -438,6 +484,7 @@ pub fn page(conn: &mut PooledConn, host: &dyn Host, sid: u32) -> Result<Value> {
         "additional_disk": {"size_gb": eff.additional_disk.size_gb, "mbps_rd": eff.additional_disk.mbps_rd, "mbps_wr": eff.additional_disk.mbps_wr, "iops_rd": eff.additional_disk.iops_rd, "iops_wr": eff.additional_disk.iops_wr},
     }));
     out.insert("runs".into(), json!(runs));
+    out.insert("config_options".into(), json!(config_options(conn, sid)?));
     out.insert(
         "progress".into(),
         progress(&vm.vm_status).unwrap_or(Value::Null),
@@ -533,6 +580,7 @@ mod tests {
         assert_eq!(p["next"], "cp_firewall");
         assert_eq!(progress("set_network").unwrap()["kind"], "deploy");
         assert!(progress("ready").is_none());
+        assert_eq!(progress("redeploy").unwrap()["next"], "creation");
         assert!(progress("error_terminate").is_none());
     }
 

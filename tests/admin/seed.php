@@ -129,7 +129,29 @@ foreach ($states as $i => $state) {
 }
 // The Process VMs task ran a minute ago.
 puq_settings_save([]);
-Harness::exec("INSERT INTO puqProxmoxKVM_settings (name, value) VALUES ('cron_last_process_vms', ?) ON DUPLICATE KEY UPDATE value = VALUES(value)", [(string) (time() - 60)]);
+Harness::exec("INSERT INTO puqProxmoxKVM_cron_tasks (task, last_run, last_finished, last_result) VALUES ('process_vms', ?, ?, 'success') ON DUPLICATE KEY UPDATE last_run = VALUES(last_run), last_finished = VALUES(last_finished), last_result = 'success'", [time() - 60, time() - 59]);
+
+// The admin service page and the product panel (h5): the KVM Standard product has its template, and the
+// first ready service (and the one with the hostile hostname) have their VM in the simulator.
+puq_product_settings_save($product, ['os_template' => '9000', 'node' => 'pve1', 'sys_mbps_rd' => '200', 'bandwidth_mbs' => '100']);
+$simVms = [];
+foreach ([$services['ready'][0], $services['ready'][3]] as $k => $liveSid) {
+    $liveVmid = (int) Harness::value('SELECT vm_id FROM puqProxmoxKVM_vm_info WHERE service_id = ?', [$liveSid]);
+    $simVms[] = ['vmid' => $liveVmid, 'node' => 'pve1', 'status' => 'running', 'config' => [
+        'name' => sprintf('vm-%d', $liveVmid), 'cores' => '2', 'sockets' => '1', 'memory' => '2048',
+        'boot' => 'order=scsi0;ide2;net0', 'scsihw' => 'virtio-scsi-single',
+        'scsi0' => "local-lvm:vm-$liveVmid-disk-0,iothread=1,mbps_rd=200,size=20G",
+        'scsi1' => "local-lvm:vm-$liveVmid-disk-1,size=10G",
+        'ide2' => "local-lvm:vm-$liveVmid-cloudinit,media=cdrom",
+        'net0' => sprintf('virtio=BC:24:11:00:01:%02X,bridge=vmbr0,firewall=1,rate=100', $k + 1),
+    ]];
+}
+$ctx = stream_context_create(['http' => ['method' => 'POST', 'header' => "Content-Type: application/json\r\n",
+    'content' => json_encode(['vms' => $simVms, 'merge' => true]), 'ignore_errors' => true, 'timeout' => 10]]);
+$seeded = file_get_contents('http://127.0.0.1:' . getenv('PUQ_SIM_HTTP_PORT') . '/_sim/seed', false, $ctx);
+if ($seeded === false || !(json_decode($seeded, true)['ok'] ?? false)) {
+    throw new RuntimeException('seed: simulator VMs not created: ' . $seeded);
+}
 
 // DNS zones of each provider, forward and reverse; nothing listens on their servers (loopback port 9).
 $dnsSecrets = ['pdns-seed-key-' . bin2hex(random_bytes(6)), 'cf-seed-token-' . bin2hex(random_bytes(6)),

@@ -160,4 +160,13 @@ final class Sim
     {
         self::control('DELETE', 'faults');
     }
+
+    /** Storage knobs: ['full' => true] (writes fail with ENOSPC), ['total' => bytes], ['enabled' => false]. */
+    public static function storage(string $storage, array $fields): void
+    {
+        $r = self::control('POST', 'storage', ['storage' => $storage] + $fields);
+        if (empty($r['ok'])) {
+            throw new RuntimeException('sim storage failed: ' . ($r['error'] ?? json_encode($r)));
+        }
+    }
 }

@@ -16,8 +16,10 @@ assertSame([], tables());
 $r = Harness::callAddon('activate');
 assertSame('success', $r['status'], json_encode($r));
 assertContains('migrated from version 0 to', $r['description']);
-$all = ['puqProxmoxKVM_dns_zones', 'puqProxmoxKVM_ip_addresses', 'puqProxmoxKVM_ip_pools', 'puqProxmoxKVM_product_settings',
-    'puqProxmoxKVM_schema', 'puqProxmoxKVM_settings', 'puqProxmoxKVM_vm_info', 'puqProxmoxKVM_vm_runs'];
+$all = ['puqProxmoxKVM_backup_schedule', 'puqProxmoxKVM_cron_tasks', 'puqProxmoxKVM_dns_zones', 'puqProxmoxKVM_ip_addresses',
+    'puqProxmoxKVM_ip_pools', 'puqProxmoxKVM_operations', 'puqProxmoxKVM_product_settings',
+    'puqProxmoxKVM_schema', 'puqProxmoxKVM_settings', 'puqProxmoxKVM_statistics', 'puqProxmoxKVM_vm_info',
+    'puqProxmoxKVM_vm_runs'];
 assertSame($all, tables());
 
 // vm_info has a unique key on the service.

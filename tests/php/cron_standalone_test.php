@@ -35,6 +35,19 @@ assertContains('--task=NAME', $out);
 assertSame(1, $code, $out);
 assertContains("unknown option '--bogus'", $out);
 
+// In the default WHMCS hook mode, cron.php leaves the tasks to WHMCS's cron.
+[$out, $code] = cron($root, '');
+assertSame(0, $code, $out);
+assertContains("Cron mode is 'hook'", $out);
+assertNotContains('Cron Start', $out);
+assertSame('creation', Deploy::status($sid));
+// Nor does the hook act in standalone mode: only one of them ever runs the tasks.
+puq_settings_save(['cron_mode' => 'standalone']);
+ob_start();
+Harness::runCronHook();
+assertSame('', ob_get_clean());
+assertSame('creation', Deploy::status($sid));
+
 [$out, $code] = cron($root, '');
 assertSame(0, $code, $out);
 assertContains('PUQ Proxmox KVM Cron Start', $out);
@@ -47,7 +60,7 @@ assertSame('ready', Deploy::status($sid));
 [$out, $code] = cron($root, '');
 assertNotContains('[processVirtualMachines] Running', $out);
 [$out, $code] = cron($root, '--list');
-assertMatches('/process_vms\s+every\s+1 min\s+last run: \d+s ago/', $out);
-assertContains('(not available in this build)', $out);
+assertMatches('/process_vms\s+processVirtualMachines\s+every\s+1 min\s+last run: \d+s ago\s+next: in \d+s\s+result: success\s+lock: free/', $out);
+assertMatches('/collect_statistics\s+collectingStatistics\s+every\s+60 min/', $out);
 
 echo "OK\n";

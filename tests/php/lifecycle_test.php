@@ -279,6 +279,25 @@ assertSame('success', Harness::callServer('TerminateAccount', $s5));
 cronUntil($s5, 'remove');
 assertSame(null, Sim::vm($v5));
 
+// --- A guest that ignores ACPI: the stop window passes, then a force stop (suspend).
+$s6 = Deploy::order($pid);
+cronUntil($s6, 'ready');
+Sim::ignoreAcpi(Deploy::vmid($s6));
+assertSame('success', Harness::moduleCommand('SuspendAccount', $s6));
+$out = Deploy::cron();
+assertContains('still running after 5s: force stop', $out);
+assertSame('stopped', Sim::vm(Deploy::vmid($s6))['status']);
+assertSame(1, (int) Harness::value('SELECT power_done FROM puqProxmoxKVM_vm_info WHERE service_id = ?', [$s6]));
+
+// --- An HA-managed VM is terminated too (the DELETE purges it from HA).
+$s7 = Deploy::order($pid);
+cronUntil($s7, 'ready');
+$v7 = Deploy::vmid($s7);
+Sim::setHa($v7, 'started');
+assertSame('success', Harness::moduleCommand('TerminateAccount', $s7));
+cronUntil($s7, 'remove');
+assertSame(null, Sim::vm($v7));
+
 // --- Reset VM Status reference and Delete Record rules.
 $ref = puq_vm_status_reference();
 assertSame(['ready', 'creation', 'set_ip', 'change_package', 'set_dns_records', 'terminate', 'remove'], array_column($ref['reset'], 'status'));

@@ -62,6 +62,12 @@ preg_match('~<script type="application/json" id="puq-panel-data">(.*?)</script>~
 assertNotContains('<', $m[1]);
 assertSame($pid, json_decode($m[1], true)['product']['id']);
 
+// While WHMCS saves the product form it calls ConfigOptions only for the field list: no panel then.
+$_REQUEST = ['action' => 'save', 'id' => (string) $pid];
+$saveCall = puqProxmoxKVM_ConfigOptions([]);
+assertSame('', $saveCall['PUQ Proxmox KVM']['Description']);
+assertSame('text', $saveCall['PUQ Proxmox KVM']['Type']);
+
 // ---- save: every bad field reported, nothing stored ----
 $stored = fn () => Harness::value('SELECT COUNT(*) FROM puqProxmoxKVM_product_settings WHERE product_id = ?', [$pid]);
 $token = generate_token('plain');

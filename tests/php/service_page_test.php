@@ -51,6 +51,13 @@ assertNotContains(Sim::TOKEN_SECRET, json_encode($d));
 $hostPw = decrypt(Harness::value('SELECT password FROM tblhosting WHERE id = ?', [$sid]));
 assertNotContains($hostPw, json_encode($d));
 
+// ---- configurable options the service has, by plain-English name with the chosen display text ----
+$ramOpt = Harness::addConfigOption($pid, 'RAM|Memory', ['1|1 GB', '4|4 GB <b>fast</b>'], $sid, '4');
+Harness::addConfigOption($pid, 'Colour', ['red|Red'], $sid, 'red');
+$co = puq_service_page($sid)['config_options'];
+assertSame(1, count($co));
+assertSame(['RAM', 'RAM|Memory', '4', '4 GB <b>fast</b>'], [$co[0]['name'], $co[0]['option'], $co[0]['value'], $co[0]['display']]);
+
 // ---- the VM moved (HA / migration): the page follows it ----
 Sim::control('POST', 'vm', ['vmid' => $vmid, 'node' => 'pve2']);
 $d2 = puq_service_page($sid);
@@ -83,7 +90,8 @@ $_REQUEST = [];
 $_SERVER['REQUEST_URI'] = "/admin/clientsservices.php?userid=1&id=$sid";
 $tab = puqProxmoxKVM_AdminServicesTabFields(Harness::params($sid));
 $html = $tab['PUQ Proxmox KVM'];
-foreach (['API answer OK', (string) $vmid, 'Deploy Log', 'Redeploy', 'Usage Charts', 'id="puq-chart-cpu"', 'Set CPU', 'running'] as $needle) {
+assertContains('4 GB &lt;b&gt;fast&lt;/b&gt;', puqProxmoxKVM_AdminServicesTabFields(Harness::params($sid))['PUQ Proxmox KVM']);
+foreach (['API answer OK', (string) $vmid, 'Deploy Log', 'Configurable Options', 'Redeploy', 'Usage Charts', 'id="puq-chart-cpu"', 'Set CPU', 'running'] as $needle) {
     assertContains($needle, $html);
 }
 assertNotContains('<script>alert("err")', $html);
@@ -101,10 +109,6 @@ assertSame(403, $r['http_status']);
 $r = puqProxmoxKVM_serviceAction($sid, 'redeploy', ['token' => generate_token('plain')], 'GET');
 assertSame(405, $r['http_status']);
 assertSame('ready', Deploy::status($sid));
-if (!function_exists('puq_vm_redeploy')) {
-    $r = puqProxmoxKVM_serviceAction($sid, 'redeploy', ['token' => generate_token('plain')], 'POST');
-    assertSame(501, $r['http_status']);
-}
 
 // ---- change package progress ----
 Harness::exec("UPDATE puqProxmoxKVM_vm_info SET vm_status = 'cp_network' WHERE service_id = ?", [$sid]);
@@ -133,5 +137,12 @@ assertContains('no VM record', $d['api']['message']);
 assertContains('No VM', puqProxmoxKVM_AdminServicesTabFields(Harness::params($bare))['PUQ Proxmox KVM']);
 $e = assertThrows(Throwable::class, fn () => puq_service_page(0));
 assertContains("'service_id'", $e->getMessage());
+
+// ---- Redeploy with the token queues a fresh deploy (last: it deletes the VM) ----
+$r = puqProxmoxKVM_serviceAction($sid, 'redeploy', ['token' => generate_token('plain')], 'POST');
+assertTrue($r['ok'], json_encode($r));
+assertTrue(Deploy::status($sid) !== 'ready', Deploy::status($sid));
+$p = puq_service_page($sid)['progress'];
+assertTrue($p !== null && $p['kind'] === 'deploy', json_encode($p));
 
 echo "OK\n";

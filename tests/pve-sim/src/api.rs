@@ -2018,21 +2018,83 @@ fn snapshot_list(ctx: &mut Ctx) -> ApiResult<Value> {
     Ok(Value::Array(out))
 }
 
+/// Why a VM's disks cannot be snapshotted (PVE's `has_feature('snapshot')`).
+fn snapshot_unsupported(st: &State, vm: &Vm) -> bool {
+    vm.config.iter().any(|(k, v)| {
+        if !is_drive_key(k) {
+            return false;
+        }
+        let d = Drive::parse(v);
+        if !d.is_volume() || d.is_cdrom() {
+            return false;
+        }
+        let sid = vol_storage(&d.file);
+        match st.storages.get(sid) {
+            Some(s) if s.is_file() => !d.file.ends_with(".qcow2"),
+            Some(s) => matches!(s.stype.as_str(), "lvm" | "iscsi" | "iscsidirect"),
+            None => true,
+        }
+    })
+}
+
+/// A task that fails after the usual duration (a check PVE makes in the worker).
+fn failing(ctx: &mut Ctx, ttype: &str, vmid: u32, msg: &str) -> ApiResult<Value> {
+    let node = ctx.p.node();
+    let upid = ctx
+        .st
+        .failing_task(&node, ttype, &vmid_str(vmid), &ctx.user, msg);
+    Ok(json!(upid))
+}
+
+/// The config lock check made inside a snapshot worker.
+fn worker_lock_error(vm: &Vm) -> Option<String> {
+    if vm.flock {
+        return Some(format!(
+            "can't lock file '/var/lock/qemu-server/lock-{}.conf' - got timeout",
+            vm.vmid
+        ));
+    }
+    vm.lock().map(|l| format!("VM is locked ({l})"))
+}
+
 fn snapshot_create(ctx: &mut Ctx) -> ApiResult<Value> {
     let node = ctx.p.node();
     let vmid = ctx.p.vmid();
     let name = ctx.p.s("snapname").unwrap_or_default();
-    let vm = ctx.st.vm(&node, vmid)?;
+    let vm = ctx.st.vm(&node, vmid)?.clone();
+    // checked before the worker is forked (plain die → 500)
     if name == "current" {
-        return Err(ApiError::param("snapname", "invalid value 'current'"));
+        return Err(ApiError::internal(
+            "unable to use snapshot name 'current' (reserved name)",
+        ));
+    }
+    if name.eq_ignore_ascii_case("pending") {
+        return Err(ApiError::internal(
+            "unable to use snapshot name 'pending' (reserved name)",
+        ));
+    }
+    // checked in the worker (snapshot_prepare)
+    if let Some(e) = worker_lock_error(&vm) {
+        return failing(ctx, "qmsnapshot", vmid, &e);
     }
     if vm.snapshots.contains_key(&name) {
-        return Err(ApiError::internal(format!(
-            "snapshot name '{name}' already used"
-        )));
+        return failing(
+            ctx,
+            "qmsnapshot",
+            vmid,
+            &format!("snapshot name '{name}' already used"),
+        );
     }
-    if let Some(upid) = lock_gate(ctx, vmid, "qmsnapshot", false)? {
-        return Ok(json!(upid));
+    if vm.is_template() {
+        return failing(
+            ctx,
+            "qmsnapshot",
+            vmid,
+            "you can't take a snapshot if it's a template",
+        );
+    }
+    if snapshot_unsupported(ctx.st, &vm) {
+        return failing(ctx, "qmsnapshot", vmid, "snapshot feature is not available");
     }
     let effect = Effect::Snapshot {
         vmid,
@@ -2054,19 +2116,29 @@ fn snapshot_create(ctx: &mut Ctx) -> ApiResult<Value> {
 fn snapshot_delete(ctx: &mut Ctx) -> ApiResult<Value> {
     let node = ctx.p.node();
     let vmid = ctx.p.vmid();
-    let snap = snapshot_get(ctx)?;
-    if let Some(upid) = lock_gate(ctx, vmid, "qmdelsnapshot", false)? {
-        return Ok(json!(upid));
+    let name = ctx.p.s("snapname").unwrap_or_default();
+    let vm = ctx.st.vm(&node, vmid)?.clone();
+    // all checks run in the worker
+    let force = ctx.p.flag("force");
+    if !force {
+        if let Some(e) = worker_lock_error(&vm) {
+            return failing(ctx, "qmdelsnapshot", vmid, &e);
+        }
+    }
+    if !vm.snapshots.contains_key(&name) {
+        return failing(
+            ctx,
+            "qmdelsnapshot",
+            vmid,
+            &format!("snapshot '{name}' does not exist"),
+        );
     }
     let upid = ctx.st.start_task(
         &node,
         "qmdelsnapshot",
         &vmid_str(vmid),
         &ctx.user,
-        Effect::DelSnapshot {
-            vmid,
-            name: snap.name,
-        },
+        Effect::DelSnapshot { vmid, name },
         Some((vmid, "snapshot-delete")),
     );
     Ok(json!(upid))
@@ -2075,9 +2147,18 @@ fn snapshot_delete(ctx: &mut Ctx) -> ApiResult<Value> {
 fn snapshot_rollback(ctx: &mut Ctx) -> ApiResult<Value> {
     let node = ctx.p.node();
     let vmid = ctx.p.vmid();
-    let snap = snapshot_get(ctx)?;
-    if let Some(upid) = lock_gate(ctx, vmid, "qmrollback", false)? {
-        return Ok(json!(upid));
+    let name = ctx.p.s("snapname").unwrap_or_default();
+    let vm = ctx.st.vm(&node, vmid)?.clone();
+    if let Some(e) = worker_lock_error(&vm) {
+        return failing(ctx, "qmrollback", vmid, &e);
+    }
+    if !vm.snapshots.contains_key(&name) {
+        return failing(
+            ctx,
+            "qmrollback",
+            vmid,
+            &format!("snapshot '{name}' does not exist"),
+        );
     }
     let upid = ctx.st.start_task(
         &node,
@@ -2086,7 +2167,7 @@ fn snapshot_rollback(ctx: &mut Ctx) -> ApiResult<Value> {
         &ctx.user,
         Effect::Rollback {
             vmid,
-            name: snap.name,
+            name,
             start: ctx.p.flag("start"),
         },
         Some((vmid, "rollback")),
@@ -2691,8 +2772,22 @@ fn vzdump(ctx: &mut Ctx) -> ApiResult<Value> {
     } else {
         String::new()
     };
-    // a locked guest makes the job fail (checked inside the worker)
-    let locked: Option<(u32, String)> = local.iter().find_map(|v| {
+    // one backup job per node at a time: vzdump waits for the global lock
+    let now = std::time::Instant::now();
+    let busy_until = ctx
+        .st
+        .tasks
+        .iter()
+        .filter(|t| t.status == TaskState::Running && t.ttype == "vzdump" && t.node == node)
+        .filter_map(|t| t.end_at)
+        .max()
+        .filter(|e| *e > now);
+    let wait = busy_until
+        .map(|e| e.duration_since(now).as_millis() as u64)
+        .unwrap_or(0);
+    // a locked guest makes the job fail (checked inside the worker; a job
+    // queued behind another checks when its turn comes)
+    let locked: Option<(u32, String)> = local.iter().filter(|_| wait == 0).find_map(|v| {
         ctx.st
             .vms
             .get(v)
@@ -2722,15 +2817,23 @@ fn vzdump(ctx: &mut Ctx) -> ApiResult<Value> {
             keep_last
         },
     };
-    let lock = if local.len() == 1 {
+    let lock = if local.len() == 1 && wait == 0 {
         Some((local[0], "backup"))
     } else {
         None
     };
+    let ms = wait + ctx.st.task_duration("vzdump");
     let upid = ctx
         .st
-        .start_task(&node, "vzdump", &id, &ctx.user, effect, lock);
-    if local.len() > 1 {
+        .start_task_ms(&node, "vzdump", &id, &ctx.user, effect, lock, ms);
+    if wait > 0 {
+        if let Some(t) = ctx.st.tasks.last_mut() {
+            t.log
+                .push("INFO: trying to get global lock - waiting...".into());
+            t.log.push("INFO: got global lock".into());
+        }
+    }
+    if local.len() > 1 && wait == 0 {
         for v in &local {
             if let Some(vm) = ctx.st.vms.get_mut(v) {
                 vm.config.insert("lock".into(), "backup".into());

@@ -31,6 +31,7 @@ GET    /_sim/requests?limit=N           last N requests (method, path, template,
 DELETE /_sim/requests                   clear the request log
 POST   /_sim/requests                   {"capacity":1000}
 POST   /_sim/node                       {"node":"pve2","online":false}
+POST   /_sim/storage                    {"storage":"local","full":true,"total":107374182400,"enabled":true}
 POST   /_sim/vm                         {"vmid":100,"node":"pve2","status":"running","config":{"k":"v"},"delete":["k"],
                                          "stats":{"netin":1},"agent_running":false,"agent_interfaces":[..]|null,
                                          "ignore_acpi":true,"shutdown_ms":2000|null,"ha":"started"|null,
@@ -326,6 +327,34 @@ pub fn handle(shared: &Shared, req: &Request) -> Response {
             }
             ok()
         }
+        ("POST", "/_sim/storage") => {
+            let Some(id) = body.get("storage").and_then(Value::as_str) else {
+                return bad("storage required");
+            };
+            let mut st = shared.lock();
+            let Some(s) = st.storages.get_mut(id) else {
+                return bad("no such storage");
+            };
+            if let Some(v) = body.get("full") {
+                match v.as_bool() {
+                    Some(b) => s.full = b,
+                    None => return bad("full must be a boolean"),
+                }
+            }
+            if let Some(v) = body.get("total") {
+                match v.as_u64() {
+                    Some(n) => s.total = n,
+                    None => return bad("total must be an integer"),
+                }
+            }
+            if let Some(v) = body.get("enabled") {
+                match v.as_bool() {
+                    Some(b) => s.enabled = b,
+                    None => return bad("enabled must be a boolean"),
+                }
+            }
+            ok()
+        }
         ("POST", "/_sim/vm") => match vm_edit(&mut shared.lock(), &body) {
             Ok(()) => ok(),
             Err(e) => bad(&e),
@@ -465,6 +494,7 @@ fn seed(st: &mut State, body: &Value) -> Result<(), String> {
                     nodes: str_list(s.get("nodes")),
                     total: s.get("total").and_then(Value::as_u64).unwrap_or(100 * GIB),
                     enabled: s.get("enabled").and_then(Value::as_bool).unwrap_or(true),
+                    full: s.get("full").and_then(Value::as_bool).unwrap_or(false),
                 },
             );
         }

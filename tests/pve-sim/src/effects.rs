@@ -133,7 +133,17 @@ impl State {
                     },
                 );
                 vm.config.insert("parent".into(), name);
-                Ok(vec![])
+                let mut log = vec![];
+                if vmstate && vm.running() {
+                    log.push("saving VM state and RAM using storage 'local-lvm'".into());
+                }
+                for (k, v) in &vm.config {
+                    let d = Drive::parse(v);
+                    if is_drive_key(k) && d.is_volume() && !d.is_cdrom() {
+                        log.push(format!("snapshotting 'drive-{k}' ({})", d.file));
+                    }
+                }
+                Ok(log)
             }
             Effect::DelSnapshot { vmid, name } => {
                 let vm = self.vm_mut(node, vmid).map_err(|_| no_vm(node, vmid))?;
@@ -625,6 +635,7 @@ impl State {
         keep_last: Option<usize>,
     ) -> FxResult {
         let mut log = vec![];
+        let mut failed = false;
         let ext = match compress {
             "zstd" => ".zst",
             "gzip" => ".gz",
@@ -639,11 +650,17 @@ impl State {
         for &vmid in vmids {
             let Some(vm) = self.vms.get(&vmid).cloned() else {
                 log.push(format!("ERROR: Backup of VM {vmid} failed - VM not found"));
+                failed = true;
                 continue;
             };
-            log.push(format!(
-                "INFO: Starting Backup of VM {vmid} (qemu), mode {mode}"
-            ));
+            log.push(format!("INFO: Starting Backup of VM {vmid} (qemu)"));
+            if let Some(l) = vm.lock().filter(|l| *l != "backup") {
+                log.push(format!(
+                    "ERROR: Backup of VM {vmid} failed - VM is locked ({l})"
+                ));
+                failed = true;
+                continue;
+            }
             let mut t = now_unix();
             let volid = loop {
                 let name = format!("vzdump-qemu-{vmid}-{}.vma{ext}", backup_stamp(t));
@@ -662,6 +679,29 @@ impl State {
                 .filter_map(|d| d.get("size").and_then(parse_size))
                 .fold(0u64, |a, b| a.saturating_add(b));
             let size = (disk_total / 4).max(MIB);
+            let avail = self
+                .storages
+                .get(storage)
+                .map(|s| s.total)
+                .unwrap_or(0)
+                .saturating_sub(self.storage_used(storage, node));
+            if size > avail {
+                log.push(format!(
+                    "ERROR: Backup of VM {vmid} failed - vma_queue_write: write error - {ENOSPC}"
+                ));
+                failed = true;
+                if let Some(v) = self.vms.get_mut(&vmid) {
+                    if v.lock() == Some("backup") && vmids.len() > 1 {
+                        v.config.remove("lock");
+                    }
+                }
+                continue;
+            }
+            log.push(format!("INFO: backup mode: {mode}"));
+            log.push(format!(
+                "INFO: status = {}",
+                if vm.running() { "running" } else { "stopped" }
+            ));
             let notes = notes.as_ref().map(|tpl| {
                 tpl.replace("{{cluster}}", &self.cluster_name)
                     .replace("{{guestname}}", &vm.name())
@@ -710,6 +750,10 @@ impl State {
                     self.free_volume(&old, node);
                 }
             }
+        }
+        if failed {
+            self.effect_log = log;
+            return Err("job errors".into());
         }
         log.push("INFO: Backup job finished successfully".into());
         Ok(log)

@@ -47,7 +47,13 @@ pub struct Storage {
     /// Capacity in bytes (per node for local storages).
     pub total: u64,
     pub enabled: bool,
+    /// Injected fault: the storage is full (used = total, writes fail with ENOSPC).
+    #[serde(default)]
+    pub full: bool,
 }
+
+/// PVE's error tail for a write to a full storage.
+pub const ENOSPC: &str = "No space left on device";
 
 impl Storage {
     pub fn on_node(&self, node: &str) -> bool {
@@ -887,6 +893,8 @@ pub struct State {
     pub cert_pem: String,
     pub fingerprint: String,
     pub control: Control,
+    /// Log lines of a failing effect (taken by `finish_task`).
+    pub effect_log: Vec<String>,
 }
 
 fn vol(
@@ -957,6 +965,7 @@ impl State {
                 nodes: None,
                 total: 100 * GIB,
                 enabled: true,
+                full: false,
             },
         );
         storages.insert(
@@ -969,6 +978,7 @@ impl State {
                 nodes: None,
                 total: 500 * GIB,
                 enabled: true,
+                full: false,
             },
         );
         storages.insert(
@@ -981,6 +991,7 @@ impl State {
                 nodes: Some(vec!["pve1".into(), "pve2".into()]),
                 total: 2048 * GIB,
                 enabled: true,
+                full: false,
             },
         );
         let mut volumes = vec![];
@@ -1139,6 +1150,7 @@ impl State {
             cert_pem: String::new(),
             fingerprint: String::new(),
             control: Control::default(),
+            effect_log: vec![],
         }
     }
 
@@ -1237,6 +1249,9 @@ impl State {
 
     /// Bytes used on a storage as seen from `node`.
     pub fn storage_used(&self, sid: &str, node: &str) -> u64 {
+        if let Some(s) = self.storages.get(sid).filter(|s| s.full) {
+            return s.total;
+        }
         let shared = self.storages.get(sid).map(|s| s.shared).unwrap_or(false);
         self.volumes
             .iter()
@@ -1296,6 +1311,11 @@ impl State {
         if !st.supports("images") {
             return Err(ApiError::internal(format!(
                 "storage '{sid}' does not support vm images"
+            )));
+        }
+        if st.full {
+            return Err(ApiError::internal(format!(
+                "unable to create image: error writing to storage '{sid}': {ENOSPC}"
             )));
         }
         let fmt = format.unwrap_or(st.default_format()).to_string();
@@ -1546,9 +1566,11 @@ impl State {
                 }
             }
         }
+        let extra = std::mem::take(&mut self.effect_log);
         let Some(task) = self.tasks.get_mut(i) else {
             return;
         };
+        task.log.extend(extra);
         task.status = TaskState::Stopped;
         task.endtime = Some(now_unix());
         task.end_at = None;

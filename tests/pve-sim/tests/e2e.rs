@@ -696,7 +696,9 @@ fn cloud_init_firewall_snapshots_backup_restore() {
     let r = c
         .delete(&format!("{API}/nodes/pve1/qemu/140/snapshot/nope"), &[])
         .expect("del");
-    assert_eq!(r.reason, "snapshot 'nope' does not exist");
+    // checked inside the worker, as PVE does
+    let t = wait(&sim, &c, "pve1", data(&r).as_str().expect("upid"));
+    assert_eq!(t["exitstatus"], "snapshot 'nope' does not exist");
 
     // backup, prune, restore
     for _ in 0..3 {

@@ -199,3 +199,27 @@ function puqProxmoxKVM_AdminServicesTabFields(array $params)
     }
     return puqProxmoxKVM_serviceTab((int) ($params['serviceid'] ?? 0), $_REQUEST, $_SERVER['REQUEST_METHOD'] ?? 'GET');
 }
+
+/**
+ * Usage billing: Bandwidth Usage In / Out (GB, monthly), for products with
+ * Metric Billing on.
+ *
+ * @param array $params server parameters
+ * @return \WHMCS\Module\Server\PuqProxmoxKVM\MetricsProvider
+ */
+function puqProxmoxKVM_MetricProvider(array $params)
+{
+    require_once __DIR__ . '/lib/MetricsProvider.php';
+    return new \WHMCS\Module\Server\PuqProxmoxKVM\MetricsProvider($params);
+}
+
+/**
+ * Daily usage update: tblhosting bandwidth (this month) and disk usage.
+ *
+ * @param array $params server parameters
+ * @return string 'success' or an error message
+ */
+function puqProxmoxKVM_UsageUpdate(array $params)
+{
+    return puq_usage_update($params);
+}

@@ -90,6 +90,12 @@
             $('#puq-flash').empty().append($a);
         },
 
+        /** Reloads the page and shows `message` as a success flash afterwards. */
+        reloadWith: function (message) {
+            try { window.sessionStorage.setItem('puq-flash', String(message)); } catch (e) { /* storage off: no flash */ }
+            window.location.reload();
+        },
+
         /** Shows a failure inside a form: the message next to its field when there is one, else on top. */
         formError: function ($form, fail) {
             PUQ.clearErrors($form);
@@ -166,6 +172,14 @@
                 .append(PUQ.el('button', {type: 'button', 'class': 'btn btn-primary puq-confirm-ok'}, PUQ.t('confirm'))));
             $m.append(PUQ.el('div', {'class': 'modal-dialog', role: 'document'}).append($c));
             $('body').append($m);
+        }
+        var pending = null;
+        try {
+            pending = window.sessionStorage.getItem('puq-flash');
+            window.sessionStorage.removeItem('puq-flash');
+        } catch (e) { pending = null; }
+        if (pending) {
+            PUQ.flash('ok', pending);
         }
         var init = PUQ.pages[boot.page];
         if (typeof init === 'function') {

@@ -74,6 +74,42 @@ $_ADDONLANG['set_cron_workers_help'] = 'How many VMs Process VMs works on at onc
 $_ADDONLANG['set_delete_tables'] = 'Delete all database tables';
 $_ADDONLANG['set_delete_tables_help'] = 'When on, every module table is dropped when the addon is deactivated. Off (default) keeps them for safe updates.';
 
+// IP Pools
+$_ADDONLANG['nav_ip_pools'] = 'IP Pools';
+$_ADDONLANG['col_id'] = 'ID';
+$_ADDONLANG['col_service'] = 'Service';
+$_ADDONLANG['col_client'] = 'Client';
+$_ADDONLANG['col_rdns'] = 'rDNS';
+$_ADDONLANG['no_client'] = 'no client';
+$_ADDONLANG['prev'] = 'Previous';
+$_ADDONLANG['next'] = 'Next';
+$_ADDONLANG['page_of'] = 'Page {page} of {pages} ({total} in total)';
+$_ADDONLANG['pool_add'] = 'Add IP Pool';
+$_ADDONLANG['pool_edit'] = 'Edit IP Pool';
+$_ADDONLANG['pool_none'] = 'No IP pools yet. Add one to have addresses assigned automatically.';
+$_ADDONLANG['pool_type'] = 'Type';
+$_ADDONLANG['pool_bridge'] = 'Bridge';
+$_ADDONLANG['pool_vlan'] = 'Vlan';
+$_ADDONLANG['pool_gateway'] = 'Gateway';
+$_ADDONLANG['pool_mask'] = 'Mask';
+$_ADDONLANG['pool_dns1'] = 'DNS 1';
+$_ADDONLANG['pool_dns2'] = 'DNS 2';
+$_ADDONLANG['pool_address_start'] = 'Address Start';
+$_ADDONLANG['pool_address_stop'] = 'Address Stop';
+$_ADDONLANG['pool_addresses'] = 'Addresses';
+$_ADDONLANG['pool_address'] = 'Address';
+$_ADDONLANG['pool_usage'] = 'Usage';
+$_ADDONLANG['pool_view_addresses'] = 'Allocated addresses';
+$_ADDONLANG['pool_allocated_title'] = 'Allocated addresses';
+$_ADDONLANG['pool_allocated_at'] = 'Allocated';
+$_ADDONLANG['pool_no_allocations'] = 'No address of this pool is allocated.';
+$_ADDONLANG['pool_edit_note'] = 'Changing a pool does not affect addresses already assigned; changes apply to new allocations.';
+$_ADDONLANG['pool_created'] = 'IP pool #{id} created.';
+$_ADDONLANG['pool_updated'] = 'IP pool #{id} saved.';
+$_ADDONLANG['pool_deleted'] = 'IP pool #{id} deleted.';
+$_ADDONLANG['pool_delete_title'] = 'Delete IP pool #{id}';
+$_ADDONLANG['pool_delete_confirm'] = 'Delete IP pool #{id}? This cannot be undone. A pool with allocated addresses cannot be deleted.';
+
 // DNS Zones
 $_ADDONLANG['nav_dns_zones'] = 'DNS Zones';
 $_ADDONLANG['dns_intro'] = 'Forward (A/AAAA) and reverse (PTR) records of every VM go to every zone their names fall into.';

@@ -150,9 +150,12 @@ function puqProxmoxKVM_productPanelOptions(array $request): array
     if ($action !== '' && $pid > 0) {
         puqProxmoxKVM_sendJson(puqProxmoxKVM_productPanelAction($pid, $action, $request, $_SERVER['REQUEST_METHOD'] ?? 'GET'));
     }
-    $html = $pid > 0
+    // WHMCS also calls ConfigOptions while saving the product form, only to
+    // learn the field list: no panel (and no Proxmox reads) then.
+    $saving = ($request['action'] ?? '') === 'save';
+    $html = $saving ? '' : ($pid > 0
         ? puqProxmoxKVM_productPanelHtml($pid)
-        : '<div class="alert alert-info">' . htmlspecialchars(puqProxmoxKVM_lang()['puq_panel_save_first'] ?? 'Save the product first.') . '</div>';
+        : '<div class="alert alert-info">' . htmlspecialchars(puqProxmoxKVM_lang()['puq_panel_save_first'] ?? 'Save the product first.') . '</div>');
     return [
         'PUQ Proxmox KVM' => [
             'FriendlyName' => 'PUQ Proxmox KVM',
@@ -185,15 +188,9 @@ function puqProxmoxKVM_serviceAction(int $sid, string $action, array $request, s
                 if ($err = puqProxmoxKVM_requirePost($method, $request)) {
                     return $err;
                 }
-                // The lifecycle's native (src/server, lead's branch); called by
-                // name until every build has it.
-                $redeploy = 'puq_vm_redeploy';
-                if (!function_exists($redeploy)) {
-                    return ['ok' => false, 'http_status' => 501, 'message' => 'Redeploy is not available in this build of the extension.'];
-                }
-                $r = $redeploy($sid);
-                $ok = $r === 'success' || $r === true || (is_array($r) && ($r['ok'] ?? $r['success'] ?? false));
-                return ['ok' => (bool) $ok, 'message' => $ok ? 'Redeploy queued: the VM will be rebuilt on the next cron run.' : (is_string($r) ? $r : json_encode($r))];
+                // Deletes the VM and queues a fresh deploy; throws naming what is wrong.
+                puq_vm_redeploy($sid);
+                return ['ok' => true, 'message' => 'Redeploy queued: the VM is rebuilt from scratch by the next cron run.'];
         }
         return ['ok' => false, 'http_status' => 400, 'message' => 'Unknown action.'];
     } catch (\Throwable $e) {

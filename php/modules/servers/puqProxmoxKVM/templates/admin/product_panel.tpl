@@ -197,6 +197,8 @@
     <div class="row puq-grid">
         <div class="col-sm-6">{call pstorage key='sys_storage' label=$LANG.puq_f_storage val=$s.sys_storage list=$c.images empty=$LANG.puq_auto_template help=$LANG.puq_h_storage_names}</div>
         <div class="col-sm-6">{call pfield key='sys_size_gb' label=$LANG.puq_f_space help=$LANG.puq_h_space_sys val=$s.sys_size_gb}</div>
+    </div>
+    <div class="row puq-grid">
         <div class="col-sm-3">{call pfield key='sys_mbps_rd' label=$LANG.puq_f_mbps_rd val=$s.sys_mbps_rd}</div>
         <div class="col-sm-3">{call pfield key='sys_mbps_wr' label=$LANG.puq_f_mbps_wr val=$s.sys_mbps_wr}</div>
         <div class="col-sm-3">{call pfield key='sys_iops_rd' label=$LANG.puq_f_iops_rd val=$s.sys_iops_rd}</div>
@@ -206,6 +208,8 @@
     <div class="row puq-grid">
         <div class="col-sm-6">{call pstorage key='add_storage' label=$LANG.puq_f_storage val=$s.add_storage list=$c.images empty=$LANG.puq_same_as_system}</div>
         <div class="col-sm-6">{call pfield key='add_size_gb' label=$LANG.puq_f_space help=$LANG.puq_h_space_add val=$s.add_size_gb}</div>
+    </div>
+    <div class="row puq-grid">
         <div class="col-sm-3">{call pfield key='add_mbps_rd' label=$LANG.puq_f_mbps_rd val=$s.add_mbps_rd}</div>
         <div class="col-sm-3">{call pfield key='add_mbps_wr' label=$LANG.puq_f_mbps_wr val=$s.add_mbps_wr}</div>
         <div class="col-sm-3">{call pfield key='add_iops_rd' label=$LANG.puq_f_iops_rd val=$s.add_iops_rd}</div>

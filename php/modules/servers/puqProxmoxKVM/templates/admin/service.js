@@ -85,7 +85,8 @@
         [0, 0.5, 1].forEach(function (f) {
             svg.appendChild(el('line', {x1: L, x2: W - 4, y1: y(max * f), y2: y(max * f), stroke: '#eee'}));
             var t = el('text', {x: L - 3, y: y(max * f) + 3, 'font-size': 9, 'text-anchor': 'end', fill: '#777'});
-            t.textContent = (max * f).toFixed(max * f >= 10 ? 0 : 2);
+            var lv = max * f;
+            t.textContent = lv === 0 ? '0' : (lv >= 10 ? lv.toFixed(0) : (lv >= 1 ? lv.toFixed(1) : String(Number(lv.toPrecision(2)))));
             svg.appendChild(t);
         });
         if (n > 1) {

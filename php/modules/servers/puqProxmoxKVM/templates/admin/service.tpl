@@ -43,6 +43,14 @@
     <button type="button" class="btn btn-danger btn-sm" id="puq-redeploy" data-confirm="{$LANG.puq_svc_redeploy_confirm|escape}"{if !$data.vm} disabled{/if}>{$LANG.puq_svc_redeploy|escape}</button>
     <span id="puq-action-result" style="margin-left:10px"></span>
 </div>
+{if $data.config_options}
+<div class="panel panel-default" id="puq-config-options">
+    <div class="panel-heading"><strong>{$LANG.puq_svc_config_options|escape}</strong></div>
+    <table class="table table-condensed small">
+        {foreach $data.config_options as $co}<tr><td width="40%">{$co.name|escape}</td><td>{$co.display|escape}</td></tr>{/foreach}
+    </table>
+</div>
+{/if}
 <div id="puq-log" class="well well-sm" style="display:none">{include file="service_log.tpl"}</div>
 <div id="puq-live">{include file="service_live.tpl"}</div>
 {if $data.api.ok}
