@@ -8,8 +8,8 @@
 
 pub mod access;
 pub mod dashboard;
-pub mod dns_zones;
 pub mod ippools;
+pub mod dns_zones;
 pub mod product;
 pub mod rrd;
 pub mod service;

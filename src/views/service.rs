@@ -452,9 +452,26 @@ pub fn page(conn: &mut PooledConn, host: &dyn Host, sid: u32) -> Result<Value> {
         (true, Some(ip)) => (ip.bridge.clone(), ip.vlan),
         _ => (prod.bridge.clone(), prod.vlan),
     };
+    // Reverse DNS as the DNS records module writes it: the custom name set
+    // for the address, else the VM's FQDN.
+    let ptrs: std::collections::BTreeMap<String, String> =
+        crate::dns::records::service_records(conn, sid)
+            .map(|r| {
+                r.ips
+                    .into_iter()
+                    .map(|i| (i.ip.to_string(), i.ptr))
+                    .collect()
+            })
+            .unwrap_or_default();
     let rdns: Vec<Value> = ips
         .iter()
-        .map(|ip| json!({"address": ip.address, "v6": ip.v6, "ptr": vm.hostname}))
+        .map(|ip| {
+            let ptr = ptrs
+                .get(&ip.address)
+                .cloned()
+                .unwrap_or_else(|| vm.hostname.clone());
+            json!({"address": ip.address, "v6": ip.v6, "ptr": ptr})
+        })
         .collect();
     let mut out = Map::new();
     out.insert("service_id".into(), json!(sid));

@@ -132,7 +132,8 @@ puq_settings_save([]);
 Harness::exec("INSERT INTO puqProxmoxKVM_cron_tasks (task, last_run, last_finished, last_result) VALUES ('process_vms', ?, ?, 'success') ON DUPLICATE KEY UPDATE last_run = VALUES(last_run), last_finished = VALUES(last_finished), last_result = 'success'", [time() - 60, time() - 59]);
 
 // The admin service page and the product panel (h5): the KVM Standard product has its template, and the
-// first ready service (and the one with the hostile hostname) have their VM in the simulator.
+// first ready service (and the one with the hostile hostname) have their VM in the simulator; a node-local
+// storage shows the panel's storage list following the chosen node.
 puq_product_settings_save($product, ['os_template' => '9000', 'node' => 'pve1', 'sys_mbps_rd' => '200', 'bandwidth_mbs' => '100']);
 $simVms = [];
 foreach ([$services['ready'][0], $services['ready'][3]] as $k => $liveSid) {
@@ -147,7 +148,8 @@ foreach ([$services['ready'][0], $services['ready'][3]] as $k => $liveSid) {
     ]];
 }
 $ctx = stream_context_create(['http' => ['method' => 'POST', 'header' => "Content-Type: application/json\r\n",
-    'content' => json_encode(['vms' => $simVms, 'merge' => true]), 'ignore_errors' => true, 'timeout' => 10]]);
+    'content' => json_encode(['vms' => $simVms, 'merge' => true,
+        'storages' => [['id' => 'nvme-pve1', 'type' => 'lvmthin', 'content' => ['images'], 'nodes' => ['pve1']]]]), 'ignore_errors' => true, 'timeout' => 10]]);
 $seeded = file_get_contents('http://127.0.0.1:' . getenv('PUQ_SIM_HTTP_PORT') . '/_sim/seed', false, $ctx);
 if ($seeded === false || !(json_decode($seeded, true)['ok'] ?? false)) {
     throw new RuntimeException('seed: simulator VMs not created: ' . $seeded);

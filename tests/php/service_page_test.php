@@ -51,6 +51,18 @@ assertNotContains(Sim::TOKEN_SECRET, json_encode($d));
 $hostPw = decrypt(Harness::value('SELECT password FROM tblhosting WHERE id = ?', [$sid]));
 assertNotContains($hostPw, json_encode($d));
 
+// ---- addresses with their reverse names (custom PTR, else the FQDN) ----
+$pidIp = Deploy::product(['ipv4_count' => '1']);
+puq_ip_pool_create(['server_id' => Deploy::$server, 'type' => 'IPv4', 'bridge' => 'vmbr0', 'vlan' => '0', 'gateway' => '192.0.2.1',
+    'mask' => '24', 'dns1' => '9.9.9.9', 'dns2' => '', 'address_start' => '192.0.2.10', 'address_stop' => '192.0.2.20']);
+$sidIp = Deploy::order($pidIp);
+puq_ip_pool_allocate(Harness::params($sidIp));
+$ip = puq_service_page($sidIp)['ips'][0];
+assertSame('192.0.2.10', $ip['address']);
+assertSame(Harness::value('SELECT hostname FROM puqProxmoxKVM_vm_info WHERE service_id = ?', [$sidIp]), $ip['ptr']);
+Harness::exec("UPDATE puqProxmoxKVM_ip_addresses SET ptr_name = 'mail.example.org' WHERE service_id = ?", [$sidIp]);
+assertSame('mail.example.org', puq_service_page($sidIp)['ips'][0]['ptr']);
+
 // ---- configurable options the service has, by plain-English name with the chosen display text ----
 $ramOpt = Harness::addConfigOption($pid, 'RAM|Memory', ['1|1 GB', '4|4 GB <b>fast</b>'], $sid, '4');
 Harness::addConfigOption($pid, 'Colour', ['red|Red'], $sid, 'red');

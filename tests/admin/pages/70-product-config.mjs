@@ -32,6 +32,17 @@ export default async function (h) {
         h.eq(backup.join(','), ',local', 'backup storages only');
         h.check(!(await page.$eval('input[name="packageconfigoption[1]"]', (e) => e.offsetParent)), 'the stock field is hidden');
         await h.shot(page, 'product-config.png');
+        // Refresh lists re-reads Proxmox and replaces the panel in place.
+        await page.$eval('#puq-cpu', (e) => { e.value = '7'; });
+        const reloaded = page.waitForResponse((r) => r.url().includes('puq_action=reload'));
+        await page.click('#puq-refresh');
+        await reloaded;
+        await page.waitForFunction(() => document.getElementById('puq-cpu').value === '1');
+        h.eq((await page.$$('#puq-product-panel')).length, 1, 'one panel after the refresh');
+        await page.select('#puq-node', 'pve2');
+        const hidden = await page.$$eval('#puq-sys_storage option', (o) => o.filter((x) => x.hidden).map((x) => x.value));
+        h.eq(hidden.join(','), 'nvme-pve1', 'storages absent from the chosen node are hidden');
+        await page.select('#puq-node', 'pve1');
 
         // CSRF: no token, nothing changes.
         const forged = await panelPost(page, 'save', { cpu: '8' }, false);

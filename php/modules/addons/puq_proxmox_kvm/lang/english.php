@@ -109,7 +109,6 @@ $_ADDONLANG['pool_updated'] = 'IP pool #{id} saved.';
 $_ADDONLANG['pool_deleted'] = 'IP pool #{id} deleted.';
 $_ADDONLANG['pool_delete_title'] = 'Delete IP pool #{id}';
 $_ADDONLANG['pool_delete_confirm'] = 'Delete IP pool #{id}? This cannot be undone. A pool with allocated addresses cannot be deleted.';
-
 // DNS Zones
 $_ADDONLANG['nav_dns_zones'] = 'DNS Zones';
 $_ADDONLANG['dns_intro'] = 'Forward (A/AAAA) and reverse (PTR) records of every VM go to every zone their names fall into.';
