@@ -205,8 +205,8 @@ pub fn addresses(ctx: &mut Ctx<'_>) -> Result<Value> {
     let rows: Vec<R> = ctx.conn.exec(
         "SELECT a.address, a.service_id, h.userid, \
                 TRIM(CONCAT(COALESCE(c.firstname, ''), ' ', COALESCE(c.lastname, ''))), c.companyname, \
-                v.hostname, CAST(a.allocated_at AS CHAR) \
-           FROM (SELECT id, address, service_id, allocated_at FROM puqProxmoxKVM_ip_addresses \
+                COALESCE(NULLIF(a.ptr_name, ''), v.hostname), CAST(a.allocated_at AS CHAR) \
+           FROM (SELECT id, address, service_id, allocated_at, ptr_name FROM puqProxmoxKVM_ip_addresses \
                   WHERE pool_id = ? ORDER BY id LIMIT ? OFFSET ?) a \
            LEFT JOIN tblhosting h ON h.id = a.service_id \
            LEFT JOIN tblclients c ON c.id = h.userid \

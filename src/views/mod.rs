@@ -10,6 +10,7 @@ pub mod access;
 pub mod dashboard;
 pub mod ippools;
 pub mod settings_page;
+pub mod vms;
 
 use serde_json::{json, Value};
 
@@ -75,6 +76,11 @@ pub const PAGES: &[Page] = &[
         build: ippools::page,
     },
     Page {
+        name: "vms",
+        template: "vms",
+        build: vms::page,
+    },
+    Page {
         name: "settings",
         template: "settings",
         build: settings_page::page,
@@ -117,6 +123,46 @@ pub const ACTIONS: &[Action] = &[
         name: "ip_pools.delete",
         kind: Kind::Write,
         run: ippools::delete,
+    },
+    Action {
+        name: "vms.list",
+        kind: Kind::Read,
+        run: vms::list,
+    },
+    Action {
+        name: "vms.poll",
+        kind: Kind::Read,
+        run: vms::poll,
+    },
+    Action {
+        name: "vms.log",
+        kind: Kind::Read,
+        run: vms::log,
+    },
+    Action {
+        name: "vms.record",
+        kind: Kind::Read,
+        run: vms::record_get,
+    },
+    Action {
+        name: "vms.record_save",
+        kind: Kind::Write,
+        run: vms::record_save,
+    },
+    Action {
+        name: "vms.reset",
+        kind: Kind::Write,
+        run: vms::reset,
+    },
+    Action {
+        name: "vms.redeploy",
+        kind: Kind::Write,
+        run: vms::redeploy,
+    },
+    Action {
+        name: "vms.delete_record",
+        kind: Kind::Write,
+        run: vms::delete_record,
     },
     Action {
         name: "settings.get",
