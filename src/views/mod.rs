@@ -14,6 +14,7 @@ pub mod product;
 pub mod rrd;
 pub mod service;
 pub mod settings_page;
+pub mod vms;
 
 use serde_json::{json, Value};
 
@@ -84,6 +85,11 @@ pub const PAGES: &[Page] = &[
         build: dns_zones::page,
     },
     Page {
+        name: "vms",
+        template: "vms",
+        build: vms::page,
+    },
+    Page {
         name: "settings",
         template: "settings",
         build: settings_page::page,
@@ -152,6 +158,46 @@ pub const ACTIONS: &[Action] = &[
         name: "dns_zones.test",
         kind: Kind::Write,
         run: dns_zones::test,
+    },
+    Action {
+        name: "vms.list",
+        kind: Kind::Read,
+        run: vms::list,
+    },
+    Action {
+        name: "vms.poll",
+        kind: Kind::Read,
+        run: vms::poll,
+    },
+    Action {
+        name: "vms.log",
+        kind: Kind::Read,
+        run: vms::log,
+    },
+    Action {
+        name: "vms.record",
+        kind: Kind::Read,
+        run: vms::record_get,
+    },
+    Action {
+        name: "vms.record_save",
+        kind: Kind::Write,
+        run: vms::record_save,
+    },
+    Action {
+        name: "vms.reset",
+        kind: Kind::Write,
+        run: vms::reset,
+    },
+    Action {
+        name: "vms.redeploy",
+        kind: Kind::Write,
+        run: vms::redeploy,
+    },
+    Action {
+        name: "vms.delete_record",
+        kind: Kind::Write,
+        run: vms::delete_record,
     },
     Action {
         name: "settings.get",

@@ -102,8 +102,14 @@ function makeHelpers(file) {
         async text(page, selector) {
             return page.$eval(selector, (e) => e.textContent.replace(/\s+/g, ' ').trim());
         },
+        /** Waits until `selector` is visible; for a Bootstrap modal, until its fade-in has finished. */
         async visible(page, selector) {
             await page.waitForSelector(selector, { visible: true, timeout: 5000 });
+            await page.waitForFunction((s) => {
+                const e = document.querySelector(s);
+                return !e.classList.contains('fade') || e.classList.contains('in');
+            }, { timeout: 5000 }, selector);
+            await new Promise((r) => setTimeout(r, 350));
         },
         async test(name, fn) {
             const t0 = Date.now();
@@ -154,7 +160,7 @@ for (const f of files) {
         passed++;
         console.log('ok   console: no JavaScript error on any page');
     }
-    const phpErrors = bodies.filter(([, b]) => /PHP error|Warning:|Notice:|Deprecated:|Fatal error/.test(b));
+    const phpErrors = bodies.filter(([, b]) => /id="shell-error"|<b>(Warning|Notice|Deprecated|Fatal error)<\/b>:|PHP (Warning|Notice|Deprecated|Fatal error):/.test(b));
     if (phpErrors.length) {
         failed++;
         console.log(`FAIL php: PHP errors in ${phpErrors.map(([u]) => u).join(', ')}`);

@@ -1,0 +1,748 @@
+//! VM Management page: every VM record with its client, product, server,
+//! states and IPs (with rDNS), searched, filtered and paginated in SQL so
+//! 10,000 services cost one page of rows; the Log, Reset, DB Record and
+//! Delete Record actions; and the poll that refreshes rows in progress.
+
+use std::collections::BTreeMap;
+
+use mysql::prelude::Queryable;
+use mysql::Value as SqlValue;
+use serde_json::{json, Map, Value};
+
+use super::Ctx;
+use crate::error::{Error, Result};
+use crate::jobs::record;
+use crate::server::lifecycle;
+
+/// Rows per page the list accepts.
+pub const PAGE_SIZES: &[u32] = &[10, 25, 50, 100];
+const DEFAULT_PAGE_SIZE: u32 = 25;
+/// Rows one poll may ask for.
+const MAX_POLL: usize = 100;
+
+/// States the cron leaves alone; everything else is work in progress.
+const IDLE: &[&str] = &["ready", "remove", "error_terminate"];
+/// WHMCS service statuses (tblhosting.domainstatus).
+pub const SERVICE_STATUSES: &[&str] = &[
+    "Pending",
+    "Active",
+    "Suspended",
+    "Terminated",
+    "Cancelled",
+    "Fraud",
+    "Completed",
+];
+
+/// Columns of the DB Record editor that are never shown or edited: the
+/// row's identity, and anything that looks like a credential.
+const LOCKED: &[&str] = &["id", "service_id"];
+
+fn is_secret_column(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    ["password", "secret", "token", "passwd"]
+        .iter()
+        .any(|s| n.contains(s))
+}
+
+const FROM: &str = "FROM puqProxmoxKVM_vm_info v \
+     LEFT JOIN tblhosting h ON h.id = v.service_id \
+     LEFT JOIN tblclients c ON c.id = h.userid \
+     LEFT JOIN tblproducts p ON p.id = h.packageid \
+     LEFT JOIN tblservers s ON s.id = v.server_id";
+
+const COLUMNS: &str = "v.service_id, h.userid, \
+     TRIM(CONCAT(COALESCE(c.firstname, ''), ' ', COALESCE(c.lastname, ''))), c.companyname, \
+     p.name, v.server_id, s.name, v.vm_id, v.vm_name, v.hostname, v.node, v.vm_status, h.domainstatus, \
+     v.last_error, CAST(v.updated_at AS CHAR)";
+
+type RowTuple = (
+    u32,
+    Option<u32>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    u32,
+    Option<String>,
+    Option<u32>,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// The filter of the list, from the request.
+#[derive(Debug, Default, PartialEq)]
+pub struct Filter {
+    pub q: String,
+    pub service_status: String,
+    /// A state name, or a group: `progress`, `error`.
+    pub vm_state: String,
+    pub server_id: u32,
+    pub client_id: u32,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl Filter {
+    pub fn from_ctx(ctx: &Ctx<'_>) -> Result<Filter> {
+        let f = &ctx.input;
+        let num = |key: &str| -> Result<u32> {
+            match f.opt_int(key)? {
+                None => Ok(0),
+                Some(n) => u32::try_from(n).map_err(|_| {
+                    Error::input(key, format!("must be 0 or a positive number, got {n}"))
+                }),
+            }
+        };
+        let service_status = f.str_or_empty("service_status")?;
+        if !service_status.is_empty() && !SERVICE_STATUSES.contains(&service_status.as_str()) {
+            return Err(Error::input(
+                "service_status",
+                format!(
+                    "unknown service status '{}'",
+                    crate::util::one_line(&service_status, 20)
+                ),
+            ));
+        }
+        let per_page = match num("per_page")? {
+            0 => DEFAULT_PAGE_SIZE,
+            n if PAGE_SIZES.contains(&n) => n,
+            n => {
+                return Err(Error::input(
+                    "per_page",
+                    format!("must be one of {PAGE_SIZES:?}, got {n}"),
+                ))
+            }
+        };
+        Ok(Filter {
+            q: f.str_or_empty("q")?.trim().chars().take(100).collect(),
+            service_status,
+            vm_state: f
+                .str_or_empty("vm_state")?
+                .trim()
+                .chars()
+                .take(32)
+                .collect(),
+            server_id: num("server_id")?,
+            client_id: num("client_id")?,
+            page: num("page")?.max(1),
+            per_page,
+        })
+    }
+
+    /// The WHERE clause and its parameters. Only placeholders carry input.
+    pub fn sql(&self) -> (String, Vec<SqlValue>) {
+        let mut w: Vec<String> = Vec::new();
+        let mut args: Vec<SqlValue> = Vec::new();
+        let idle = IDLE
+            .iter()
+            .map(|s| format!("'{s}'"))
+            .collect::<Vec<_>>()
+            .join(",");
+        match self.vm_state.as_str() {
+            "" => {}
+            "progress" => w.push(format!("v.vm_status NOT IN ({idle})")),
+            "error" => w.push(
+                "(v.vm_status = 'error_terminate' OR (v.vm_status NOT IN ('ready','remove') \
+                 AND v.last_error IS NOT NULL AND v.last_error <> ''))"
+                    .into(),
+            ),
+            s => {
+                w.push("v.vm_status = ?".into());
+                args.push(s.into());
+            }
+        }
+        if !self.service_status.is_empty() {
+            w.push("h.domainstatus = ?".into());
+            args.push(self.service_status.as_str().into());
+        }
+        if self.server_id > 0 {
+            w.push("v.server_id = ?".into());
+            args.push(self.server_id.into());
+        }
+        if self.client_id > 0 {
+            w.push("h.userid = ?".into());
+            args.push(self.client_id.into());
+        }
+        if !self.q.is_empty() {
+            let like = format!(
+                "%{}%",
+                self.q
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            let mut any = vec![
+                "v.vm_name LIKE ?",
+                "v.hostname LIKE ?",
+                "h.domain LIKE ?",
+                "CONCAT(COALESCE(c.firstname, ''), ' ', COALESCE(c.lastname, '')) LIKE ?",
+                "c.companyname LIKE ?",
+                "p.name LIKE ?",
+                "EXISTS (SELECT 1 FROM puqProxmoxKVM_ip_addresses a WHERE a.service_id = v.service_id AND a.address LIKE ?)",
+            ]
+            .into_iter()
+            .map(String::from)
+            .collect::<Vec<_>>();
+            for _ in 0..any.len() {
+                args.push(like.as_str().into());
+            }
+            if let Ok(n) = self.q.trim_start_matches('#').parse::<u32>() {
+                any.push("v.service_id = ?".into());
+                args.push(n.into());
+                any.push("v.vm_id = ?".into());
+                args.push(n.into());
+            }
+            w.push(format!("({})", any.join(" OR ")));
+        }
+        let clause = if w.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", w.join(" AND "))
+        };
+        (clause, args)
+    }
+}
+
+fn take<T: mysql::prelude::FromValue>(r: &mut mysql::Row, i: usize) -> Result<T> {
+    match r.take_opt::<T, usize>(i) {
+        Some(Ok(v)) => Ok(v),
+        Some(Err(e)) => Err(Error::Db(format!("VM list column {i}: {e}"))),
+        None => Err(Error::Db(format!("VM list column {i} is missing"))),
+    }
+}
+
+fn tuple(mut r: mysql::Row) -> Result<RowTuple> {
+    Ok((
+        take(&mut r, 0)?,
+        take(&mut r, 1)?,
+        take(&mut r, 2)?,
+        take(&mut r, 3)?,
+        take(&mut r, 4)?,
+        take(&mut r, 5)?,
+        take(&mut r, 6)?,
+        take(&mut r, 7)?,
+        take(&mut r, 8)?,
+        take(&mut r, 9)?,
+        take(&mut r, 10)?,
+        take(&mut r, 11)?,
+        take(&mut r, 12)?,
+        take(&mut r, 13)?,
+        take(&mut r, 14)?,
+    ))
+}
+
+fn fetch(ctx: &mut Ctx<'_>, sql: String, args: Vec<SqlValue>) -> Result<Vec<RowTuple>> {
+    let rows: Vec<mysql::Row> = ctx.conn.exec(sql, args)?;
+    rows.into_iter().map(tuple).collect()
+}
+
+fn in_progress(state: &str) -> bool {
+    !IDLE.contains(&state)
+}
+
+fn rows_value(ctx: &mut Ctx<'_>, rows: Vec<RowTuple>) -> Result<Vec<Value>> {
+    let ids: Vec<u32> = rows.iter().map(|r| r.0).collect();
+    let mut ips: BTreeMap<u32, Vec<Value>> = BTreeMap::new();
+    if !ids.is_empty() {
+        let marks = vec!["?"; ids.len()].join(",");
+        let found: Vec<(u32, String, u8, String)> = ctx.conn.exec(
+            format!(
+                "SELECT a.service_id, a.address, a.family, COALESCE(NULLIF(a.ptr_name, ''), v.hostname, '') \
+                   FROM puqProxmoxKVM_ip_addresses a \
+                   LEFT JOIN puqProxmoxKVM_vm_info v ON v.service_id = a.service_id \
+                  WHERE a.service_id IN ({marks}) ORDER BY a.service_id, a.family, a.address_bin"
+            ),
+            ids.clone(),
+        )?;
+        for (sid, address, family, rdns) in found {
+            ips.entry(sid)
+                .or_default()
+                .push(json!({"address": address, "family": family, "rdns": rdns}));
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let (
+                sid,
+                client_id,
+                client,
+                company,
+                product,
+                server_id,
+                server,
+                vm_id,
+                vm_name,
+                hostname,
+                node,
+                state,
+                service_status,
+                last_error,
+                updated,
+            ) = r;
+            json!({
+                "service_id": sid,
+                "client_id": client_id,
+                "client": client.unwrap_or_default(),
+                "company": company.unwrap_or_default(),
+                "product": product.unwrap_or_default(),
+                "server_id": server_id,
+                "server": server.unwrap_or_default(),
+                "vm_id": vm_id,
+                "vm_name": vm_name,
+                "hostname": hostname,
+                "node": node,
+                "vm_status": state,
+                "service_status": service_status.unwrap_or_default(),
+                "last_error": last_error.unwrap_or_default(),
+                "updated_at": updated.unwrap_or_default(),
+                "in_progress": in_progress(&state),
+                "can_redeploy": state != "ready",
+                "can_delete_record": state == "error_terminate" || state == "remove",
+                "ips": ips.remove(&sid).unwrap_or_default(),
+            })
+        })
+        .collect())
+}
+
+pub fn list(ctx: &mut Ctx<'_>) -> Result<Value> {
+    let f = Filter::from_ctx(ctx)?;
+    let (clause, args) = f.sql();
+    let total: u64 = ctx
+        .conn
+        .exec_first(format!("SELECT COUNT(*) {FROM} {clause}"), args.clone())?
+        .unwrap_or(0);
+    let pages = total.div_ceil(u64::from(f.per_page)).max(1);
+    let page = u64::from(f.page).min(pages);
+    let mut page_args = args;
+    page_args.push(u64::from(f.per_page).into());
+    page_args.push(((page - 1) * u64::from(f.per_page)).into());
+    let rows = fetch(
+        ctx,
+        format!("SELECT {COLUMNS} {FROM} {clause} ORDER BY v.service_id DESC LIMIT ? OFFSET ?"),
+        page_args,
+    )?;
+    let rows = rows_value(ctx, rows)?;
+    Ok(json!({
+        "rows": rows,
+        "total": total,
+        "page": page,
+        "pages": pages,
+        "per_page": f.per_page,
+    }))
+}
+
+/// The current rows of the given services (the page's rows in progress).
+pub fn poll(ctx: &mut Ctx<'_>) -> Result<Value> {
+    let text = ctx.input.str_or_empty("ids")?;
+    let mut ids = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let id: u32 = part.parse().map_err(|_| {
+            Error::input(
+                "ids",
+                format!("'{}' is not a service id", crate::util::one_line(part, 20)),
+            )
+        })?;
+        ids.push(id);
+    }
+    ids.truncate(MAX_POLL);
+    if ids.is_empty() {
+        return Ok(json!({"rows": []}));
+    }
+    let marks = vec!["?"; ids.len()].join(",");
+    let rows = fetch(
+        ctx,
+        format!("SELECT {COLUMNS} {FROM} WHERE v.service_id IN ({marks})"),
+        ids.into_iter().map(SqlValue::from).collect(),
+    )?;
+    Ok(json!({"rows": rows_value(ctx, rows)?}))
+}
+
+pub fn page(ctx: &mut Ctx<'_>) -> Result<Value> {
+    let servers: Vec<(u32, String)> = ctx.conn.exec(
+        "SELECT id, name FROM tblservers WHERE type = ? ORDER BY name, id",
+        (crate::ippool::store::SERVER_TYPE,),
+    )?;
+    let states: Vec<String> = ctx
+        .conn
+        .query("SELECT DISTINCT vm_status FROM puqProxmoxKVM_vm_info ORDER BY vm_status")?;
+    let reference = lifecycle::status_reference();
+    Ok(json!({
+        "servers": servers.into_iter().map(|(id, name)| json!({"id": id, "name": name})).collect::<Vec<_>>(),
+        "service_statuses": SERVICE_STATUSES,
+        "vm_states": states,
+        "page_sizes": PAGE_SIZES,
+        "reset": reference["reset"],
+        "reference": reference["statuses"],
+    }))
+}
+
+fn service_id(ctx: &Ctx<'_>) -> Result<u32> {
+    ctx.input.req_id("service_id")
+}
+
+/// Every run of a VM, newest first, with per-step rows; `failed` is the
+/// last run when it failed (the red banner).
+pub fn log(ctx: &mut Ctx<'_>) -> Result<Value> {
+    let sid = service_id(ctx)?;
+    if record::load(&mut ctx.conn, sid)?.is_none() {
+        return Err(Error::input(
+            "service_id",
+            format!("service #{sid} has no VM record"),
+        ));
+    }
+    let runs = record::runs(&mut ctx.conn, sid, 50)?;
+    let failed = runs
+        .first()
+        .filter(|r| r.result == "error")
+        .map(|r| json!({"action": r.action, "error": r.error}));
+    Ok(json!({"service_id": sid, "runs": runs, "failed": failed}))
+}
+
+pub fn reset(ctx: &mut Ctx<'_>) -> Result<Value> {
+    let sid = service_id(ctx)?;
+    let status = ctx.input.req_str("status")?;
+    lifecycle::reset_status(ctx.db, ctx.host, sid, &status)?;
+    Ok(json!({"service_id": sid, "vm_status": status}))
+}
+
+pub fn redeploy(ctx: &mut Ctx<'_>) -> Result<Value> {
+    let sid = service_id(ctx)?;
+    lifecycle::redeploy(ctx.db, ctx.host, sid)?;
+    Ok(json!({"service_id": sid}))
+}
+
+pub fn delete_record(ctx: &mut Ctx<'_>) -> Result<Value> {
+    let sid = service_id(ctx)?;
+    lifecycle::delete_record(ctx.db, ctx.host, sid)?;
+    Ok(json!({"service_id": sid, "deleted": true}))
+}
+
+/// A column of puqProxmoxKVM_vm_info as information_schema describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub name: String,
+    pub data_type: String,
+    pub column_type: String,
+    pub nullable: bool,
+    pub max_len: Option<u64>,
+}
+
+fn columns(ctx: &mut Ctx<'_>) -> Result<Vec<Column>> {
+    let rows: Vec<(String, String, String, String, Option<u64>)> = ctx.conn.query(
+        "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, CHARACTER_MAXIMUM_LENGTH \
+           FROM information_schema.COLUMNS \
+          WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'puqProxmoxKVM_vm_info' ORDER BY ORDINAL_POSITION",
+    )?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| !is_secret_column(&r.0))
+        .map(|(name, data_type, column_type, nullable, max_len)| Column {
+            name,
+            data_type: data_type.to_ascii_lowercase(),
+            column_type: column_type.to_ascii_lowercase(),
+            nullable: nullable == "YES",
+            max_len,
+        })
+        .collect())
+}
+
+/// The raw vm_info row for the DB Record editor: each column with its type
+/// and value (text, or null).
+pub fn record_get(ctx: &mut Ctx<'_>) -> Result<Value> {
+    let sid = service_id(ctx)?;
+    let cols = columns(ctx)?;
+    let select = cols
+        .iter()
+        .map(|c| format!("CAST(`{}` AS CHAR)", c.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // Column names come from information_schema, not from the request.
+    let row: Option<mysql::Row> = ctx.conn.exec_first(
+        format!("SELECT {select} FROM puqProxmoxKVM_vm_info WHERE service_id = ?"),
+        (sid,),
+    )?;
+    let row =
+        row.ok_or_else(|| Error::input("service_id", format!("service #{sid} has no VM record")))?;
+    let values: Vec<Option<String>> = (0..cols.len())
+        .map(|i| {
+            row.get_opt::<Option<String>, usize>(i)
+                .and_then(|r| r.ok())
+                .flatten()
+        })
+        .collect();
+    Ok(json!({
+        "service_id": sid,
+        "columns": cols.iter().zip(values).map(|(c, v)| json!({
+            "name": c.name,
+            "type": c.column_type,
+            "nullable": c.nullable,
+            "locked": LOCKED.contains(&c.name.as_str()),
+            "value": v,
+        })).collect::<Vec<_>>(),
+    }))
+}
+
+/// Checks one edited value against its column's type; `None` is SQL NULL.
+pub fn check_value(c: &Column, value: Option<&str>) -> Result<SqlValue> {
+    let Some(text) = value else {
+        return if c.nullable {
+            Ok(SqlValue::NULL)
+        } else {
+            Err(Error::input(c.name.as_str(), "cannot be NULL"))
+        };
+    };
+    let unsigned = c.column_type.contains("unsigned");
+    let int_range = |bits: u32| -> (i128, i128) {
+        if unsigned {
+            (0, (1i128 << bits) - 1)
+        } else {
+            (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+        }
+    };
+    let bits = match c.data_type.as_str() {
+        "tinyint" => Some(8),
+        "smallint" => Some(16),
+        "mediumint" => Some(24),
+        "int" | "integer" => Some(32),
+        "bigint" => Some(64),
+        _ => None,
+    };
+    if let Some(bits) = bits {
+        let n: i128 = text.trim().parse().map_err(|_| {
+            Error::input(
+                c.name.as_str(),
+                format!(
+                    "is an integer column ({}), got '{}'",
+                    c.column_type,
+                    crate::util::one_line(text, 30)
+                ),
+            )
+        })?;
+        let (lo, hi) = int_range(bits);
+        if n < lo || n > hi {
+            return Err(Error::input(
+                c.name.as_str(),
+                format!("must be between {lo} and {hi} ({}), got {n}", c.column_type),
+            ));
+        }
+        return Ok(SqlValue::from(n.to_string()));
+    }
+    match c.data_type.as_str() {
+        "double" | "float" | "decimal" => {
+            let n: f64 = text.trim().parse().map_err(|_| {
+                Error::input(
+                    c.name.as_str(),
+                    format!(
+                        "is a number column, got '{}'",
+                        crate::util::one_line(text, 30)
+                    ),
+                )
+            })?;
+            if !n.is_finite() {
+                return Err(Error::input(c.name.as_str(), "must be a finite number"));
+            }
+            Ok(SqlValue::from(text.trim().to_string()))
+        }
+        "timestamp" | "datetime" => {
+            let t = text.trim();
+            let ok = t.len() == 19
+                && t.char_indices().all(|(i, ch)| match i {
+                    4 | 7 => ch == '-',
+                    10 => ch == ' ',
+                    13 | 16 => ch == ':',
+                    _ => ch.is_ascii_digit(),
+                });
+            if !ok {
+                return Err(Error::input(
+                    c.name.as_str(),
+                    format!(
+                        "must be a date and time YYYY-MM-DD HH:MM:SS, got '{}'",
+                        crate::util::one_line(t, 30)
+                    ),
+                ));
+            }
+            Ok(SqlValue::from(t.to_string()))
+        }
+        _ => {
+            if let Some(max) = c.max_len {
+                let len = text.chars().count() as u64;
+                if len > max {
+                    return Err(Error::input(
+                        c.name.as_str(),
+                        format!("is at most {max} characters ({}), got {len}", c.column_type),
+                    ));
+                }
+            }
+            Ok(SqlValue::from(text.to_string()))
+        }
+    }
+}
+
+/// Saves the DB Record editor: `values[col]` for each edited column and
+/// `nulls[col] = 1` for NULL. Every value is checked against its column
+/// type first; one bad value saves nothing and names its column.
+pub fn record_save(ctx: &mut Ctx<'_>) -> Result<Value> {
+    let sid = service_id(ctx)?;
+    let cols = columns(ctx)?;
+    let values = match ctx.input.raw("values") {
+        Some(Value::Object(m)) => m.clone(),
+        None => Map::new(),
+        Some(_) => return Err(Error::input("values", "must be a map of column => value")),
+    };
+    let nulls = match ctx.input.raw("nulls") {
+        Some(Value::Object(m)) => m.clone(),
+        _ => Map::new(),
+    };
+    let mut set: Vec<String> = Vec::new();
+    let mut args: Vec<SqlValue> = Vec::new();
+    for name in values.keys().chain(nulls.keys()) {
+        if !cols.iter().any(|c| &c.name == name) {
+            return Err(Error::input(
+                format!("values[{}]", crate::util::one_line(name, 40)),
+                "no such column in puqProxmoxKVM_vm_info",
+            ));
+        }
+    }
+    for c in &cols {
+        let is_null = nulls
+            .get(&c.name)
+            .and_then(crate::whmcs::fields::scalar_string)
+            .is_some_and(|v| v == "1");
+        let text = values
+            .get(&c.name)
+            .and_then(crate::whmcs::fields::scalar_string);
+        if text.is_none() && !is_null {
+            continue;
+        }
+        if LOCKED.contains(&c.name.as_str()) {
+            return Err(Error::input(
+                format!("values[{}]", c.name),
+                "this column cannot be edited",
+            ));
+        }
+        let v =
+            check_value(c, if is_null { None } else { text.as_deref() }).map_err(|e| match e {
+                Error::Input { key, message } => Error::input(format!("values[{key}]"), message),
+                other => other,
+            })?;
+        set.push(format!("`{}` = ?", c.name));
+        args.push(v);
+    }
+    if set.is_empty() {
+        return Err(Error::input("values", "nothing to save"));
+    }
+    args.push(sid.into());
+    ctx.conn.exec_drop(
+        format!(
+            "UPDATE puqProxmoxKVM_vm_info SET {} WHERE service_id = ?",
+            set.join(", ")
+        ),
+        args,
+    )?;
+    ctx.host.log_activity(
+        &format!(
+            "PUQ Proxmox KVM: DB Record of service #{sid} edited by admin #{} ({})",
+            ctx.admin_id,
+            set.len()
+        ),
+        0,
+    );
+    record_get(ctx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn col(
+        name: &str,
+        data_type: &str,
+        column_type: &str,
+        nullable: bool,
+        max: Option<u64>,
+    ) -> Column {
+        Column {
+            name: name.into(),
+            data_type: data_type.into(),
+            column_type: column_type.into(),
+            nullable,
+            max_len: max,
+        }
+    }
+
+    #[test]
+    fn values_are_checked_against_column_types() {
+        let vmid = col("vm_id", "int", "int(10) unsigned", true, None);
+        assert!(check_value(&vmid, Some("105")).is_ok());
+        let e = check_value(&vmid, Some("abc")).unwrap_err().to_string();
+        assert!(e.contains("'vm_id'") && e.contains("integer column"), "{e}");
+        assert!(check_value(&vmid, Some("-1"))
+            .unwrap_err()
+            .to_string()
+            .contains("between 0 and 4294967295"));
+        assert_eq!(check_value(&vmid, None).unwrap(), SqlValue::NULL);
+        let flag = col("suspended", "tinyint", "tinyint(3) unsigned", false, None);
+        assert!(check_value(&flag, Some("256")).is_err());
+        assert!(check_value(&flag, None)
+            .unwrap_err()
+            .to_string()
+            .contains("cannot be NULL"));
+        let name = col("node", "varchar", "varchar(64)", false, Some(64));
+        assert!(check_value(&name, Some(&"x".repeat(64))).is_ok());
+        assert!(check_value(&name, Some(&"x".repeat(65)))
+            .unwrap_err()
+            .to_string()
+            .contains("at most 64"));
+        let ts = col("created_at", "timestamp", "timestamp", false, None);
+        assert!(check_value(&ts, Some("2026-12-03 10:00:00")).is_ok());
+        assert!(check_value(&ts, Some("yesterday")).is_err());
+        let d = col("started_at", "double", "double", false, None);
+        assert!(check_value(&d, Some("1.5")).is_ok());
+        assert!(check_value(&d, Some("NaN")).is_err());
+    }
+
+    #[test]
+    fn secret_columns_never_reach_the_editor() {
+        assert!(is_secret_column("vnc_password"));
+        assert!(is_secret_column("api_TOKEN"));
+        assert!(!is_secret_column("hostname"));
+    }
+
+    #[test]
+    fn the_filter_only_binds_input() {
+        let f = Filter {
+            q: "x' OR 1=1 -- %_".into(),
+            service_status: "Active".into(),
+            vm_state: "progress".into(),
+            server_id: 3,
+            client_id: 0,
+            page: 1,
+            per_page: 25,
+        };
+        let (sql, args) = f.sql();
+        assert!(!sql.contains("OR 1=1"), "{sql}");
+        assert!(
+            sql.contains("v.vm_status NOT IN ('ready','remove','error_terminate')"),
+            "{sql}"
+        );
+        assert_eq!(args.len(), 2 + 7);
+        assert!(args.contains(&SqlValue::from("%x' OR 1=1 -- \\%\\_%")));
+        let (sql, args) = Filter {
+            q: "#42".into(),
+            ..Filter::default()
+        }
+        .sql();
+        assert!(sql.contains("v.service_id = ?") && args.len() == 9, "{sql}");
+        let (sql, _) = Filter {
+            vm_state: "set_ip".into(),
+            ..Filter::default()
+        }
+        .sql();
+        assert_eq!(sql, "WHERE v.vm_status = ?");
+    }
+}
