@@ -37,7 +37,7 @@ pub struct TaskStatus {
     pub exitstatus: Option<String>,
 }
 
-fn decode<T: for<'de> Deserialize<'de>>(v: Value, what: &str) -> PveResult<T> {
+pub(crate) fn decode<T: for<'de> Deserialize<'de>>(v: Value, what: &str) -> PveResult<T> {
     serde_json::from_value(v).map_err(|e| PveError::Protocol(format!("{what}: {e}")))
 }
 
@@ -251,7 +251,7 @@ impl Client {
 /// key → value map PVE returns (values rendered as strings).
 pub type VmConfig = std::collections::BTreeMap<String, String>;
 
-fn vm_path(node: &str, vmid: u32, rest: &str) -> PveResult<String> {
+pub(crate) fn vm_path(node: &str, vmid: u32, rest: &str) -> PveResult<String> {
     Ok(format!("/nodes/{}/qemu/{vmid}{rest}", seg("node", node)?))
 }
 
@@ -420,7 +420,7 @@ impl Client {
     }
 }
 
-fn upid(v: Value) -> PveResult<String> {
+pub(crate) fn upid(v: Value) -> PveResult<String> {
     match v {
         Value::String(s) if s.starts_with("UPID:") => Ok(s),
         other => Err(PveError::Protocol(format!(

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::api::encode_segment;
+use super::api::{decode, upid, vm_path};
 use super::client::{seg, Client, Form, Method, PveResult, Weight};
 use super::PveError;
 
@@ -54,23 +55,6 @@ pub struct RrdPoint {
     pub netin: Option<f64>,
     #[serde(default)]
     pub netout: Option<f64>,
-}
-
-fn vm_path(node: &str, vmid: u32, rest: &str) -> PveResult<String> {
-    Ok(format!("/nodes/{}/qemu/{vmid}{rest}", seg("node", node)?))
-}
-
-fn upid(v: Value) -> PveResult<String> {
-    match v {
-        Value::String(s) if s.starts_with("UPID:") => Ok(s),
-        other => Err(PveError::Protocol(format!(
-            "expected a task id, got {other}"
-        ))),
-    }
-}
-
-fn decode<T: for<'de> Deserialize<'de>>(v: Value, what: &str) -> PveResult<T> {
-    serde_json::from_value(v).map_err(|e| PveError::Protocol(format!("{what}: {e}")))
 }
 
 impl Client {

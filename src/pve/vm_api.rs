@@ -4,21 +4,8 @@
 
 use serde_json::Value;
 
+use super::api::{upid, vm_path};
 use super::client::{seg, Client, Form, Method, PveResult, Weight};
-use super::PveError;
-
-fn vm_path(node: &str, vmid: u32, rest: &str) -> PveResult<String> {
-    Ok(format!("/nodes/{}/qemu/{vmid}{rest}", seg("node", node)?))
-}
-
-fn upid(v: Value) -> PveResult<String> {
-    match v {
-        Value::String(s) if s.starts_with("UPID:") => Ok(s),
-        other => Err(PveError::Protocol(format!(
-            "expected a task id, got {other}"
-        ))),
-    }
-}
 
 impl Client {
     /// ACPI shutdown; the task ends when the guest is off, or fails after
