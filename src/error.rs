@@ -36,15 +36,35 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Input { key, message } => write!(f, "Invalid value for '{key}': {message}"),
-            Error::Db(m) => write!(f, "Database error: {m}"),
-            Error::Pve(e) => write!(f, "Proxmox VE: {e}"),
-            Error::Host(m) => write!(f, "WHMCS call failed: {m}"),
-            Error::Config(m) => write!(f, "Configuration error: {m}"),
-            Error::Internal(m) => write!(f, "Internal error: {m}"),
+        let text = match self {
+            Error::Input { key, message } => format!("Invalid value for '{key}': {message}"),
+            Error::Db(m) => format!("Database error: {m}"),
+            Error::Pve(e) => format!("Proxmox VE: {e}"),
+            Error::Host(m) => format!("WHMCS call failed: {m}"),
+            Error::Config(m) => format!("Configuration error: {m}"),
+            Error::Internal(m) => format!("Internal error: {m}"),
+        };
+        f.write_str(&printable(&text))
+    }
+}
+
+/// Message text with every control character other than newline and tab
+/// shown escaped, so no raw byte from an input (a NUL, an escape sequence)
+/// ever reaches a WHMCS page, log or cron output through an error.
+fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let raw = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(raw) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if raw(c) {
+            out.push_str(&crate::util::escaped(c.to_string().as_bytes(), 1));
+        } else {
+            out.push(c);
         }
     }
+    std::borrow::Cow::Owned(out)
 }
 
 impl std::error::Error for Error {}
@@ -68,5 +88,22 @@ pub fn describe_mysql(e: &mysql::Error) -> String {
         mysql::Error::IoError(io) => format!("I/O error: {io}"),
         mysql::Error::DriverError(d) => format!("{d}"),
         other => format!("{other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_never_carry_raw_control_bytes() {
+        let e = Error::input(
+            "serverhostname",
+            "'127.0.0.1\0evil\x1b[31m' is bad\nsecond line",
+        );
+        let t = e.to_string();
+        assert!(!t.contains('\0') && !t.contains('\x1b'), "{t:?}");
+        assert!(t.contains("127.0.0.1\\x00evil\\x1B[31m"), "{t}");
+        assert!(t.contains("\nsecond line"), "{t}");
     }
 }

@@ -109,4 +109,10 @@ set -e
 if [ "$rc" -ne 0 ]; then
     echo "--- shell log (PHP stderr) ---"; grep -v -E "(Accepted|Closing)$" "$RUN/shell.log" | tail -n 40
 fi
+# A Rust panic is a bug even when the guard caught it: PHP's stderr must
+# hold none (the default panic hook prints "thread '…' panicked at …").
+if grep -q "panicked" "$RUN/shell.log"; then
+    echo "FAIL: PHP stderr holds a Rust panic:"; grep -B2 -A4 "panicked" "$RUN/shell.log" | head -n 40
+    rc=1
+fi
 exit "$rc"

@@ -43,6 +43,13 @@ fn run_php(script: &str) {
         "{script} failed ({}):\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}",
         out.status
     );
+    // A Rust panic is a bug even when the guard caught it: the default hook
+    // prints "thread '…' panicked at …" to PHP's stderr, and none may appear
+    // (child PHP processes a test starts inherit this stderr).
+    assert!(
+        !stderr.contains("panicked") && !stdout.contains("panicked at"),
+        "{script}: PHP's output holds a Rust panic:\n--- stderr ---\n{stderr}"
+    );
 }
 
 macro_rules! php_tests {

@@ -43,8 +43,94 @@ fn pinned_tls_reaches_the_api_and_a_wrong_pin_is_refused() {
         }
         other => panic!("expected a TLS error, got {other:?}"),
     }
+    // Unpinned: the self-signed certificate is not in the system store; the
+    // refusal gives its fingerprint and says where to paste it.
     let unpinned = Client::new(conn(port, DEFAULT_TOKEN_SECRET, "")).expect("client");
-    assert!(matches!(unpinned.version(), Err(PveError::Tls(_))));
+    match unpinned.version() {
+        Err(PveError::Tls(m)) => {
+            assert!(m.contains(&sim.fingerprint_sha256()), "{m}");
+            assert!(m.contains("paste it into Access Hash to pin it"), "{m}");
+        }
+        other => panic!("expected a TLS error, got {other:?}"),
+    }
+    // "Secure" unticked changes nothing: still HTTPS, still verified.
+    let mut s = conn(port, DEFAULT_TOKEN_SECRET, "");
+    assert!(s.base_url().starts_with("https://"));
+    s.pin = None;
+    assert!(matches!(
+        Client::new(s).expect("client").version(),
+        Err(PveError::Tls(_))
+    ));
+}
+
+#[test]
+fn a_plain_http_port_gets_no_request_and_no_secret() {
+    use std::io::{Read, Write};
+    // A plain-HTTP server (as nginx or a misconfigured port would be): it
+    // records every byte it receives and answers 400 like any HTTP server.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let seen = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        for _ in 0..2 {
+            let Ok((mut sock, _)) = listener.accept() else {
+                break;
+            };
+            sock.set_read_timeout(Some(Duration::from_millis(500))).ok();
+            let mut buf = [0u8; 4096];
+            if let Ok(n) = sock.read(&mut buf) {
+                all.extend_from_slice(&buf[..n]);
+            }
+            let _ = sock.write_all(
+                b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+        all
+    });
+    for pin in [String::new(), "AB".repeat(32)] {
+        let c = Client::new(conn(port, DEFAULT_TOKEN_SECRET, &pin)).expect("client");
+        match c.version() {
+            Err(PveError::Tls(m)) => assert!(m.contains("HTTPS only"), "{m}"),
+            other => panic!("expected a TLS error, got {other:?}"),
+        }
+    }
+    let bytes = seen.join().expect("listener");
+    assert!(!bytes.is_empty());
+    // What arrived is a TLS ClientHello (record type 22), never an HTTP request.
+    assert_eq!(bytes[0], 0x16, "{:?}", &bytes[..bytes.len().min(16)]);
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(
+        !text.contains(DEFAULT_TOKEN_SECRET),
+        "the secret reached a plain port"
+    );
+    assert!(!text.contains("PVEAPIToken"));
+    assert!(!text.contains("GET /api2"));
+}
+
+#[test]
+fn a_dropped_get_is_retried_once_and_a_dropped_post_never() {
+    let sim = Sim::start(Config::default());
+    let c = client(&sim);
+    sim.reset_counters();
+    sim.drop_next("GET", "/version$");
+    assert!(c.version().expect("retried").version.starts_with('9'));
+    // Two drops in a row: one retry only, then the error.
+    sim.drop_next("GET", "/version$");
+    sim.drop_next("GET", "/version$");
+    assert!(c.version().is_err());
+    sim.clear_faults();
+    sim.drop_next("POST", "/status/start$");
+    let before = sim.total_calls();
+    let e = c
+        .call(
+            Method::Post,
+            "/nodes/pve1/qemu/9000/status/start",
+            &Form::new(),
+            Weight::Light,
+        )
+        .unwrap_err();
+    assert!(!matches!(e, PveError::Params { .. }), "{e:?}");
+    assert_eq!(sim.total_calls() - before, 1, "a POST is sent once");
 }
 
 #[test]

@@ -61,8 +61,11 @@ pub fn deactivate(db: &DbConfig) -> Result<String> {
     let mut conn = db::conn(db)?;
     let s = settings::load(&mut conn)?;
     if s.delete_tables_on_deactivate {
-        migrate::drop_all(&mut conn)?;
-        Ok("PUQ Proxmox KVM deactivated; all module tables were deleted.".into())
+        let dropped = migrate::drop_all(&mut conn)?;
+        Ok(format!(
+            "PUQ Proxmox KVM deactivated; the module's {} tables were deleted (other tables are never touched).",
+            dropped.len()
+        ))
     } else {
         Ok("PUQ Proxmox KVM deactivated; module tables were kept.".into())
     }

@@ -114,15 +114,20 @@ pub fn compute(product: &ProductConfig, options: &BTreeMap<String, String>) -> R
                 format!("'{raw}' is not a whole number ≥ 0"),
             )
         })?;
-        let min = match *field {
-            "cpu" | "ram_gb" => 1,
-            "os_template" => 100,
-            _ => 0,
-        };
+        // The product panel's bounds apply to the option that overrides it:
+        // no value an order form can carry overflows a unit conversion or
+        // asks Proxmox for the absurd.
+        let (min, max) = super::product::int_bounds(field).unwrap_or((0, i64::MAX));
         if n < min {
             return Err(Error::input(
                 format!("configoptions[{key}]"),
                 format!("must be at least {min}"),
+            ));
+        }
+        if n > max {
+            return Err(Error::input(
+                format!("configoptions[{key}]"),
+                format!("{n} is more than the maximum of {max}"),
             ));
         }
         match *field {
@@ -276,6 +281,16 @@ mod tests {
             ("RAM", "lots"),
             ("System Disk", "-5"),
             ("Operating System", "42"),
+            ("CPU Cores", "513"),
+            ("RAM", "9223372036854775807"),
+            ("RAM", "99999999999999999999"),
+            ("System Disk", "1000001"),
+            ("Network Bandwidth", "1000001"),
+            ("IPv4 Addresses", "257"),
+            ("IPv6 Addresses", "100000"),
+            ("Backups", "1001"),
+            ("Snapshots", "5000"),
+            ("System Disk Read IOPS", "100000001"),
         ] {
             let e = compute(&p, &opts(&[(name, value)]))
                 .unwrap_err()

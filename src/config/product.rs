@@ -212,6 +212,16 @@ fn rule(key: &str) -> Option<Rule> {
     })
 }
 
+/// The bounds of an integer setting (`cpu`, `ram_gb`, `sys_size_gb`, …),
+/// shared by the product panel and the Configurable Options that override it.
+pub fn int_bounds(key: &str) -> Option<(i64, i64)> {
+    match rule(key)? {
+        Rule::Int(min, max) => Some((min, max)),
+        Rule::Vmid => Some((100, 999_999_999)),
+        _ => None,
+    }
+}
+
 fn is_ident(s: &str) -> bool {
     let mut c = s.chars();
     c.next().is_some_and(|f| f.is_ascii_alphanumeric())

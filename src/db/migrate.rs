@@ -188,16 +188,84 @@ fn apply(conn: &mut PooledConn, migrations: &[Migration]) -> Result<Outcome> {
     Ok(Outcome { from, to })
 }
 
-/// Drops every module table (deactivate with "Delete all database tables"):
-/// every table of this database whose name starts with `puqProxmoxKVM_`.
-pub fn drop_all(conn: &mut PooledConn) -> Result<()> {
-    let tables: Vec<String> = conn.query(
-        "SELECT TABLE_NAME FROM information_schema.TABLES
-          WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'puqProxmoxKVM\\_%'",
-    )?;
-    for t in tables {
-        // Names come from information_schema and match the prefix; quoted anyway.
-        conn.query_drop(format!("DROP TABLE IF EXISTS `{}`", t.replace('`', "")))?;
+/// The tables the module owns, by exact name: every table a migration
+/// creates, and the schema table. Nothing else is ever dropped.
+pub fn own_tables() -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let created = MIGRATIONS
+        .iter()
+        .flat_map(|m| m.statements.iter())
+        .filter_map(|stmt| created_table(stmt))
+        .chain(std::iter::once(SCHEMA_TABLE.to_string()));
+    for name in created {
+        if !names.contains(&name) {
+            names.push(name);
+        }
     }
-    Ok(())
+    names
+}
+
+/// `CREATE TABLE [IF NOT EXISTS] name (` → `name`.
+fn created_table(stmt: &str) -> Option<String> {
+    let rest = stmt.trim_start().strip_prefix("CREATE TABLE ")?;
+    let rest = rest.strip_prefix("IF NOT EXISTS ").unwrap_or(rest);
+    let name: String = rest
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    (!name.is_empty()).then_some(name)
+}
+
+/// Drops the module's tables (deactivate with "Delete all database
+/// tables"), each by its exact name. A table that merely shares the
+/// prefix in another case (`PUQPROXMOXKVM_x`, another module's
+/// `puqproxmoxkvm_y`) or an unknown `puqProxmoxKVM_*` table an operator
+/// made is left alone. Dependants first: the schema table goes last, so an
+/// interrupted run is finished by the next.
+pub fn drop_all(conn: &mut PooledConn) -> Result<Vec<String>> {
+    let present: Vec<String> = conn.query(
+        "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()",
+    )?;
+    let mut dropped = Vec::new();
+    for t in own_tables() {
+        // information_schema compares case-insensitively; the match here is exact.
+        if present.iter().any(|p| *p == t) {
+            conn.query_drop(format!("DROP TABLE IF EXISTS `{t}`"))?;
+            dropped.push(t);
+        }
+    }
+    Ok(dropped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_tables_are_exactly_the_created_ones() {
+        let t = own_tables();
+        for name in [
+            "puqProxmoxKVM_settings",
+            "puqProxmoxKVM_vm_info",
+            "puqProxmoxKVM_product_settings",
+            "puqProxmoxKVM_vm_runs",
+            "puqProxmoxKVM_ip_pools",
+            "puqProxmoxKVM_ip_addresses",
+            "puqProxmoxKVM_cron_tasks",
+            "puqProxmoxKVM_statistics",
+            "puqProxmoxKVM_backup_schedule",
+            "puqProxmoxKVM_operations",
+            "puqProxmoxKVM_dns_zones",
+        ] {
+            assert!(t.contains(&name.to_string()), "{name} missing from {t:?}");
+        }
+        assert_eq!(t.last().map(String::as_str), Some(SCHEMA_TABLE));
+        assert!(t.iter().all(|n| n.starts_with("puqProxmoxKVM_")), "{t:?}");
+        assert_eq!(
+            created_table("CREATE TABLE IF NOT EXISTS puqProxmoxKVM_x (id INT)"),
+            Some("puqProxmoxKVM_x".into())
+        );
+        assert_eq!(created_table("ALTER TABLE puqProxmoxKVM_x ADD y INT"), None);
+    }
 }

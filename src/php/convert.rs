@@ -1,55 +1,123 @@
 //! The one generic conversion between PHP values and Rust values
 //! (`serde_json::Value`). Typed structs are built from the Rust value by
 //! the core (`whmcs::fields`), never from Zvals directly.
+//!
+//! PHP → Rust is strict and never panics: a key or string that is not
+//! UTF-8, or an array nested deeper than WHMCS ever sends, is an input error
+//! naming the key (`customfields.Host\xFFname`), so the caller answers in
+//! its normal error form and nothing is saved. Objects (WHMCS's `model`)
+//! become `null`: the core never reads them.
 
-use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
+use ext_php_rs::types::{ZendHashTable, Zval};
 use serde_json::{Map, Number, Value};
 
-/// Nesting deeper than this is cut off (WHMCS never sends it; a cyclic
+use crate::error::{Error, Result};
+use crate::util::escaped;
+
+/// Nesting deeper than this is refused (WHMCS never sends it; a cyclic
 /// reference must not recurse forever).
 const MAX_DEPTH: u32 = 16;
 
-/// PHP → Rust. Objects (e.g. `$params['model']`) become `null`.
-pub fn to_value(z: &Zval) -> Value {
-    to_value_at(z, 0)
+/// Longest key or value excerpt put into an error message.
+const SHOWN: usize = 60;
+
+/// PHP → Rust. `Err` names the offending key; the top level is `params`.
+pub fn to_value(z: &Zval) -> Result<Value> {
+    to_value_at(z, "", 0)
 }
 
-fn to_value_at(z: &Zval, depth: u32) -> Value {
+/// The name of a nested key in error messages: `parent.key`.
+fn child(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn shown(path: &str) -> String {
+    if path.is_empty() {
+        "params".into()
+    } else {
+        path.to_string()
+    }
+}
+
+fn to_value_at(z: &Zval, path: &str, depth: u32) -> Result<Value> {
     let z = z.dereference();
     if depth > MAX_DEPTH {
-        return Value::Null;
+        return Err(Error::input(
+            shown(path),
+            format!("arrays nested deeper than {MAX_DEPTH} levels are not accepted"),
+        ));
     }
     if z.is_bool() {
-        return Value::Bool(z.is_true());
+        return Ok(Value::Bool(z.is_true()));
     }
     if let Some(l) = z.is_long().then(|| z.long()).flatten() {
-        return Value::Number(l.into());
+        return Ok(Value::Number(l.into()));
     }
     if let Some(d) = z.is_double().then(|| z.double()).flatten() {
-        return Number::from_f64(d).map_or(Value::Null, Value::Number);
+        return Number::from_f64(d)
+            .map(Value::Number)
+            .ok_or_else(|| Error::input(shown(path), format!("{d} is not a finite number")));
     }
     if z.is_string() {
-        return z.string().map_or(Value::Null, Value::String);
+        let Some(zs) = z.zend_str() else {
+            return Ok(Value::String(String::new()));
+        };
+        return match zs.as_str() {
+            Ok(s) => Ok(Value::String(s.to_string())),
+            Err(_) => Err(Error::input(
+                shown(path),
+                format!(
+                    "is not valid UTF-8 text: '{}'",
+                    escaped(zs.as_bytes(), SHOWN)
+                ),
+            )),
+        };
     }
     if let Some(ht) = z.array() {
-        return array_to_value(ht, depth);
+        return array_to_value(ht, path, depth);
     }
-    Value::Null
+    Ok(Value::Null)
 }
 
-fn array_to_value(ht: &ZendHashTable, depth: u32) -> Value {
-    let sequential = ht
-        .iter()
-        .enumerate()
-        .all(|(i, (k, _))| matches!(k, ArrayKey::Long(n) if n == i as i64));
-    if sequential {
-        Value::Array(ht.values().map(|v| to_value_at(v, depth + 1)).collect())
-    } else {
-        let mut m = Map::new();
-        for (k, v) in ht.iter() {
-            m.insert(k.to_string(), to_value_at(v, depth + 1));
+/// A key as text; `Err` carries the key escaped for a message.
+fn key_text(k: &Zval) -> std::result::Result<String, String> {
+    if let Some(n) = k.is_long().then(|| k.long()).flatten() {
+        return Ok(n.to_string());
+    }
+    match k.zend_str() {
+        Some(zs) => zs
+            .as_str()
+            .map(str::to_string)
+            .map_err(|_| escaped(zs.as_bytes(), SHOWN)),
+        None => Ok(String::new()),
+    }
+}
+
+fn array_to_value(ht: &ZendHashTable, path: &str, depth: u32) -> Result<Value> {
+    // ext-php-rs's `Iterator` impl panics on a key that is not UTF-8;
+    // `next_zval` hands back the raw key instead.
+    let mut entries = Vec::with_capacity(ht.len());
+    let mut sequential = true;
+    let mut it = ht.iter();
+    while let Some((k, v)) = it.next_zval() {
+        let key = key_text(&k).map_err(|bad| {
+            Error::input(child(path, &bad), "this array key is not valid UTF-8 text")
+        })?;
+        let index = entries.len() as i64;
+        if sequential && !(k.is_long() && k.long() == Some(index)) {
+            sequential = false;
         }
-        Value::Object(m)
+        let value = to_value_at(v, &child(path, &key), depth + 1)?;
+        entries.push((key, value));
+    }
+    if sequential {
+        Ok(Value::Array(entries.into_iter().map(|(_, v)| v).collect()))
+    } else {
+        Ok(Value::Object(entries.into_iter().collect::<Map<_, _>>()))
     }
 }
 

@@ -63,8 +63,8 @@ pub fn puq_config_options() -> PhpResult<Zval> {
 /// Server module TestConnection($params): `['success' => bool, 'error' => string]`.
 #[php_function]
 pub fn puq_test_connection(params: &Zval) -> Zval {
-    let v = to_value(params);
     let r = guard("puq_test_connection", || {
+        let v = to_value(params)?;
         let server = ServerParams::from_value(&v)?;
         server::test_connection(&server, &current_settings())
     });
@@ -78,8 +78,8 @@ pub fn puq_test_connection(params: &Zval) -> Zval {
 /// Writes the VM record in state `creation`; the cron deploys it.
 #[php_function]
 pub fn puq_create_account(params: &Zval) -> String {
-    let v = to_value(params);
     super::guard::status_string("puq_create_account", || {
+        let v = to_value(params)?;
         let p = ServiceParams::from_value(&v)?;
         server::create::create_account(&db_config()?, &PhpHost, &p)
     })
@@ -99,11 +99,11 @@ pub fn puq_product_settings_get(product_id: i64) -> PhpResult<Zval> {
 /// throws naming the field on bad input, saving nothing.
 #[php_function]
 pub fn puq_product_settings_save(product_id: i64, values: &Zval) -> PhpResult<Zval> {
-    let v = to_value(values);
     data("puq_product_settings_save", || {
+        let v = to_value(values)?;
         let pid = positive_id("product_id", product_id)?;
         let form = crate::whmcs::fields::Fields::new(&v)?
-            .string_entries()
+            .string_entries()?
             .into_iter()
             .collect();
         let mut c = db::conn(&db_config()?)?;
@@ -115,8 +115,8 @@ pub fn puq_product_settings_save(product_id: i64, values: &Zval) -> PhpResult<Zv
 /// options over product defaults.
 #[php_function]
 pub fn puq_effective_config(params: &Zval) -> PhpResult<Zval> {
-    let v = to_value(params);
     data("puq_effective_config", || {
+        let v = to_value(params)?;
         let p = ServiceParams::from_value(&v)?;
         let mut c = db::conn(&db_config()?)?;
         Ok(json!(crate::config::for_service(&mut c, &p)?.1))
@@ -128,8 +128,8 @@ pub fn puq_effective_config(params: &Zval) -> PhpResult<Zval> {
 /// Throws naming the field on bad input.
 #[php_function]
 pub fn puq_ip_pool_create(values: &Zval) -> PhpResult<i64> {
-    let v = to_value(values);
     guard("puq_ip_pool_create", || {
+        let v = to_value(values)?;
         let pool = ippool::Pool::from_fields(&crate::whmcs::fields::Fields::new(&v)?)?;
         let mut c = db::conn(&db_config()?)?;
         Ok(i64::from(ippool::create_pool(&mut c, &pool)?))
@@ -141,8 +141,8 @@ pub fn puq_ip_pool_create(values: &Zval) -> PhpResult<i64> {
 /// their settings.
 #[php_function]
 pub fn puq_ip_pool_update(values: &Zval) -> PhpResult<bool> {
-    let v = to_value(values);
     guard("puq_ip_pool_update", || {
+        let v = to_value(values)?;
         let f = crate::whmcs::fields::Fields::new(&v)?;
         let mut pool = ippool::Pool::from_fields(&f)?;
         pool.id = f.req_id("id")?;
@@ -185,8 +185,8 @@ pub fn puq_ip_pool_list(server_id: i64) -> PhpResult<Zval> {
 /// Idempotent; returns the service's addresses.
 #[php_function]
 pub fn puq_ip_pool_allocate(params: &Zval) -> PhpResult<Zval> {
-    let v = to_value(params);
     data("puq_ip_pool_allocate", || {
+        let v = to_value(params)?;
         let p = ServiceParams::from_value(&v)?;
         let mut c = db::conn(&db_config()?)?;
         Ok(json!(crate::jobs::ips::allocate_for_params(&mut c, &p)?))
@@ -221,8 +221,8 @@ pub fn puq_addon_deactivate() -> Zval {
 /// Addon _upgrade($vars): `$vars['version']` is the previously installed version.
 #[php_function]
 pub fn puq_addon_upgrade(vars: &Zval) -> Zval {
-    let v = to_value(vars);
     addon_status("puq_addon_upgrade", || {
+        let v = to_value(vars)?;
         let prev = crate::whmcs::fields::Fields::new(&v)?.str_or_empty("version")?;
         addon::upgrade(&db_config()?, &prev)
     })
@@ -246,10 +246,10 @@ pub fn puq_settings_get() -> PhpResult<Zval> {
 /// Validates and saves settings (`name => value`); throws naming the field on bad input.
 #[php_function]
 pub fn puq_settings_save(values: &Zval) -> PhpResult<Zval> {
-    let v = to_value(values);
     data("puq_settings_save", || {
+        let v = to_value(values)?;
         let pairs = crate::whmcs::fields::Fields::new(&v)?
-            .string_entries()
+            .string_entries()?
             .into_iter()
             .collect();
         let mut c = db::conn(&db_config()?)?;
@@ -261,8 +261,8 @@ pub fn puq_settings_save(values: &Zval) -> PhpResult<Zval> {
 /// output line by line and returns the exit code.
 #[php_function]
 pub fn puq_cron_tick(options: &Zval) -> PhpResult<i64> {
-    let v = to_value(options);
     guard("puq_cron_tick", || {
+        let v = to_value(options)?;
         let mut opts = cron::Options::from_value(&v)?;
         opts.tz_offset = super::host::php_tz_offset();
         let host = PhpHost;

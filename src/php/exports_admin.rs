@@ -19,8 +19,8 @@ use crate::views;
 /// be read.
 #[php_function]
 pub fn puq_admin_page(page: &str, request: &Zval, admin_id: i64) -> PhpResult<Zval> {
-    let input = to_value(request);
     guard("puq_admin_page", || {
+        let input = to_value(request)?;
         let db = db_config()?;
         let req = views::Request {
             admin_id: u32::try_from(admin_id).unwrap_or(0),
@@ -40,8 +40,8 @@ pub fn puq_admin_page(page: &str, request: &Zval, admin_id: i64) -> PhpResult<Zv
 /// accepted; actions that change data are refused otherwise. Never throws.
 #[php_function]
 pub fn puq_admin_ajax(action: &str, request: &Zval, admin_id: i64, posted: bool) -> Zval {
-    let input = to_value(request);
     let r = guard("puq_admin_ajax", || {
+        let input = to_value(request)?;
         let db = db_config()?;
         let req = views::Request {
             admin_id: u32::try_from(admin_id).unwrap_or(0),

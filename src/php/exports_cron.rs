@@ -139,8 +139,8 @@ pub fn puq_backup_schedule_get(service_id: i64) -> PhpResult<Zval> {
 /// the field on bad input, saving nothing.
 #[php_function]
 pub fn puq_backup_schedule_save(service_id: i64, schedule: &Zval) -> PhpResult<Zval> {
-    let v = to_value(schedule);
     data("puq_backup_schedule_save", || {
+        let v = to_value(schedule)?;
         let parsed = schedule::Schedule::from_value(&v)?;
         with_service(service_id, |c, s| {
             if parsed.any_enabled() && s.eff.backups <= 0 {
@@ -160,8 +160,8 @@ pub fn puq_backup_schedule_save(service_id: i64, schedule: &Zval) -> PhpResult<Z
 /// `serviceid` in `$params`, that service only. Calls no Proxmox API.
 #[php_function]
 pub fn puq_metric_usage(params: &Zval) -> PhpResult<Zval> {
-    let v = to_value(params);
     data("puq_metric_usage", || {
+        let v = to_value(params)?;
         let f = crate::whmcs::fields::Fields::new(&v)?;
         let server = f.req_id("serverid")?;
         let sid = match f.raw("serviceid") {
@@ -184,8 +184,8 @@ pub fn puq_metric_usage(params: &Zval) -> PhpResult<Zval> {
 /// Returns `'success'` or an error message.
 #[php_function]
 pub fn puq_usage_update(params: &Zval) -> String {
-    let v = to_value(params);
     super::guard::status_string("puq_usage_update", || {
+        let v = to_value(params)?;
         let server = crate::whmcs::ServerParams::from_value(&v)?;
         let mut c = db::conn(&db_config()?)?;
         let s = db::settings::load(&mut c)?;

@@ -74,8 +74,8 @@ fn report(action: &str, service_id: u32, zones: &Zones, r: DnsReport) -> Value {
 /// the new zone's id; throws naming the field on bad input.
 #[php_function]
 pub fn puq_dns_zone_create(zone: &Zval) -> PhpResult<i64> {
-    let v = to_value(zone);
     guard("puq_dns_zone_create", || {
+        let v = to_value(zone)?;
         let mut c = conn()?;
         Ok(i64::from(store::create(
             &mut c,
@@ -90,8 +90,8 @@ pub fn puq_dns_zone_create(zone: &Zval) -> PhpResult<i64> {
 /// secret left empty or given as `__KEEP__` keeps the stored one.
 #[php_function]
 pub fn puq_dns_zone_update(zone: &Zval) -> PhpResult<bool> {
-    let v = to_value(zone);
     guard("puq_dns_zone_update", || {
+        let v = to_value(zone)?;
         let mut c = conn()?;
         store::update(&mut c, &PhpHost, &Fields::new(&v)?)?;
         Ok(true)

@@ -27,8 +27,7 @@ fn sid_of(n: i64) -> Result<u32> {
 }
 
 fn with_params(name: &str, params: &Zval, f: impl FnOnce(&ServiceParams) -> Result<()>) -> String {
-    let v = to_value(params);
-    status_string(name, || f(&ServiceParams::from_value(&v)?))
+    status_string(name, || f(&ServiceParams::from_value(&to_value(params)?)?))
 }
 
 /// Server module SuspendAccount($params): marks the service suspended and

@@ -50,11 +50,11 @@ pub fn puq_product_panel(product_id: i64) -> PhpResult<Zval> {
 /// 'banners' => [...], 'message' => string, 'settings' => [...]]`.
 #[php_function]
 pub fn puq_product_panel_save(product_id: i64, values: &Zval) -> PhpResult<Zval> {
-    let v = to_value(values);
     data("puq_product_panel_save", || {
+        let v = to_value(values)?;
         let pid = id("product_id", product_id)?;
         let form: BTreeMap<String, String> = crate::whmcs::fields::Fields::new(&v)?
-            .string_entries()
+            .string_entries()?
             .into_iter()
             .collect();
         let mut c = db::conn(&db_config()?)?;

@@ -56,7 +56,11 @@ fn s(v: &str) -> Zval {
 impl Host for PhpHost {
     fn local_api(&self, command: &str, values: &Value) -> Result<Value> {
         let r = call("localAPI", vec![s(command), to_zval(values)])?;
-        Ok(to_value(&r))
+        to_value(&r).map_err(|e| {
+            Error::Host(format!(
+                "localAPI {command} answered a value that cannot be read: {e}"
+            ))
+        })
     }
 
     fn log_module_call(

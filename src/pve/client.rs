@@ -12,7 +12,7 @@ use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{Connector, TcpConnector};
 use ureq::Agent;
 
-use super::tls::{Fingerprint, PinnedTlsConnector};
+use super::tls::{Fingerprint, ProxmoxTls, Trust};
 use super::PveError;
 use crate::whmcs::ServerParams;
 
@@ -23,7 +23,6 @@ pub type PveResult<T> = Result<T, PveError>;
 pub struct Connection {
     pub host: String,
     pub port: u16,
-    pub https: bool,
     /// `user@realm!tokenid`.
     pub token_id: String,
     pub token_secret: String,
@@ -37,7 +36,6 @@ impl std::fmt::Debug for Connection {
         f.debug_struct("Connection")
             .field("host", &self.host)
             .field("port", &self.port)
-            .field("https", &self.https)
             .field("token_id", &self.token_id)
             .field("pin", &self.pin)
             .finish()
@@ -92,7 +90,6 @@ impl Connection {
         Ok(Connection {
             host,
             port: s.port.unwrap_or(8006),
-            https: s.secure || pin.is_some(),
             token_id,
             token_secret: s.password.trim().to_string(),
             pin,
@@ -107,12 +104,9 @@ impl Connection {
         } else {
             self.host.clone()
         };
-        format!(
-            "{}://{}:{}/api2/json",
-            if self.https { "https" } else { "http" },
-            host,
-            self.port
-        )
+        // Always HTTPS: the token secret never travels in cleartext, whatever
+        // the server's "Secure" tick says.
+        format!("https://{}:{}/api2/json", host, self.port)
     }
 }
 
@@ -181,17 +175,18 @@ pub fn seg(name: &str, value: &str) -> PveResult<String> {
 
 struct AgentEntry {
     agent: Agent,
-    seen: Option<Arc<Mutex<Option<Fingerprint>>>>,
+    /// Why the TLS layer last refused the server certificate.
+    failure: Arc<Mutex<Option<String>>>,
 }
 
-type AgentKey = (String, u16, bool, Option<[u8; 32]>);
+type AgentKey = (String, u16, Option<[u8; 32]>);
 
 /// Agents (connection pools) are shared per server, created on first use.
 static AGENTS: Lazy<Mutex<HashMap<AgentKey, Arc<AgentEntry>>>> =
     Lazy::new(|| Mutex::new(HashMap::new()));
 
 fn agent_for(c: &Connection) -> PveResult<Arc<AgentEntry>> {
-    let key = (c.host.clone(), c.port, c.https, c.pin.map(|p| p.0));
+    let key = (c.host.clone(), c.port, c.pin.map(|p| p.0));
     let mut map = AGENTS
         .lock()
         .map_err(|_| PveError::Protocol("agent cache lock poisoned".into()))?;
@@ -204,22 +199,17 @@ fn agent_for(c: &Connection) -> PveResult<Arc<AgentEntry>> {
         .max_idle_connections_per_host(16)
         .user_agent("puq_proxmox_kvm")
         .build();
-    let entry = match (c.https, c.pin) {
-        (true, Some(pin)) => {
-            let tls = PinnedTlsConnector::new(pin).map_err(PveError::Tls)?;
-            let seen = tls.seen.clone();
-            let connector = TcpConnector::default().chain(tls);
-            AgentEntry {
-                agent: Agent::with_parts(config, connector, DefaultResolver::default()),
-                seen: Some(seen),
-            }
-        }
-        _ => AgentEntry {
-            agent: Agent::new_with_config(config),
-            seen: None,
-        },
+    let trust = match c.pin {
+        Some(pin) => Trust::Pinned(pin),
+        None => Trust::System,
     };
-    let entry = Arc::new(entry);
+    let tls = ProxmoxTls::new(trust).map_err(PveError::Tls)?;
+    let failure = tls.failure.clone();
+    let connector = TcpConnector::default().chain(tls);
+    let entry = Arc::new(AgentEntry {
+        agent: Agent::with_parts(config, connector, DefaultResolver::default()),
+        failure,
+    });
     map.insert(key, entry.clone());
     Ok(entry)
 }
@@ -254,43 +244,56 @@ impl Client {
             Weight::Light => self.conn.timeout,
             Weight::Heavy => self.conn.heavy_timeout,
         };
-        let agent = &self.entry.agent;
-        let pairs = form.0.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-        let result = match method {
-            Method::Get | Method::Delete => {
-                let req = if method == Method::Get {
-                    agent.get(&url)
-                } else {
-                    agent.delete(&url)
-                };
-                req.header("Authorization", &auth)
-                    .config()
-                    .timeout_global(Some(timeout))
-                    .build()
-                    .query_pairs(pairs)
-                    .call()
-            }
-            Method::Post | Method::Put => {
-                let req = if method == Method::Post {
-                    agent.post(&url)
-                } else {
-                    agent.put(&url)
-                };
-                req.header("Authorization", &auth)
-                    .config()
-                    .timeout_global(Some(timeout))
-                    .build()
-                    .send_form(pairs)
-            }
+        let send = || -> Result<(u16, String), ureq::Error> {
+            let agent = &self.entry.agent;
+            let pairs = form.0.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+            let result = match method {
+                Method::Get | Method::Delete => {
+                    let req = if method == Method::Get {
+                        agent.get(&url)
+                    } else {
+                        agent.delete(&url)
+                    };
+                    req.header("Authorization", &auth)
+                        .config()
+                        .timeout_global(Some(timeout))
+                        .build()
+                        .query_pairs(pairs)
+                        .call()
+                }
+                Method::Post | Method::Put => {
+                    let req = if method == Method::Post {
+                        agent.post(&url)
+                    } else {
+                        agent.put(&url)
+                    };
+                    req.header("Authorization", &auth)
+                        .config()
+                        .timeout_global(Some(timeout))
+                        .build()
+                        .send_form(pairs)
+                }
+            };
+            let mut resp = result?;
+            let status = resp.status().as_u16();
+            let body = resp
+                .body_mut()
+                .with_config()
+                .limit(64 * 1024 * 1024)
+                .read_to_string()?;
+            Ok((status, body))
         };
-        let mut resp = result.map_err(|e| self.transport_error(e, &url))?;
-        let status = resp.status().as_u16();
-        let body = resp
-            .body_mut()
-            .with_config()
-            .limit(64 * 1024 * 1024)
-            .read_to_string()
-            .map_err(|e| self.transport_error(e, &url))?;
+        // A GET changes nothing, so one dropped connection (a pooled
+        // keep-alive connection pveproxy closed, a reset) or a timeout is
+        // retried once. POST/PUT/DELETE never are: they may have happened.
+        let (status, body) = match send() {
+            Err(e) if method == Method::Get && retryable(&e) => {
+                log::debug!("GET {path}: {e}; retrying once");
+                send()
+            }
+            other => other,
+        }
+        .map_err(|e| self.transport_error(e, &url))?;
         parse_reply(status, &body, method, path)
     }
 
@@ -334,30 +337,48 @@ impl Client {
         }
     }
 
+    /// The operator-facing reason for a TLS failure: the verifier's own
+    /// sentence when it refused the certificate, else a handshake that did
+    /// not look like TLS at all (a plain-HTTP port).
     fn tls_reason(&self, text: &str) -> Option<String> {
-        if let Some(seen) = &self.entry.seen {
-            if let (Ok(s), Some(pin)) = (seen.lock(), self.conn.pin) {
-                if let Some(got) = *s {
-                    if got != pin {
-                        return Some(format!(
-                            "certificate fingerprint mismatch: the server presented SHA-256 {got}, but Access Hash pins {pin}"
-                        ));
-                    }
-                }
+        if let Ok(mut f) = self.entry.failure.lock() {
+            if let Some(why) = f.take() {
+                return Some(why);
             }
         }
-        if text.contains("UnknownIssuer") || text.contains("invalid peer certificate") {
+        let t = text.to_ascii_lowercase();
+        if t.contains("corrupt message")
+            || t.contains("invalidcontenttype")
+            || t.contains("invalid content type")
+            || t.contains("peer is incompatible")
+            || t.contains("peerincompatible")
+        {
             return Some(format!(
-                "the server certificate is not trusted ({text}). For a self-signed Proxmox certificate, put its SHA-256 fingerprint in the server's Access Hash field"
+                "{}:{} did not answer TLS ({text}). The Proxmox API is HTTPS only: use pveproxy's port (8006), not a plain-HTTP port",
+                self.conn.host, self.conn.port
             ));
         }
-        if text.contains("fingerprint mismatch")
-            || text.contains("HandshakeFailure")
-            || text.contains("tls")
-        {
+        if t.contains("certificate") || t.contains("handshake") || t.contains("tls") {
             return Some(text.to_string());
         }
         None
+    }
+}
+
+/// A transport failure after which an idempotent request may be sent again.
+fn retryable(e: &ureq::Error) -> bool {
+    match e {
+        ureq::Error::Timeout(_) => true,
+        ureq::Error::Io(io) => matches!(
+            io.kind(),
+            ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::BrokenPipe
+                | ErrorKind::UnexpectedEof
+                | ErrorKind::TimedOut
+                | ErrorKind::WouldBlock
+        ),
+        _ => false,
     }
 }
 

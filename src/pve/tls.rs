@@ -1,16 +1,23 @@
-//! TLS to Proxmox. Verification is always on: either the normal WebPKI
-//! chain check (ureq's default), or — for Proxmox's self-signed
+//! TLS to Proxmox. The API is HTTPS only and verification is always on:
+//! either a chain to this machine's certificate store (`/etc/ssl/certs`,
+//! `/etc/pki/tls`, or `SSL_CERT_FILE`), or — for Proxmox's self-signed
 //! certificates — a pinned SHA-256 fingerprint of the server certificate,
-//! as Proxmox's own clients do. There is no "verify off" mode.
+//! as Proxmox's own clients do. There is no plain-HTTP and no "verify off"
+//! mode.
 
 use std::fmt;
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme, StreamOwned};
+use rustls::{
+    ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme,
+    StreamOwned,
+};
 use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, Transport,
     TransportAdapter,
@@ -70,35 +77,115 @@ impl fmt::Debug for Fingerprint {
     }
 }
 
-/// Accepts exactly the certificate whose SHA-256 matches; records what the
-/// server presented so a mismatch can be reported precisely.
-#[derive(Debug)]
-struct PinnedVerifier {
-    pin: Fingerprint,
-    provider: Arc<CryptoProvider>,
-    seen: Arc<Mutex<Option<Fingerprint>>>,
+/// Which certificates a connection accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trust {
+    /// Exactly the certificate with this SHA-256 (the server's Access Hash).
+    Pinned(Fingerprint),
+    /// A certificate chain to a root in this machine's certificate store,
+    /// valid for the host name.
+    System,
 }
 
-impl ServerCertVerifier for PinnedVerifier {
+/// The system's CA bundle: `SSL_CERT_FILE`, else the first of the usual
+/// distribution paths (Debian/Ubuntu, RHEL/AlmaLinux/CloudLinux, SUSE,
+/// Alpine/BSD) that holds at least one certificate. Loaded once.
+static SYSTEM_ROOTS: once_cell::sync::Lazy<Result<Arc<RootCertStore>, String>> =
+    once_cell::sync::Lazy::new(load_system_roots);
+
+const CA_BUNDLES: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+];
+
+fn load_system_roots() -> Result<Arc<RootCertStore>, String> {
+    let env = std::env::var("SSL_CERT_FILE")
+        .ok()
+        .filter(|p| !p.is_empty());
+    let candidates: Vec<String> = env
+        .into_iter()
+        .chain(CA_BUNDLES.iter().map(|p| (*p).to_string()))
+        .collect();
+    for path in &candidates {
+        let Ok(iter) = CertificateDer::pem_file_iter(path) else {
+            continue;
+        };
+        let mut roots = RootCertStore::empty();
+        for cert in iter.flatten() {
+            // A certificate the bundle holds but webpki cannot use is skipped.
+            let _ = roots.add(cert);
+        }
+        if !roots.is_empty() {
+            return Ok(Arc::new(roots));
+        }
+    }
+    Err(format!(
+        "no certificate store found on this machine (looked at {})",
+        candidates.join(", ")
+    ))
+}
+
+/// Checks the server certificate against the connection's [`Trust`]. A
+/// refusal is recorded in `failure` as an operator-facing sentence (rustls
+/// wraps its own error text), always with the SHA-256 fingerprint the
+/// server presented.
+#[derive(Debug)]
+struct Verifier {
+    trust: Trust,
+    provider: Arc<CryptoProvider>,
+    system: Option<Arc<WebPkiServerVerifier>>,
+    system_error: Option<String>,
+    failure: Arc<Mutex<Option<String>>>,
+}
+
+impl Verifier {
+    fn refuse(&self, message: String) -> rustls::Error {
+        if let Ok(mut f) = self.failure.lock() {
+            *f = Some(message.clone());
+        }
+        rustls::Error::General(message)
+    }
+}
+
+impl ServerCertVerifier for Verifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: UnixTime,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
         let got = Fingerprint::of(end_entity.as_ref());
-        if let Ok(mut s) = self.seen.lock() {
-            *s = Some(got);
-        }
-        if got == self.pin {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::General(format!(
-                "certificate fingerprint mismatch: the server presented SHA-256 {got}, but Access Hash pins {}",
-                self.pin
-            )))
+        match self.trust {
+            Trust::Pinned(pin) if got == pin => Ok(ServerCertVerified::assertion()),
+            Trust::Pinned(pin) => Err(self.refuse(format!(
+                "certificate fingerprint mismatch: the server presented SHA-256 {got}, but Access Hash pins {pin}. If the Proxmox certificate was renewed on purpose, paste the new fingerprint into Access Hash"
+            ))),
+            Trust::System => {
+                let why = match &self.system {
+                    Some(v) => match v.verify_server_cert(
+                        end_entity,
+                        intermediates,
+                        server_name,
+                        ocsp,
+                        now,
+                    ) {
+                        Ok(ok) => return Ok(ok),
+                        Err(e) => format!("it is not trusted by this machine's certificate store ({e})"),
+                    },
+                    None => self
+                        .system_error
+                        .clone()
+                        .unwrap_or_else(|| "no certificate store".into()),
+                };
+                Err(self.refuse(format!(
+                    "the server certificate was refused: {why}. Its SHA-256 fingerprint is {got}: if that is your Proxmox server's certificate, paste it into Access Hash to pin it"
+                )))
+            }
         }
     }
 
@@ -137,27 +224,46 @@ impl ServerCertVerifier for PinnedVerifier {
     }
 }
 
-/// A ureq connector that wraps the TCP transport in rustls with a pinned
-/// certificate.
-pub struct PinnedTlsConnector {
+/// A ureq connector that wraps the TCP transport in rustls, verifying the
+/// server certificate by [`Trust`]. The only TLS the client uses: there is
+/// no plain-HTTP path and no "verify off" mode.
+pub struct ProxmoxTls {
     config: Arc<ClientConfig>,
-    pub seen: Arc<Mutex<Option<Fingerprint>>>,
+    /// Why the last handshake refused the certificate, for the error message.
+    pub failure: Arc<Mutex<Option<String>>>,
 }
 
-impl fmt::Debug for PinnedTlsConnector {
+impl fmt::Debug for ProxmoxTls {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PinnedTlsConnector").finish()
+        f.debug_struct("ProxmoxTls").finish()
     }
 }
 
-impl PinnedTlsConnector {
-    pub fn new(pin: Fingerprint) -> Result<Self, String> {
+impl ProxmoxTls {
+    pub fn new(trust: Trust) -> Result<Self, String> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let seen = Arc::new(Mutex::new(None));
-        let verifier = PinnedVerifier {
-            pin,
+        let failure = Arc::new(Mutex::new(None));
+        let (system, system_error) = match (&trust, &*SYSTEM_ROOTS) {
+            (Trust::Pinned(_), _) => (None, None),
+            (Trust::System, Ok(roots)) => {
+                match WebPkiServerVerifier::builder_with_provider(roots.clone(), provider.clone())
+                    .build()
+                {
+                    Ok(v) => (Some(v), None),
+                    Err(e) => (
+                        None,
+                        Some(format!("the certificate store is unusable: {e}")),
+                    ),
+                }
+            }
+            (Trust::System, Err(e)) => (None, Some(e.clone())),
+        };
+        let verifier = Verifier {
+            trust,
             provider: provider.clone(),
-            seen: seen.clone(),
+            system,
+            system_error,
+            failure: failure.clone(),
         };
         let config = ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -165,15 +271,15 @@ impl PinnedTlsConnector {
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(verifier))
             .with_no_client_auth();
-        Ok(PinnedTlsConnector {
+        Ok(ProxmoxTls {
             config: Arc::new(config),
-            seen,
+            failure,
         })
     }
 }
 
-impl<In: Transport> Connector<In> for PinnedTlsConnector {
-    type Out = Either<In, PinnedTlsTransport>;
+impl<In: Transport> Connector<In> for ProxmoxTls {
+    type Out = Either<In, ProxmoxTlsTransport>;
 
     fn connect(
         &self,
@@ -183,8 +289,14 @@ impl<In: Transport> Connector<In> for PinnedTlsConnector {
         let Some(transport) = chained else {
             return Err(ureq::Error::Tls("no TCP transport to wrap"));
         };
-        if !details.needs_tls() || transport.is_tls() {
+        if transport.is_tls() {
             return Ok(Some(Either::A(transport)));
+        }
+        if !details.needs_tls() {
+            // The client only builds https:// URLs; refuse anything else.
+            return Err(ureq::Error::Tls(
+                "refusing plain HTTP: the Proxmox API is HTTPS only",
+            ));
         }
         let host = details
             .uri
@@ -203,25 +315,25 @@ impl<In: Transport> Connector<In> for PinnedTlsConnector {
             details.config.input_buffer_size(),
             details.config.output_buffer_size(),
         );
-        Ok(Some(Either::B(PinnedTlsTransport {
+        Ok(Some(Either::B(ProxmoxTlsTransport {
             buffers,
             stream: StreamOwned { conn, sock },
         })))
     }
 }
 
-pub struct PinnedTlsTransport {
+pub struct ProxmoxTlsTransport {
     buffers: LazyBuffers,
     stream: StreamOwned<ClientConnection, TransportAdapter>,
 }
 
-impl fmt::Debug for PinnedTlsTransport {
+impl fmt::Debug for ProxmoxTlsTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PinnedTlsTransport").finish()
+        f.debug_struct("ProxmoxTlsTransport").finish()
     }
 }
 
-impl Transport for PinnedTlsTransport {
+impl Transport for ProxmoxTlsTransport {
     fn buffers(&mut self) -> &mut dyn Buffers {
         &mut self.buffers
     }

@@ -14,6 +14,46 @@ pub fn one_line(s: &str, max: usize) -> String {
     out
 }
 
+/// Bytes as text safe to put in a message: printable characters as they
+/// are, control characters and bytes that are not UTF-8 as `\xNN`
+/// (`\u{NNNN}` for a non-ASCII control character), cut at `max` characters.
+pub fn escaped(bytes: &[u8], max: usize) -> String {
+    let mut out = String::new();
+    let mut count = 0;
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if count >= max {
+                out.push('…');
+                return out;
+            }
+            if c.is_control() {
+                if c.is_ascii() {
+                    out.push_str(&format!("\\x{:02X}", c as u32));
+                } else {
+                    out.push_str(&format!("\\u{{{:04X}}}", c as u32));
+                }
+            } else {
+                out.push(c);
+            }
+            count += 1;
+        }
+        for b in chunk.invalid() {
+            if count >= max {
+                out.push('…');
+                return out;
+            }
+            out.push_str(&format!("\\x{b:02X}"));
+            count += 1;
+        }
+    }
+    out
+}
+
+/// True when `s` holds a control character (NUL, newline, ESC, DEL, …).
+pub fn has_control(s: &str) -> bool {
+    s.chars().any(char::is_control)
+}
+
 /// Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
 pub fn civil(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -44,6 +84,18 @@ pub fn clock(unix: i64, offset: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escaped_shows_bad_bytes_as_hex() {
+        assert_eq!(escaped(b"Host\xffname", 40), "Host\\xFFname");
+        assert_eq!(escaped(b"127.0.0.1\0evil", 40), "127.0.0.1\\x00evil");
+        assert_eq!(
+            escaped("caf\u{e9}\u{85}".as_bytes(), 40),
+            "caf\u{e9}\\u{0085}"
+        );
+        assert_eq!(escaped(b"abcdef", 3), "abc…");
+        assert!(has_control("a\nb") && has_control("a\u{7f}") && !has_control("a b"));
+    }
 
     #[test]
     fn formats() {

@@ -27,7 +27,7 @@ pub fn get(ctx: &mut Ctx<'_>) -> Result<Value> {
 /// Saves the General form. Every value is validated first; one bad value
 /// saves nothing and names its field.
 pub fn save(ctx: &mut Ctx<'_>) -> Result<Value> {
-    let changes = ctx.input.string_entries().into_iter().collect();
+    let changes = ctx.input.string_entries()?.into_iter().collect();
     settings::save(&mut ctx.conn, &changes)?;
     general(ctx)
 }

@@ -64,11 +64,20 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// All entries as `(key, string value)`; non-scalar values are skipped.
-    pub fn string_entries(&self) -> Vec<(String, String)> {
+    /// All entries as `(key, string value)`. A `null` entry carries no value
+    /// and is left out; an array (or any other non-scalar) where a single
+    /// value belongs is an error naming its key, so nothing is saved.
+    pub fn string_entries(&self) -> Result<Vec<(String, String)>> {
         self.map
             .iter()
-            .filter_map(|(k, v)| scalar_string(v).map(|s| (k.clone(), s)))
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| match scalar_string(v) {
+                Some(s) => Ok((k.clone(), s)),
+                None => Err(Error::input(
+                    self.name(k),
+                    "expected a single value, got an array",
+                )),
+            })
             .collect()
     }
 
@@ -85,6 +94,34 @@ impl<'a> Fields<'a> {
     /// A string that may be empty; missing → `""`.
     pub fn str_or_empty(&self, key: &str) -> Result<String> {
         Ok(self.opt_str(key)?.unwrap_or_default())
+    }
+
+    /// A one-line string (host names, ids, fingerprints): a control
+    /// character (NUL, newline, ESC, …) is an error showing it escaped.
+    pub fn line(&self, key: &str) -> Result<String> {
+        let s = self.str_or_empty(key)?;
+        if crate::util::has_control(&s) {
+            return Err(Error::input(
+                self.name(key),
+                format!(
+                    "must not contain control characters: '{}'",
+                    crate::util::escaped(s.as_bytes(), 60)
+                ),
+            ));
+        }
+        Ok(s)
+    }
+
+    /// Like [`Fields::line`] for a secret: the error never shows the value.
+    pub fn secret_line(&self, key: &str) -> Result<String> {
+        let s = self.str_or_empty(key)?;
+        if crate::util::has_control(&s) {
+            return Err(Error::input(
+                self.name(key),
+                "must not contain control characters (the value is not shown)",
+            ));
+        }
+        Ok(s)
     }
 
     /// A required non-empty string.

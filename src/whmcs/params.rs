@@ -11,7 +11,8 @@ use super::fields::Fields;
 use crate::error::{Error, Result};
 
 /// Connection details of the WHMCS server entry (tblservers) a call is for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `Debug` leaves the token secret out.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ServerParams {
     pub id: u32,
     pub hostname: String,
@@ -26,7 +27,8 @@ pub struct ServerParams {
     pub port: Option<u16>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// `Debug` leaves the service password and the server's secret out.
+#[derive(Clone, PartialEq)]
 pub struct ServiceParams {
     pub service_id: u32,
     pub user_id: u32,
@@ -52,6 +54,49 @@ pub struct ClientDetails {
     pub companyname: String,
 }
 
+impl std::fmt::Debug for ServerParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerParams")
+            .field("id", &self.id)
+            .field("hostname", &self.hostname)
+            .field("ip", &self.ip)
+            .field("username", &self.username)
+            .field("password", &redacted(&self.password))
+            .field("accesshash", &self.accesshash)
+            .field("secure", &self.secure)
+            .field("port", &self.port)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ServiceParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceParams")
+            .field("service_id", &self.service_id)
+            .field("user_id", &self.user_id)
+            .field("product_id", &self.product_id)
+            .field("domain", &self.domain)
+            .field("username", &self.username)
+            .field("password", &redacted(&self.password))
+            .field("status", &self.status)
+            .field("server", &self.server)
+            .field("config_options_legacy", &self.config_options_legacy)
+            .field("config_options", &self.config_options)
+            .field("custom_fields", &self.custom_fields)
+            .field("client", &self.client)
+            .finish()
+    }
+}
+
+/// What `Debug` shows for a secret: whether it is set, never its text.
+fn redacted(secret: &str) -> &'static str {
+    if secret.is_empty() {
+        "<empty>"
+    } else {
+        "<redacted>"
+    }
+}
+
 impl ServerParams {
     /// The server part of `$params` (also what TestConnection receives).
     pub fn from_value(v: &Value) -> Result<Self> {
@@ -68,11 +113,11 @@ impl ServerParams {
                 .opt_int("serverid")?
                 .unwrap_or(0)
                 .clamp(0, u32::MAX as i64) as u32,
-            hostname: f.str_or_empty("serverhostname")?.trim().to_string(),
-            ip: f.str_or_empty("serverip")?.trim().to_string(),
-            username: f.str_or_empty("serverusername")?.trim().to_string(),
-            password: f.str_or_empty("serverpassword")?,
-            accesshash: f.str_or_empty("serveraccesshash")?.trim().to_string(),
+            hostname: f.line("serverhostname")?.trim().to_string(),
+            ip: f.line("serverip")?.trim().to_string(),
+            username: f.line("serverusername")?.trim().to_string(),
+            password: f.secret_line("serverpassword")?,
+            accesshash: f.line("serveraccesshash")?.trim().to_string(),
             secure: f.flag("serversecure")?,
             port,
         })
@@ -114,12 +159,12 @@ impl ServiceParams {
             config_options_legacy: legacy,
             config_options: f
                 .nested("configoptions")?
-                .string_entries()
+                .string_entries()?
                 .into_iter()
                 .collect(),
             custom_fields: f
                 .nested("customfields")?
-                .string_entries()
+                .string_entries()?
                 .into_iter()
                 .collect(),
             client: ClientDetails {
@@ -219,6 +264,43 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("'params'"), "{e}");
+    }
+
+    #[test]
+    fn debug_never_shows_passwords() {
+        let p = ServiceParams::from_value(&whmcs_params()).unwrap();
+        let d = format!("{p:?}");
+        assert!(!d.contains("s3cret!"), "{d}");
+        assert!(!d.contains("1f2e3d4c-aaaa"), "{d}");
+        assert!(
+            d.contains("<redacted>") && d.contains("pve.example.com"),
+            "{d}"
+        );
+    }
+
+    #[test]
+    fn control_characters_in_server_fields_are_refused() {
+        for key in [
+            "serverhostname",
+            "serverip",
+            "serverusername",
+            "serveraccesshash",
+        ] {
+            let mut v = whmcs_params();
+            v[key] = json!("127.0.0.1\0evil");
+            let e = ServerParams::from_value(&v).unwrap_err().to_string();
+            assert!(
+                e.contains(key) && e.contains("\\x00") && !e.contains('\0'),
+                "{key}: {e}"
+            );
+        }
+        let mut v = whmcs_params();
+        v["serverpassword"] = json!("secret\r\nX-Injected: 1");
+        let e = ServerParams::from_value(&v).unwrap_err().to_string();
+        assert!(
+            e.contains("serverpassword") && !e.contains("Injected"),
+            "{e}"
+        );
     }
 
     #[test]
