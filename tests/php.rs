@@ -83,4 +83,5 @@ php_tests! {
     cron_locks_across_runners_and_kills => "cron_locks_test.php",
     statistics_metric_billing_and_usage_update => "stats_test.php",
     email_templates_created_once_never_overwritten => "email_templates_test.php",
+    bad_bytes_and_arrays_get_named_errors_and_change_nothing => "bad_input_test.php",
 }

@@ -84,11 +84,28 @@ $r = Harness::callAddon('deactivate');
 assertSame('success', $r['status']);
 assertContains('kept', $r['description']);
 assertSame($all, tables());
-// ...and drops them when "Delete all database tables" is on.
+// ...and drops them when "Delete all database tables" is on: the module's
+// own tables by exact name, never a table that only shares the prefix in
+// another case or an unknown puqProxmoxKVM_* table someone else made.
 Harness::callAddon('activate');
+$foreign = ['PUQPROXMOXKVM_unrelated', 'puqproxmoxkvm_other_module', 'puqProxmoxKVM_custom_report', 'puqProxmoxKVMbackup'];
+foreach ($foreign as $t) {
+    Harness::exec("CREATE TABLE `$t` (id INT PRIMARY KEY, note VARCHAR(20))");
+    Harness::exec("INSERT INTO `$t` VALUES (1, 'keep me')");
+}
 puq_settings_save(['delete_tables_on_deactivate' => 'on']);
 $r = Harness::callAddon('deactivate');
+assertSame('success', $r['status'], json_encode($r));
 assertContains('deleted', $r['description']);
+$left = tables();
+sort($foreign);
+$expect = $foreign;
+sort($left);
+assertSame(array_map('strtolower', $expect), array_map('strtolower', $left), 'only foreign tables are left');
+foreach ($foreign as $t) {
+    assertSame('keep me', Harness::value("SELECT note FROM `$t` WHERE id = 1"), "$t and its rows survive");
+    Harness::exec("DROP TABLE `$t`");
+}
 assertSame([], tables());
 
 echo "OK\n";
