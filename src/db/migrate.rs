@@ -230,7 +230,7 @@ pub fn drop_all(conn: &mut PooledConn) -> Result<Vec<String>> {
     let mut dropped = Vec::new();
     for t in own_tables() {
         // information_schema compares case-insensitively; the match here is exact.
-        if present.iter().any(|p| *p == t) {
+        if present.contains(&t) {
             conn.query_drop(format!("DROP TABLE IF EXISTS `{t}`"))?;
             dropped.push(t);
         }

@@ -64,6 +64,9 @@ pub struct Config {
     pub auth_delay_ms: u64,
     /// How many requests the request log keeps.
     pub log_capacity: usize,
+    /// Serve a certificate issued by a throwaway CA ([`SimHandle::ca_pem`])
+    /// instead of a self-signed one, as a Proxmox with a CA certificate would.
+    pub ca_signed: bool,
 }
 
 impl Default for Config {
@@ -78,6 +81,7 @@ impl Default for Config {
             task_ms: BTreeMap::new(),
             auth_delay_ms: 0,
             log_capacity: 1000,
+            ca_signed: false,
         }
     }
 }
@@ -95,6 +99,37 @@ impl Config {
     }
 }
 
+/// The server certificate (DER, PEM), its key (DER) and, when `ca_signed`,
+/// the PEM of the throwaway CA that issued it.
+type Issued = (Vec<u8>, String, Vec<u8>, Option<String>);
+
+fn certificate(names: Vec<String>, ca_signed: bool) -> Result<Issued, rcgen::Error> {
+    if !ca_signed {
+        let ck = rcgen::generate_simple_self_signed(names)?;
+        return Ok((
+            ck.cert.der().to_vec(),
+            ck.cert.pem(),
+            ck.signing_key.serialize_der(),
+            None,
+        ));
+    }
+    let ca_key = rcgen::KeyPair::generate()?;
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new())?;
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(rcgen::DnType::CommonName, "pve-sim test CA");
+    let ca_cert = ca.self_signed(&ca_key)?;
+    let issuer = rcgen::Issuer::new(ca, ca_key);
+    let key = rcgen::KeyPair::generate()?;
+    let leaf = rcgen::CertificateParams::new(names)?.signed_by(&key, &issuer)?;
+    Ok((
+        leaf.der().to_vec(),
+        leaf.pem(),
+        key.serialize_der(),
+        Some(ca_cert.pem()),
+    ))
+}
+
 /// Entry point.
 pub struct Sim;
 
@@ -107,14 +142,9 @@ impl Sim {
     /// Start the simulator, reporting bind/TLS errors.
     pub fn try_start(cfg: Config) -> io::Result<SimHandle> {
         once_cell::sync::Lazy::force(&schema::SCHEMA);
-        let ck = rcgen::generate_simple_self_signed(vec![
-            "localhost".to_string(),
-            "127.0.0.1".to_string(),
-        ])
-        .map_err(|e| io::Error::other(e.to_string()))?;
-        let cert_der = ck.cert.der().to_vec();
-        let cert_pem = ck.cert.pem();
-        let key_der = ck.signing_key.serialize_der();
+        let names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
+        let (cert_der, cert_pem, key_der, ca_pem) =
+            certificate(names, cfg.ca_signed).map_err(|e| io::Error::other(e.to_string()))?;
         let fingerprint = client::fingerprint_of(&cert_der);
         let tls = server::tls_config(cert_der, key_der).map_err(io::Error::other)?;
 
@@ -157,6 +187,7 @@ impl Sim {
             https: https_addr,
             fingerprint,
             cert_pem,
+            ca_pem,
             threads,
             token_id: cfg.tokens.first().map(|t| t.0.clone()).unwrap_or_default(),
             token_secret: cfg.tokens.first().map(|t| t.1.clone()).unwrap_or_default(),
@@ -171,6 +202,7 @@ pub struct SimHandle {
     https: Option<SocketAddr>,
     fingerprint: String,
     cert_pem: String,
+    ca_pem: Option<String>,
     threads: Vec<JoinHandle<()>>,
     token_id: String,
     token_secret: String,
@@ -198,6 +230,10 @@ impl SimHandle {
     /// The certificate in PEM.
     pub fn cert_pem(&self) -> String {
         self.cert_pem.clone()
+    }
+    /// The issuing CA's certificate (PEM) when started with `ca_signed`.
+    pub fn ca_pem(&self) -> Option<String> {
+        self.ca_pem.clone()
     }
     /// `PVEAPIToken=ID=SECRET` for the first configured token.
     pub fn auth_header(&self) -> String {
