@@ -596,7 +596,9 @@ pub fn record_save(ctx: &mut Ctx<'_>) -> Result<Value> {
     };
     let nulls = match ctx.input.raw("nulls") {
         Some(Value::Object(m)) => m.clone(),
-        _ => Map::new(),
+        None => Map::new(),
+        Some(Value::Array(a)) if a.is_empty() => Map::new(),
+        Some(_) => return Err(Error::input("nulls", "must be a map of column => 1")),
     };
     let mut set: Vec<String> = Vec::new();
     let mut args: Vec<SqlValue> = Vec::new();
@@ -609,13 +611,22 @@ pub fn record_save(ctx: &mut Ctx<'_>) -> Result<Value> {
         }
     }
     for c in &cols {
-        let is_null = nulls
-            .get(&c.name)
-            .and_then(crate::whmcs::fields::scalar_string)
-            .is_some_and(|v| v == "1");
-        let text = values
-            .get(&c.name)
-            .and_then(crate::whmcs::fields::scalar_string);
+        // An array where one value belongs is an error, never skipped.
+        let one = |map: &Map<String, Value>, what: &str| -> Result<Option<String>> {
+            match map.get(&c.name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(v) => crate::whmcs::fields::scalar_string(v)
+                    .map(Some)
+                    .ok_or_else(|| {
+                        Error::input(
+                            format!("{what}[{}]", c.name),
+                            "expected a single value, got an array",
+                        )
+                    }),
+            }
+        };
+        let is_null = one(&nulls, "nulls")?.is_some_and(|v| v == "1");
+        let text = one(&values, "values")?;
         if text.is_none() && !is_null {
             continue;
         }

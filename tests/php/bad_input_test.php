@@ -194,6 +194,16 @@ foreach ($ext->getFunctions() as $f) {
 }
 assert($stringArgs >= 10, "checked $stringArgs string arguments");
 
+// The DB Record editor: an array where a column's value belongs is named, not skipped.
+Harness::insert('puqProxmoxKVM_vm_info', ['service_id' => $sid, 'vm_status' => 'ready']);
+$before = dbState();
+$r = puq_admin_ajax('vms.record_save', ['service_id' => (string) $sid, 'values' => ['vm_status' => ['x'], 'hostname' => 'y']], $admin, true);
+assertSame(false, $r['ok'], json_encode($r));
+assertContains('values[vm_status]', $r['error']);
+$r = puq_admin_ajax('vms.record_save', ['service_id' => (string) $sid, 'values' => ['hostname' => 'y'], 'nulls' => 'all'], $admin, true);
+assertContains("'nulls'", $r['error']);
+assertSame($before, dbState());
+
 // The state check itself sees a save (so "unchanged" above means something).
 $before = dbState();
 puq_settings_save(['default_timeout' => '31']);

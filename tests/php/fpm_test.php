@@ -57,4 +57,6 @@ for ($i = 0; $i < 40 && count($pids) < 2; $i++) {
 }
 assertSame(2, count($pids), 'both forked workers answered: ' . @file_get_contents("$dir/fpm.log") . @file_get_contents("$dir/err"));
 assertNotContains('SIGSEGV', (string) @file_get_contents("$dir/fpm.log"));
+// Workers' stderr (catch_workers_output is off: it lands in $dir/err) holds no Rust panic.
+assertNotContains('panicked', (string) @file_get_contents("$dir/fpm.log") . @file_get_contents("$dir/err"));
 echo "OK\n";
