@@ -44,27 +44,8 @@ impl fmt::Display for Error {
             Error::Config(m) => format!("Configuration error: {m}"),
             Error::Internal(m) => format!("Internal error: {m}"),
         };
-        f.write_str(&printable(&text))
+        f.write_str(&crate::util::printable(&text))
     }
-}
-
-/// Message text with every control character other than newline and tab
-/// shown escaped, so no raw byte from an input (a NUL, an escape sequence)
-/// ever reaches a WHMCS page, log or cron output through an error.
-fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    let raw = |c: char| c.is_control() && c != '\n' && c != '\t';
-    if !text.chars().any(raw) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if raw(c) {
-            out.push_str(&crate::util::escaped(c.to_string().as_bytes(), 1));
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
 }
 
 impl std::error::Error for Error {}

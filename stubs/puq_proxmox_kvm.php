@@ -35,7 +35,7 @@ function puq_addon_upgrade(mixed $vars): mixed {}
  * `$posted` must be true only for a POST whose CSRF token check_token()
  * accepted; actions that change data are refused otherwise. Never throws.
  */
-function puq_admin_ajax(string $action, mixed $request, int $admin_id, bool $posted): mixed {}
+function puq_admin_ajax(mixed $action, mixed $request, int $admin_id, bool $posted): mixed {}
 
 /**
  * Server module AdminCustomButtonArray(): `[label => function suffix]`.
@@ -69,6 +69,15 @@ function puq_backup_delete(int $service_id, string $volid): mixed {}
  * backups `running` and the `last_error` of a failed one.
  */
 function puq_backup_list(int $service_id): mixed {}
+
+/**
+ * Restores one of the VM's own backups (`$volid` from puq_backup_list)
+ * over the VM: queued for the cron (stop, delete snapshots, qmrestore,
+ * re-apply the package, start, "Backup restored" email). From `ready`, or
+ * `restore_failed` to retry. `['status' => 'queued', 'volid']`; throws
+ * with the reason when refused.
+ */
+function puq_backup_restore(int $service_id, string $volid): mixed {}
 
 /**
  * The weekly schedule: `['days' => [7 × ['enabled' => bool, 'time' => 'HH:MM']]]`, Sunday first.
@@ -287,6 +296,14 @@ function puq_product_settings_save(int $product_id, mixed $values): mixed {}
  * Throws with the reason when refused.
  */
 function puq_reinstall(int $service_id, ?int $template = null): bool {}
+
+/**
+ * Reset password: a new strong password saved (encrypted) in WHMCS now;
+ * the cron stops the VM, writes it with cloud-init, starts the VM and
+ * sends the "Reset password" email. From `ready` only; throws with the
+ * reason when refused.
+ */
+function puq_reset_password(int $service_id): bool {}
 
 /**
  * Usage chart series of a service's VM for `hour|day|week|month|year`

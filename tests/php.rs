@@ -84,4 +84,6 @@ php_tests! {
     statistics_metric_billing_and_usage_update => "stats_test.php",
     email_templates_created_once_never_overwritten => "email_templates_test.php",
     bad_bytes_and_arrays_get_named_errors_and_change_nothing => "bad_input_test.php",
+    backup_restore_and_reset_password_machines => "restore_reset_test.php",
+    deactivate_on_a_case_folding_mariadb => "deactivate_case_folding_test.php",
 }

@@ -333,10 +333,22 @@ fn follow(client: &Client, op: &Op, now: i64) -> Result<Option<(bool, String, Op
 /// Now Backup Status: every pending operation (backups, snapshot and backup
 /// deletions, rollbacks) polled once; ended ones recorded.
 pub fn status(db: &DbConfig, host: &dyn Host, now: i64) -> Result<Report> {
+    follow_pending(db, host, now, false)
+}
+
+/// Polls the pending operations once: restores (`restores`) or all the
+/// others. A restore not yet started is the restore machine's (it posts
+/// qmrestore once the VM is off) and is only counted as queued.
+pub fn follow_pending(db: &DbConfig, host: &dyn Host, now: i64, restores: bool) -> Result<Report> {
     let mut conn = db::conn(db)?;
-    let pending: Vec<Op> = ops::pending(&mut conn, None)?
+    let all: Vec<Op> = ops::pending(&mut conn, None)?
         .into_iter()
-        .filter(|o| o.kind != "restore")
+        .filter(|o| (o.kind == "restore") == restores)
+        .collect();
+    let queued = all.iter().filter(|o| restores && o.upid.is_none()).count();
+    let pending: Vec<Op> = all
+        .into_iter()
+        .filter(|o| !(restores && o.upid.is_none()))
         .collect();
     let s = db::settings::load(&mut conn)?;
     let server_of = server_ids(&mut conn, &pending)?;
@@ -394,9 +406,13 @@ pub fn status(db: &DbConfig, host: &dyn Host, now: i64) -> Result<Report> {
         }
     }
     Ok(Report {
-        summary: format!(
-            "finished: {ok_n}, failed: {failed_n}, running: {running_n}, errors: {errors}"
-        ),
+        summary: if restores {
+            format!(
+                "finished: {ok_n}, failed: {failed_n}, running: {running_n}, queued: {queued}, errors: {errors}"
+            )
+        } else {
+            format!("finished: {ok_n}, failed: {failed_n}, running: {running_n}, errors: {errors}")
+        },
         details,
         errors,
     })

@@ -221,17 +221,29 @@ fn created_table(stmt: &str) -> Option<String> {
 /// tables"), each by its exact name. A table that merely shares the
 /// prefix in another case (`PUQPROXMOXKVM_x`, another module's
 /// `puqproxmoxkvm_y`) or an unknown `puqProxmoxKVM_*` table an operator
-/// made is left alone. Dependants first: the schema table goes last, so an
-/// interrupted run is finished by the next.
+/// made is left alone. The schema table goes last, so an interrupted run
+/// leaves the module visibly installed and the next run finishes it.
 pub fn drop_all(conn: &mut PooledConn) -> Result<Vec<String>> {
     let present: Vec<String> = conn.query(
         "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()",
     )?;
+    // With lower_case_table_names = 1 or 2 (Windows, macOS, or set by the
+    // operator) the server stores or compares names in lower case, so
+    // `puqProxmoxKVM_settings` is listed as `puqproxmoxkvm_settings` and two
+    // names differing only in case cannot both exist: compare as it does.
+    let folding: Option<Option<i64>> = conn.query_first("SELECT @@lower_case_table_names")?;
+    let folds = folding.flatten().unwrap_or(0) != 0;
     let mut dropped = Vec::new();
     for t in own_tables() {
-        // information_schema compares case-insensitively; the match here is exact.
-        if present.contains(&t) {
-            conn.query_drop(format!("DROP TABLE IF EXISTS `{t}`"))?;
+        let found = present.iter().find(|p| {
+            if folds {
+                p.eq_ignore_ascii_case(&t)
+            } else {
+                **p == t
+            }
+        });
+        if let Some(name) = found {
+            conn.query_drop(format!("DROP TABLE IF EXISTS `{name}`"))?;
             dropped.push(t);
         }
     }

@@ -88,6 +88,9 @@ pub fn calls_on_this_thread() -> u64 {
 static AGENT: Lazy<Agent> = Lazy::new(|| {
     Agent::config_builder()
         .http_status_as_error(false)
+        // A redirect would carry X-API-Key / credentials to another host
+        // (ureq strips only Authorization and Cookie): never follow one.
+        .max_redirects(0)
         .max_idle_connections_per_host(8)
         .user_agent("puq_proxmox_kvm-dns")
         .build()
@@ -187,12 +190,8 @@ fn transport(what: &str, e: ureq::Error) -> ProviderError {
 
 /// Cuts a provider's body for an error message.
 pub fn excerpt(body: &str) -> String {
-    let t = body.trim();
-    if t.chars().count() > 200 {
-        format!("{}…", t.chars().take(200).collect::<String>())
-    } else {
-        t.to_string()
-    }
+    // One line, no raw control or bidi characters from the remote side.
+    crate::util::one_line(body.trim(), 200)
 }
 
 /// Percent-encodes a query value.

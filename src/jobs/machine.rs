@@ -84,7 +84,7 @@ impl Machine {
 }
 
 /// Every machine. A state is left by the steps of exactly one machine.
-pub fn machines() -> [&'static Machine; 8] {
+pub fn machines() -> [&'static Machine; 10] {
     [
         &super::deploy::DEPLOY,
         &super::change::CHANGE_PACKAGE,
@@ -94,6 +94,8 @@ pub fn machines() -> [&'static Machine; 8] {
         &super::reinstall::VM_REMOVE,
         &super::dnsjob::SET_DNS_RECORDS,
         &super::power::POWER,
+        &super::restore::RESTORE,
+        &super::restore::RESET_PASSWORD,
     ]
 }
 

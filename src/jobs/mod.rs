@@ -13,6 +13,7 @@ pub mod machine;
 pub mod power;
 pub mod record;
 pub mod reinstall;
+pub mod restore;
 pub mod runner;
 pub mod terminate;
 pub mod vmconf;
@@ -243,6 +244,16 @@ pub fn ensure_credentials(
     Ok((os_user, password))
 }
 
+/// States whose steps apply the package to the VM (change package, the
+/// re-apply after a restore): an invalid configuration must stop them, not
+/// fall back to the product's defaults.
+fn applies_package(state: &str) -> bool {
+    state == "change_package"
+        || state.starts_with("cp_")
+        || state == "restore"
+        || state.starts_with("rs_")
+}
+
 /// Builds the job for a VM, on the PHP thread: decrypts the server
 /// secret and, for machines that write cloud-init, the service password
 /// (generating and saving, encrypted, the OS user and password when WHMCS
@@ -276,7 +287,7 @@ pub fn prepare_with(
     // make a valid configuration.
     let eff = match effective::compute(&product, &config_options(&mut conn, service_id)?) {
         Ok(e) => e,
-        Err(_) if !needs_credentials && vm.vm_status != "change_package" => {
+        Err(_) if !needs_credentials && !applies_package(&vm.vm_status) => {
             effective::compute(&product, &Default::default())?
         }
         Err(e) => return Err(e),

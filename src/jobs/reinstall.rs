@@ -121,7 +121,7 @@ pub const VM_REMOVE: Machine = Machine {
     ],
 };
 
-fn delete_snapshots(ctx: &mut Ctx) -> Result<Outcome> {
+pub(super) fn delete_snapshots(ctx: &mut Ctx) -> Result<Outcome> {
     if common::our_vm(ctx)?.is_none() {
         return Ok(Outcome::Skipped("no VM in Proxmox".into()));
     }

@@ -5,8 +5,9 @@
 //! PHP → Rust is strict and never panics: a key or string that is not
 //! UTF-8, or an array nested deeper than WHMCS ever sends, is an input error
 //! naming the key (`customfields.Host\xFFname`), so the caller answers in
-//! its normal error form and nothing is saved. Objects (WHMCS's `model`)
-//! become `null`: the core never reads them.
+//! its normal error form and nothing is saved. A value that is not UTF-8 is
+//! never echoed (it may be a secret). WHMCS's `model` object becomes
+//! `null` (the core never reads it); any other object is refused.
 
 use ext_php_rs::types::{ZendHashTable, Zval};
 use serde_json::{Map, Number, Value};
@@ -68,17 +69,31 @@ fn to_value_at(z: &Zval, path: &str, depth: u32) -> Result<Value> {
         };
         return match zs.as_str() {
             Ok(s) => Ok(Value::String(s.to_string())),
+            // The value is never shown: it may be a password or an API key.
             Err(_) => Err(Error::input(
                 shown(path),
                 format!(
-                    "is not valid UTF-8 text: '{}'",
-                    escaped(zs.as_bytes(), SHOWN)
+                    "is not valid UTF-8 text ({} bytes; the value is not shown)",
+                    zs.len()
                 ),
             )),
         };
     }
     if let Some(ht) = z.array() {
         return array_to_value(ht, path, depth);
+    }
+    if z.is_object() {
+        // WHMCS's `$params['model']` (an Eloquent model) is the one object
+        // it passes; the core never reads it. An object anywhere else is
+        // where a value belongs, and is refused rather than dropped.
+        let last = path.rsplit('.').next().unwrap_or(path);
+        if last == "model" {
+            return Ok(Value::Null);
+        }
+        return Err(Error::input(
+            shown(path),
+            "expected a value or an array, got an object",
+        ));
     }
     Ok(Value::Null)
 }

@@ -39,8 +39,19 @@ pub fn puq_admin_page(page: &str, request: &Zval, admin_id: i64) -> PhpResult<Zv
 /// `$posted` must be true only for a POST whose CSRF token check_token()
 /// accepted; actions that change data are refused otherwise. Never throws.
 #[php_function]
-pub fn puq_admin_ajax(action: &str, request: &Zval, admin_id: i64, posted: bool) -> Zval {
+pub fn puq_admin_ajax(action: &Zval, request: &Zval, admin_id: i64, posted: bool) -> Zval {
     let r = guard("puq_admin_ajax", || {
+        // The action name comes straight from the query string: bad bytes
+        // are a 400 in the envelope, never a PHP TypeError.
+        let action = match to_value(action) {
+            Ok(serde_json::Value::String(s)) => s,
+            Ok(_) => return Err(crate::Error::input("action", "expected an action name")),
+            Err(crate::Error::Input { message, .. }) => {
+                return Err(crate::Error::input("action", message))
+            }
+            Err(e) => return Err(e),
+        };
+        let action = action.as_str();
         let input = to_value(request)?;
         let db = db_config()?;
         let req = views::Request {

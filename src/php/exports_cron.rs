@@ -124,6 +124,34 @@ pub fn puq_backup_delete(service_id: i64, volid: String) -> PhpResult<Zval> {
     })
 }
 
+/// Restores one of the VM's own backups (`$volid` from puq_backup_list)
+/// over the VM: queued for the cron (stop, delete snapshots, qmrestore,
+/// re-apply the package, start, "Backup restored" email). From `ready`, or
+/// `restore_failed` to retry. `['status' => 'queued', 'volid']`; throws
+/// with the reason when refused.
+#[php_function]
+pub fn puq_backup_restore(service_id: i64, volid: String) -> PhpResult<Zval> {
+    data("puq_backup_restore", || {
+        with_service(service_id, |c, s| {
+            crate::backup::restore::request(c, s, &volid, crate::cron::now_unix())
+        })
+    })
+}
+
+/// Reset password: a new strong password saved (encrypted) in WHMCS now;
+/// the cron stops the VM, writes it with cloud-init, starts the VM and
+/// sends the "Reset password" email. From `ready` only; throws with the
+/// reason when refused.
+#[php_function]
+pub fn puq_reset_password(service_id: i64) -> PhpResult<bool> {
+    guard("puq_reset_password", || {
+        let sid = sid_of(service_id)?;
+        crate::server::lifecycle::reset_password(&db_config()?, &PhpHost, sid)?;
+        Ok(true)
+    })
+    .map_err(|e| PhpException::from(e.to_string()))
+}
+
 /// The weekly schedule: `['days' => [7 × ['enabled' => bool, 'time' => 'HH:MM']]]`, Sunday first.
 #[php_function]
 pub fn puq_backup_schedule_get(service_id: i64) -> PhpResult<Zval> {
@@ -215,6 +243,8 @@ pub fn build_module(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(puq_backup_list))
         .function(wrap_function!(puq_backup_create))
         .function(wrap_function!(puq_backup_delete))
+        .function(wrap_function!(puq_backup_restore))
+        .function(wrap_function!(puq_reset_password))
         .function(wrap_function!(puq_backup_schedule_get))
         .function(wrap_function!(puq_backup_schedule_save))
         .function(wrap_function!(puq_metric_usage))

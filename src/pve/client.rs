@@ -9,7 +9,7 @@ use std::time::Duration;
 use once_cell::sync::Lazy;
 use serde_json::Value;
 use ureq::unversioned::resolver::DefaultResolver;
-use ureq::unversioned::transport::{Connector, TcpConnector};
+use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
 use ureq::Agent;
 
 use super::tls::{Fingerprint, ProxmoxTls, Trust};
@@ -87,6 +87,15 @@ impl Connection {
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_string();
+        if !valid_host(&host) {
+            return Err(Error::input(
+                "serverhostname",
+                format!(
+                    "'{}' is not a host name or IP address (letters, digits, '-', '.'; an IPv6 address in full)",
+                    crate::util::escaped(host.as_bytes(), 60)
+                ),
+            ));
+        }
         Ok(Connection {
             host,
             port: s.port.unwrap_or(8006),
@@ -108,6 +117,25 @@ impl Connection {
         // the server's "Secure" tick says.
         format!("https://{}:{}/api2/json", host, self.port)
     }
+}
+
+/// A DNS name (labels of letters, digits, `-`, `_`) or an IP address:
+/// nothing a URL would read as userinfo, query, fragment or path.
+fn valid_host(h: &str) -> bool {
+    if h.parse::<std::net::IpAddr>().is_ok() {
+        return true;
+    }
+    let name = h.strip_suffix('.').unwrap_or(h);
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
 }
 
 /// How long a call may take.
@@ -195,6 +223,9 @@ fn agent_for(c: &Connection) -> PveResult<Arc<AgentEntry>> {
     }
     let config = Agent::config_builder()
         .http_status_as_error(false)
+        // Proxmox never redirects its API; following one would hand the
+        // answer (or a POST turned GET) to another host.
+        .max_redirects(0)
         .timeout_connect(Some(Duration::from_secs(5)))
         .max_idle_connections_per_host(16)
         .user_agent("puq_proxmox_kvm")
@@ -205,7 +236,13 @@ fn agent_for(c: &Connection) -> PveResult<Arc<AgentEntry>> {
     };
     let tls = ProxmoxTls::new(trust).map_err(PveError::Tls)?;
     let failure = tls.failure.clone();
-    let connector = TcpConnector::default().chain(tls);
+    // As ureq's own chain: an HTTP(S) CONNECT proxy from the environment
+    // (HTTPS_PROXY / NO_PROXY) when set, then TCP, then our TLS, which
+    // verifies end to end through the proxy.
+    let connector =
+        ().chain(ConnectProxyConnector::default())
+            .chain(TcpConnector::default())
+            .chain(tls);
     let entry = Arc::new(AgentEntry {
         agent: Agent::with_parts(config, connector, DefaultResolver::default()),
         failure,
@@ -558,10 +595,43 @@ mod tests {
                 "serveraccesshash",
             ),
             (server("", "root@pam!t", "u", ""), "serverhostname"),
+            (
+                server("x@127.0.0.1", "root@pam!t", "u", ""),
+                "serverhostname",
+            ),
+            (
+                server("127.0.0.1?", "root@pam!t", "u", ""),
+                "serverhostname",
+            ),
+            (
+                server("127.0.0.1#", "root@pam!t", "u", ""),
+                "serverhostname",
+            ),
+            (
+                server("pve\u{202e}", "root@pam!t", "u", ""),
+                "serverhostname",
+            ),
+            (
+                server("pve..example", "root@pam!t", "u", ""),
+                "serverhostname",
+            ),
+            (server("-pve", "root@pam!t", "u", ""), "serverhostname"),
         ];
         for (s, field) in cases {
             let e = conn(&s).unwrap_err().to_string();
             assert!(e.contains(field), "{field}: {e}");
+        }
+        for ok in [
+            "pve",
+            "pve-1.example.com",
+            "pve.example.com.",
+            "10.0.0.5",
+            "[2001:db8::2]",
+        ] {
+            assert!(
+                conn(&server(ok, "root@pam!whmcs", "uuid", "")).is_ok(),
+                "{ok}"
+            );
         }
         let v6 = conn(&server("2001:db8::1", "root@pam!whmcs", "uuid", "")).unwrap();
         assert_eq!(v6.base_url(), "https://[2001:db8::1]:8006/api2/json");

@@ -56,8 +56,18 @@ impl PveError {
 }
 
 impl fmt::Display for PveError {
+    /// Proxmox's own texts are shown with unsafe characters escaped.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        let text = Raw(self).to_string();
+        f.write_str(&crate::util::printable(&text))
+    }
+}
+
+struct Raw<'a>(&'a PveError);
+
+impl fmt::Display for Raw<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
             PveError::Connect(m) => write!(f, "cannot connect: {m}"),
             PveError::Tls(m) => write!(f, "TLS error: {m}"),
             PveError::Timeout(m) => write!(f, "timed out: {m}"),

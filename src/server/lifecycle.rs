@@ -34,14 +34,20 @@ const BUSY: &[&str] = &[
     "redeploy",
     "vm_remove",
     "set_dns_records",
+    "reset_password",
+    "restore",
 ];
+
+fn is_restore_or_reset(s: &str) -> bool {
+    s == "restore" || s.starts_with("rs_") || s.starts_with("rp_")
+}
 
 fn is_change_package(s: &str) -> bool {
     s == "change_package" || s.starts_with("cp_")
 }
 
 fn busy(s: &str) -> bool {
-    BUSY.contains(&s) || is_change_package(s)
+    BUSY.contains(&s) || is_change_package(s) || is_restore_or_reset(s)
 }
 
 /// The record of a service of this module, or a clear error.
@@ -260,7 +266,9 @@ pub fn reinstall(db: &DbConfig, host: &dyn Host, service_id: u32, template: u32)
     let mut conn = db::conn(db)?;
     let vm = vm_of(&mut conn, service_id)?;
     let removed_only = vm.vm_status == "remove" && vm.vm_id > 0;
-    if vm.vm_status != "ready" && !removed_only {
+    // After a failed restore the spec offers a reinstall.
+    let failed_restore = vm.vm_status == crate::jobs::restore::RESTORE_FAILED;
+    if vm.vm_status != "ready" && !removed_only && !failed_restore {
         return Err(Error::Config(format!(
             "Reinstall is refused while the VM is in status '{}': wait for it to be ready{}",
             vm.vm_status,
@@ -319,6 +327,41 @@ pub fn reinstall(db: &DbConfig, host: &dyn Host, service_id: u32, template: u32)
     Ok(())
 }
 
+/// Reset password: a new strong password, saved encrypted in tblhosting
+/// first (so a crash anywhere resumes with the same one and WHMCS shows
+/// what the VM gets), then `reset_password`: the cron stops the VM, writes
+/// cloud-init's user and password, starts it and sends the Reset password
+/// email. Only from `ready`.
+pub fn reset_password(db: &DbConfig, host: &dyn Host, service_id: u32) -> Result<()> {
+    let mut conn = db::conn(db)?;
+    let vm = vm_of(&mut conn, service_id)?;
+    if vm.vm_status != "ready" {
+        return Err(Error::Config(format!(
+            "Reset password is refused while the VM is in status '{}': wait for it to be ready",
+            vm.vm_status
+        )));
+    }
+    if vm.suspended {
+        return Err(Error::Config(
+            "the service is suspended: unsuspend it before resetting the password".into(),
+        ));
+    }
+    let fresh = host.encrypt(&jobs::generate_password()?)?;
+    conn.exec_drop(
+        "UPDATE tblhosting SET password = ? WHERE id = ?",
+        (fresh, service_id),
+    )?;
+    let (_, moved) = record::set_status_from(&mut conn, service_id, "reset_password", &["ready"])?;
+    if !moved {
+        return Err(Error::Config(
+            "the VM's status changed meanwhile; try again".into(),
+        ));
+    }
+    record::set_error(&mut conn, service_id, None)?;
+    log(host, "ResetPassword", service_id, json!({}));
+    Ok(())
+}
+
 /// Deletes the VM and its IP assignments and starts a fresh deploy.
 pub fn redeploy(db: &DbConfig, host: &dyn Host, service_id: u32) -> Result<()> {
     let mut conn = db::conn(db)?;
@@ -373,6 +416,8 @@ pub fn status_reference() -> Value {
                      "cron": "skips: fix the cause, then reset to terminate (retry) or remove"}),
     );
     rows.push(json!({"status": "remove", "machine": "", "next": "", "cron": "skips; Delete Record removes the row"}));
+    rows.push(json!({"status": crate::jobs::restore::RESTORE_FAILED, "machine": "restore", "next": "",
+                     "cron": "skips: the restore failed (the VM is stopped); restore again, reinstall, or reset to ready"}));
     json!({
         "reset": RESET_STATUSES.iter().map(|(s, u)| json!({"status": s, "use": u})).collect::<Vec<_>>(),
         "statuses": rows,

@@ -5,7 +5,7 @@
 pub fn one_line(s: &str, max: usize) -> String {
     let mut out: String = s
         .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| if is_unsafe(c) { ' ' } else { c })
         .take(max)
         .collect();
     if s.chars().count() > max {
@@ -26,7 +26,7 @@ pub fn escaped(bytes: &[u8], max: usize) -> String {
                 out.push('…');
                 return out;
             }
-            if c.is_control() {
+            if is_unsafe(c) {
                 if c.is_ascii() {
                     out.push_str(&format!("\\x{:02X}", c as u32));
                 } else {
@@ -49,9 +49,47 @@ pub fn escaped(bytes: &[u8], max: usize) -> String {
     out
 }
 
-/// True when `s` holds a control character (NUL, newline, ESC, DEL, …).
+/// A character that must never reach a message or an identifier raw: a
+/// control character (NUL, newline, ESC, DEL, C1), or an invisible format
+/// character that reorders or hides text (bidi overrides and isolates,
+/// zero-width characters, BOM, soft hyphen).
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{061C}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{FEFF}'
+        )
+}
+
+/// True when `s` holds a character [`is_unsafe`] refuses.
 pub fn has_control(s: &str) -> bool {
-    s.chars().any(char::is_control)
+    s.chars().any(is_unsafe)
+}
+
+/// Message text with every unsafe character other than newline and tab
+/// shown escaped (`\x00`, `\u{202E}`), so no raw byte from an input or a
+/// remote API ever reaches a page, a log or the cron output.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let raw = |c: char| is_unsafe(c) && c != '\n' && c != '\t';
+    if !text.chars().any(raw) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if raw(c) {
+            out.push_str(&escaped(c.to_string().as_bytes(), 1));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
@@ -95,6 +133,10 @@ mod tests {
         );
         assert_eq!(escaped(b"abcdef", 3), "abc…");
         assert!(has_control("a\nb") && has_control("a\u{7f}") && !has_control("a b"));
+        assert!(has_control("127.0.0.1\u{202e}") && has_control("x\u{200b}y"));
+        assert_eq!(escaped("a\u{202e}b".as_bytes(), 10), "a\\u{202E}b");
+        assert_eq!(printable("a\u{1b}[31m\nb"), "a\\x1B[31m\nb");
+        assert_eq!(one_line("a\u{202e}b\nc", 10), "a b c");
     }
 
     #[test]

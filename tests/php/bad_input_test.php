@@ -204,6 +204,79 @@ $r = puq_admin_ajax('vms.record_save', ['service_id' => (string) $sid, 'values' 
 assertContains("'nulls'", $r['error']);
 assertSame($before, dbState());
 
+// A secret that is not UTF-8 is named, never shown (a Latin-1 paste must not leak into a page or log).
+$r = puq_test_connection(['serverpassword' => "5f1a7c3e-S3CRET-\xe9t\xe9"] + $serverParams);
+assertContains('serverpassword', $r['error']);
+assertNotContains('S3CRET', $r['error']);
+$p = $params;
+$p['password'] = "ClientPw-\xe9\xe9";
+$e = (string) errorOf(fn () => puq_create_account($p));
+assertContains("'password'", $e);
+assertNotContains('ClientPw', $e);
+$e = (string) errorOf(fn () => puq_dns_zone_create(['name' => 'example.com', 'type' => 'PowerDNS',
+    'server_url' => 'http://127.0.0.1:1', 'api_key' => "PDNS-KEY-\xe9"]));
+assertContains('api_key', $e);
+assertNotContains('PDNS-KEY', $e);
+
+// An object where a value belongs is refused, not silently dropped; WHMCS's model object is fine.
+$before = dbState();
+assertContains("'default_timeout'", (string) errorOf(fn () => puq_settings_save(['default_timeout' => new stdClass()])));
+$p = $params;
+$p['configoptions'] = ['CPU Cores' => new stdClass()];
+assertContains('configoptions.CPU Cores', (string) errorOf(fn () => puq_effective_config($p)));
+$p = $params;
+$p['model'] = new stdClass();
+assertSame(null, errorOf(fn () => puq_effective_config($p)), 'the model object is ignored');
+assertSame($before, dbState());
+
+// The AJAX action name comes from the query string: bad bytes get the JSON envelope, never a TypeError.
+$r = puq_admin_ajax("settings.save\xff", ['default_timeout' => '5'], $admin, true);
+assertSame(false, $r['ok']);
+assertSame(400, $r['status']);
+assertContains("'action'", $r['error']);
+$r = puq_admin_ajax(['settings.save'], [], $admin, true);
+assertSame(400, $r['status']);
+
+// URL syntax or invisible characters in a host name are refused before any connection.
+foreach (['x@127.0.0.1', '127.0.0.1?', '127.0.0.1#', "pve\u{202e}", 'pve/x'] as $host) {
+    $r = puq_test_connection(['serverhostname' => $host] + $serverParams);
+    assertSame(false, $r['success'], $host);
+    assertContains("'serverhostname'", $r['error'], $host);
+    assertNotContains("\u{202e}", $r['error']);
+}
+
+// A DNS provider that redirects: never followed, so its API key cannot travel to another host or URL.
+$listener = <<<'PHP'
+$s = stream_socket_server('tcp://127.0.0.1:0', $no, $str);
+$name = stream_socket_get_name($s, false);
+$port = substr($name, strrpos($name, ':') + 1);
+echo $port, "\n";
+fflush(STDOUT);
+$seen = [];
+for ($i = 0; $i < 3; $i++) {
+    if (!($c = @stream_socket_accept($s, $i === 0 ? 20 : 1))) {
+        break;
+    }
+    stream_set_timeout($c, 1);
+    $req = (string) fread($c, 65536);
+    $seen[] = strtok($req, "\r\n");
+    fwrite($c, "HTTP/1.1 302 Found\r\nLocation: http://localhost:$port/redirected\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    fclose($c);
+}
+echo json_encode($seen), "\n";
+PHP;
+$proc = proc_open([PHP_BINARY, '-n', '-r', $listener], [1 => ['pipe', 'w']], $pipes);
+$port = (int) trim((string) fgets($pipes[1]));
+$zone = puq_dns_zone_create(['name' => 'redirect.example', 'type' => 'PowerDNS',
+    'server_url' => "http://127.0.0.1:$port", 'api_key' => 'PDNS-SECRET-KEY']);
+$t = puq_dns_zone_test($zone);
+$seen = json_decode(trim((string) stream_get_contents($pipes[1])), true);
+proc_close($proc);
+assertSame(1, count($seen), 'one request, no redirect followed: ' . json_encode($seen));
+assertNotContains('/redirected', json_encode($seen));
+assertNotContains('PDNS-SECRET-KEY', json_encode($t));
+puq_dns_zone_delete($zone);
+
 // The state check itself sees a save (so "unchanged" above means something).
 $before = dbState();
 puq_settings_save(['default_timeout' => '31']);

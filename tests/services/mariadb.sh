@@ -8,7 +8,8 @@
 # Layout inside DIR: data/ (datadir), sock (Unix socket), error.log, mariadbd.pid (pid of our mariadbd).
 # The test user is 'whmcs'@'127.0.0.1' (and @'localhost') with password 'whmcs-test-pw' and all privileges
 # WITH GRANT OPTION, so every test can create and drop its own database.
-# Override the user/password with PUQ_TEST_DB_USER / PUQ_TEST_DB_PASS.
+# Override the user/password with PUQ_TEST_DB_USER / PUQ_TEST_DB_PASS; PUQ_MARIADB_EXTRA_ARGS adds server
+# options (e.g. --lower-case-table-names=1).
 set -u
 
 DB_USER="${PUQ_TEST_DB_USER:-whmcs}"
@@ -136,6 +137,7 @@ cmd_start() {
         --performance-schema=OFF \
         --character-set-server=utf8mb4 \
         --collation-server=utf8mb4_unicode_ci \
+        ${PUQ_MARIADB_EXTRA_ARGS:-} \
         </dev/null >>"$dir/error.log" 2>&1 &
     pid=$!
     echo "$pid" >"$dir/mariadbd.pid"

@@ -1,0 +1,361 @@
+//! Backup restore and Reset password, as machines on the runner.
+//!
+//! Restore (`restore`, queued by `puq_backup_restore` with a
+//! `puqProxmoxKVM_operations` row naming the archive): wait for a task in
+//! flight → stop the VM → delete its snapshots (the spec's warning) →
+//! qmrestore over the VM (`force=1`) → wait for it (one status read per
+//! tick, so a long restore never holds up other VMs) → re-apply the package
+//! with shrink protection (CPU/RAM, disks, disk I/O, network, firewall) →
+//! start → verify and send "Backup restored". A failed qmrestore ends in
+//! `restore_failed`: the client may retry the restore or reinstall.
+//!
+//! Reset password (`reset_password`, queued by `puq_reset_password` after
+//! saving the new password encrypted in tblhosting, so a crash at any point
+//! resumes with the same one): stop → cloud-init user and password →
+//! start → verify and send "Reset password".
+
+use mysql::prelude::Queryable;
+
+use super::common::{self, Stopped};
+use super::machine::{Ctx, Machine, Outcome, Step};
+use super::record;
+use crate::backup::ops;
+use crate::error::{Error, Result};
+use crate::pve::{Form, PveError};
+
+/// Where a failed restore ends; the cron leaves it alone.
+pub const RESTORE_FAILED: &str = "restore_failed";
+
+pub const RESTORE: Machine = Machine {
+    name: "RestoreBackup",
+    action: "restore",
+    needs_credentials: false,
+    steps: &[
+        Step {
+            from: "restore",
+            to: "restore",
+            name: "Wait for running task",
+            run: common::wait_running_task,
+        },
+        Step {
+            from: "restore",
+            to: "restore",
+            name: "Stop VM",
+            run: stop,
+        },
+        Step {
+            from: "restore",
+            to: "restore",
+            name: "Delete snapshots",
+            run: super::reinstall::delete_snapshots,
+        },
+        Step {
+            from: "restore",
+            to: "rs_restore_started",
+            name: "Restore backup",
+            run: start_restore,
+        },
+        Step {
+            from: "rs_restore_started",
+            to: "rs_restored",
+            name: "Wait for restore",
+            run: wait_restore,
+        },
+        Step {
+            from: "rs_restored",
+            to: "rs_cpu_ram",
+            name: "Set CPU & RAM",
+            run: common::cpu_ram,
+        },
+        Step {
+            from: "rs_cpu_ram",
+            to: "rs_system_disk_size",
+            name: "Resize system disk",
+            run: |c| common::resize(c, true),
+        },
+        Step {
+            from: "rs_system_disk_size",
+            to: "rs_system_disk_bandwidth",
+            name: "Set system disk I/O",
+            run: |c| common::disk_io(c, true),
+        },
+        Step {
+            from: "rs_system_disk_bandwidth",
+            to: "rs_additional_disk",
+            name: "Create additional disk",
+            run: additional,
+        },
+        Step {
+            from: "rs_additional_disk",
+            to: "rs_additional_disk_size",
+            name: "Resize additional disk",
+            run: |c| common::resize(c, false),
+        },
+        Step {
+            from: "rs_additional_disk_size",
+            to: "rs_additional_disk_bandwidth",
+            name: "Set additional disk I/O",
+            run: |c| common::disk_io(c, false),
+        },
+        Step {
+            from: "rs_additional_disk_bandwidth",
+            to: "rs_network",
+            name: "Configure network",
+            run: network,
+        },
+        Step {
+            from: "rs_network",
+            to: "rs_firewall",
+            name: "Configure firewall",
+            run: common::firewall,
+        },
+        Step {
+            from: "rs_firewall",
+            to: "rs_start",
+            name: "Start VM",
+            run: common::start,
+        },
+        Step {
+            from: "rs_start",
+            to: "ready",
+            name: "Verify VM",
+            run: verify_restored,
+        },
+    ],
+};
+
+pub const RESET_PASSWORD: Machine = Machine {
+    name: "ResetPassword",
+    action: "reset_password",
+    needs_credentials: true,
+    steps: &[
+        Step {
+            from: "reset_password",
+            to: "reset_password",
+            name: "Wait for running task",
+            run: common::wait_running_task,
+        },
+        Step {
+            from: "reset_password",
+            to: "rp_stop",
+            name: "Stop VM",
+            run: stop,
+        },
+        Step {
+            from: "rp_stop",
+            to: "rp_cloudinit",
+            name: "Set cloud-init password",
+            run: set_password,
+        },
+        Step {
+            from: "rp_cloudinit",
+            to: "rp_start",
+            name: "Start VM",
+            run: common::start,
+        },
+        Step {
+            from: "rp_start",
+            to: "ready",
+            name: "Verify VM",
+            run: verify_reset,
+        },
+    ],
+};
+
+fn stop(ctx: &mut Ctx) -> Result<Outcome> {
+    if common::our_vm(ctx)?.is_none() {
+        return Err(Error::Config(format!(
+            "VM {} does not exist in Proxmox (or is not this service's VM)",
+            ctx.job.vm.vm_id
+        )));
+    }
+    match common::stop_windowed(ctx)? {
+        Stopped::Off => Ok(Outcome::Done),
+        Stopped::Gone => Err(Error::Config(format!(
+            "VM {} does not exist in Proxmox",
+            ctx.job.vm.vm_id
+        ))),
+        Stopped::StillRunning => Ok(Outcome::Waiting(
+            "the VM did not stop within the stop windows; retrying next run".into(),
+        )),
+    }
+}
+
+/// The service's restore request still in flight, if any.
+fn pending_restore(ctx: &mut Ctx) -> Result<Option<ops::Op>> {
+    Ok(ops::pending(ctx.conn, Some(ctx.sid()))?
+        .into_iter()
+        .rfind(|o| o.kind == "restore"))
+}
+
+/// qmrestore over the stopped VM. The UPID is recorded on the VM (the
+/// "task in flight") and on the operation; a restore already started
+/// (a crash after Proxmox accepted it) is not started twice.
+fn start_restore(ctx: &mut Ctx) -> Result<Outcome> {
+    let op = pending_restore(ctx)?.ok_or_else(|| {
+        Error::Config(
+            "no restore request is pending for this service (it was cancelled or finished); reset the VM status to ready".into(),
+        )
+    })?;
+    if op.upid.is_some() {
+        return Ok(Outcome::Skipped(
+            "the restore task was already started".into(),
+        ));
+    }
+    let job = &*ctx.job;
+    let upid = match job.client.restore(&job.vm.node, job.vm.vm_id, &op.volid) {
+        Ok(u) => u,
+        Err(e) if e.is_lock_conflict() => {
+            return Ok(Outcome::Waiting(format!("the VM is locked: {e}")));
+        }
+        Err(e) => {
+            let msg = format!("qmrestore of {} was refused: {e}", op.volid);
+            ops::finish(ctx.conn, op.id, false, &msg, None, crate::cron::now_unix())?;
+            return Ok(Outcome::Divert(RESTORE_FAILED, msg));
+        }
+    };
+    record::set_task(ctx.conn, ctx.sid(), &upid)?;
+    ops::set_upid(ctx.conn, op.id, &upid)?;
+    ctx.progress(format!("restoring {} ({upid})", op.volid));
+    Ok(Outcome::Done)
+}
+
+/// One look at the restore task: still running → wait (next tick); ended
+/// well → on to the re-apply; failed → `restore_failed` with its error.
+fn wait_restore(ctx: &mut Ctx) -> Result<Outcome> {
+    let op = pending_restore(ctx)?;
+    let upid = match (&op, record::task(ctx.conn, ctx.sid())?) {
+        (_, t) if !t.is_empty() => t,
+        (Some(o), _) => o.upid.clone().unwrap_or_default(),
+        (None, _) => String::new(),
+    };
+    let now = crate::cron::now_unix();
+    if upid.is_empty() {
+        // Restore Backup Status may have recorded the end already.
+        let last: Option<(String, Option<String>)> = ctx.conn.exec_first(
+            "SELECT status, error FROM puqProxmoxKVM_operations
+              WHERE service_id = ? AND kind = 'restore' ORDER BY id DESC LIMIT 1",
+            (ctx.sid(),),
+        )?;
+        return match last {
+            Some((s, _)) if s == "success" => {
+                ctx.job.config = None;
+                Ok(Outcome::Done)
+            }
+            Some((_, e)) => Ok(Outcome::Divert(
+                RESTORE_FAILED,
+                e.unwrap_or_else(|| "the restore task failed".into()),
+            )),
+            None => Ok(Outcome::Divert(
+                RESTORE_FAILED,
+                "no restore task is known for this service".into(),
+            )),
+        };
+    }
+    let finished = match ctx.job.client.task_finished(&upid) {
+        Ok(f) => f,
+        Err(PveError::Status {
+            status: 500,
+            message,
+        }) if message.contains("no such task") => Some(Err(PveError::Protocol(format!(
+            "task {upid} is unknown to Proxmox"
+        )))),
+        Err(e) => return Err(e.into()),
+    };
+    match finished {
+        None => Ok(Outcome::Waiting(format!("restore task {upid} is running"))),
+        Some(Ok(())) => {
+            record::clear_task(ctx.conn, ctx.sid())?;
+            if let Some(o) = &op {
+                ops::finish(ctx.conn, o.id, true, "", None, now)?;
+            }
+            // The VM's config is now the backup's.
+            ctx.job.config = None;
+            Ok(Outcome::Done)
+        }
+        Some(Err(e)) => {
+            record::clear_task(ctx.conn, ctx.sid())?;
+            let msg = format!("the restore failed: {e}");
+            if let Some(o) = &op {
+                ops::finish(ctx.conn, o.id, false, &msg, None, now)?;
+            }
+            Ok(Outcome::Divert(RESTORE_FAILED, msg))
+        }
+    }
+}
+
+fn additional(ctx: &mut Ctx) -> Result<Outcome> {
+    if ctx.job.eff.additional_disk.size_gb == 0 {
+        return common::remove_additional(ctx);
+    }
+    common::create_additional(ctx)
+}
+
+/// The NIC (bridge, VLAN, rate, MAC) and cloud-init's addresses follow the
+/// service's current ones: the backup may predate an IP change.
+fn network(ctx: &mut Ctx) -> Result<Outcome> {
+    let nic = common::network(ctx)?;
+    let Some(ipc) = common::ipconfig(ctx.job) else {
+        return Ok(nic);
+    };
+    let current = common::config(ctx.job)?
+        .get("ipconfig0")
+        .cloned()
+        .unwrap_or_default();
+    if current == ipc {
+        return Ok(nic);
+    }
+    let job = &*ctx.job;
+    job.client.set_vm_config(
+        &job.vm.node,
+        job.vm.vm_id,
+        &Form::new().set("ipconfig0", &ipc),
+    )?;
+    ctx.job.config = None;
+    Ok(Outcome::Done)
+}
+
+fn verify_running(ctx: &mut Ctx, template: String) -> Result<Outcome> {
+    if ctx.job.vm.suspended {
+        return common::verify_suspended_off(ctx);
+    }
+    let job = &mut *ctx.job;
+    let st = job.client.vm_status(&job.vm.node, job.vm.vm_id)?;
+    if st != "running" {
+        let ticks = job.vm.verify_ticks + 1;
+        record::set_verify_ticks(ctx.conn, job.vm.service_id, ticks)?;
+        job.vm.verify_ticks = ticks;
+        return Ok(Outcome::Waiting(format!("VM is '{st}' (check {ticks}/5)")));
+    }
+    if !template.is_empty() {
+        job.emails.push((template, common::email_vars(job)));
+    }
+    Ok(Outcome::Done)
+}
+
+fn verify_restored(ctx: &mut Ctx) -> Result<Outcome> {
+    let t = ctx.job.product.email_backup_restored.clone();
+    verify_running(ctx, t)
+}
+
+fn verify_reset(ctx: &mut Ctx) -> Result<Outcome> {
+    let t = ctx.job.product.email_reset_password.clone();
+    verify_running(ctx, t)
+}
+
+/// Cloud-init's user and the new password (saved in tblhosting by the
+/// request); Proxmox regenerates the cloud-init drive at the next start.
+fn set_password(ctx: &mut Ctx) -> Result<Outcome> {
+    let job = &*ctx.job;
+    if job.password.is_empty() {
+        return Err(Error::Internal(
+            "the reset needs the service password, which this job does not carry".into(),
+        ));
+    }
+    let form = Form::new()
+        .set("ciuser", &job.os_username)
+        .set("cipassword", &job.password);
+    job.client
+        .set_vm_config(&job.vm.node, job.vm.vm_id, &form)?;
+    Ok(Outcome::Done)
+}
