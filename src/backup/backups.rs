@@ -58,7 +58,7 @@ fn template(note: &str) -> String {
 
 pub fn list(conn: &mut PooledConn, svc: &Service) -> Result<Value> {
     let st = storage(svc)?;
-    let vols = svc.client.backups(&svc.vm.node, &st, svc.vm.vm_id)?;
+    let vols = svc.own_backups(&st)?;
     let pending: Vec<Op> = ops::pending(conn, Some(svc.vm.service_id))?
         .into_iter()
         .filter(|o| o.kind == "backup")
@@ -143,7 +143,7 @@ pub fn create(conn: &mut PooledConn, svc: &Service, note: &str, now: i64) -> Res
             "a backup of this VM is already running; wait for it to finish".into(),
         ));
     }
-    let vols = svc.client.backups(&svc.vm.node, &st, svc.vm.vm_id)?;
+    let vols = svc.own_backups(&st)?;
     if vols.len() as i64 >= svc.eff.backups {
         return Err(Error::Config(format!(
             "the backup quota is full ({}/{}): delete a backup first",
@@ -174,8 +174,7 @@ pub fn own_backup(svc: &Service, volid: &str) -> Result<BackupVolume> {
         return Err(Error::input("volid", "expected a backup volume id"));
     }
     let st = storage(svc)?;
-    svc.client
-        .backups(&svc.vm.node, &st, svc.vm.vm_id)?
+    svc.own_backups(&st)?
         .into_iter()
         .find(|b| b.volid == volid)
         .ok_or_else(|| {
@@ -221,11 +220,17 @@ pub fn delete(conn: &mut PooledConn, svc: &Service, volid: &str, now: i64) -> Re
 
 /// Deletes the oldest backup and waits for it (bounded), making room for a
 /// scheduled one.
-pub fn delete_oldest(client: &Client, t: BackupTarget<'_>, bound: Duration) -> Result<String> {
+pub fn delete_oldest(
+    client: &Client,
+    t: BackupTarget<'_>,
+    since: i64,
+    bound: Duration,
+) -> Result<String> {
     let vols = client.backups(t.node, t.storage, t.vmid)?;
+    // Only this service's own backups (see `Service::own_backups`).
     let oldest = vols
         .iter()
-        .filter(|b| b.protected != Some(1))
+        .filter(|b| b.protected != Some(1) && b.ctime >= since)
         .min_by_key(|b| b.ctime)
         .ok_or_else(|| Error::Config("the quota is full but no backup can be deleted".into()))?;
     if let Some(upid) = client.volume_delete(t.node, t.storage, &oldest.volid)? {
@@ -345,7 +350,30 @@ pub fn follow_pending(db: &DbConfig, host: &dyn Host, now: i64, restores: bool) 
         .into_iter()
         .filter(|o| (o.kind == "restore") == restores)
         .collect();
-    let queued = all.iter().filter(|o| restores && o.upid.is_none()).count();
+    // A queued restore whose VM is no longer restoring (terminated, reset to
+    // ready) will never start: recorded as abandoned, not queued forever.
+    let mut queued = 0;
+    for o in all.iter().filter(|o| restores && o.upid.is_none()) {
+        let state: Option<String> = mysql::prelude::Queryable::exec_first(
+            &mut conn,
+            "SELECT vm_status FROM puqProxmoxKVM_vm_info WHERE service_id = ?",
+            (o.service_id,),
+        )?;
+        match state.as_deref() {
+            Some(s) if s == "restore" || s.starts_with("rs_") => queued += 1,
+            other => ops::finish(
+                &mut conn,
+                o.id,
+                false,
+                &format!(
+                    "abandoned: the VM left the restore before it started (status {})",
+                    other.unwrap_or("gone")
+                ),
+                None,
+                now,
+            )?,
+        }
+    }
     let pending: Vec<Op> = all
         .into_iter()
         .filter(|o| !(restores && o.upid.is_none()))

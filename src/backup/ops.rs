@@ -115,6 +115,24 @@ pub fn finish(
     Ok(())
 }
 
+/// Whether a Proxmox task is already recorded by some operation.
+pub fn upid_known(conn: &mut PooledConn, upid: &str) -> Result<bool> {
+    let n: Option<u64> = conn.exec_first(
+        "SELECT COUNT(*) FROM puqProxmoxKVM_operations WHERE upid = ?",
+        (upid,),
+    )?;
+    Ok(n.unwrap_or(0) > 0)
+}
+
+/// The newest operation of `kind` for a service, whatever its status.
+pub fn latest(conn: &mut PooledConn, service_id: u32, kind: &str) -> Result<Option<Op>> {
+    let row: Option<mysql::Row> = conn.exec_first(
+        format!("SELECT {COLS} FROM puqProxmoxKVM_operations WHERE service_id = ? AND kind = ? ORDER BY id DESC LIMIT 1"),
+        (service_id, kind),
+    )?;
+    Ok(row.and_then(from_row))
+}
+
 /// Operations still in flight (all services, or one).
 pub fn pending(conn: &mut PooledConn, service_id: Option<u32>) -> Result<Vec<Op>> {
     let rows: Vec<mysql::Row> = match service_id {

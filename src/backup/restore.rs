@@ -22,69 +22,77 @@ use crate::whmcs::Host;
 /// stopped and its snapshots deleted by the machine, as the spec warns.
 /// Returns `['status' => 'queued', 'volid']`.
 pub fn request(conn: &mut PooledConn, svc: &Service, volid: &str, now: i64) -> Result<Value> {
-    let state = svc.vm.vm_status.as_str();
-    if state != "ready" && state != RESTORE_FAILED {
-        return Err(Error::Config(format!(
+    let sid = svc.vm.service_id;
+    let refused = |state: &str| {
+        Error::Config(format!(
             "a restore is refused while the VM is in status '{state}': wait until it is ready"
-        )));
+        ))
+    };
+    if !restorable(&svc.vm.vm_status) {
+        return Err(refused(&svc.vm.vm_status));
     }
+    // Proxmox first (no row lock is held during a network call).
     let b = own_backup(svc, volid)?;
-    for op in ops::pending(conn, Some(svc.vm.service_id))? {
-        if op.kind == "restore" && op.upid.is_none() {
-            // A request whose runner died before the VM left ready: nothing
-            // was started in Proxmox; this request replaces it.
-            ops::finish(
-                conn,
-                op.id,
-                false,
-                "superseded by a new restore request",
-                None,
-                now,
-            )?;
-            continue;
-        }
-        return Err(Error::Config(format!(
-            "a {} of this VM is still running; try again when it has finished",
-            op.kind.replace('_', " ")
-        )));
-    }
     let storage = backups::storage(svc)?;
-    // The request row first: the machine reads the archive from it.
-    let id = ops::start(
-        conn,
-        &NewOp {
-            service_id: svc.vm.service_id,
-            kind: "restore",
-            origin: "manual",
-            node: &svc.vm.node,
-            vmid: svc.vm.vm_id,
-            storage: &storage,
-            volid: &b.volid,
-            note: "",
-            day: "",
-            now,
-        },
-    )?;
-    let (_, moved) = record::set_status_from(conn, svc.vm.service_id, "restore", &[state])?;
-    if !moved {
-        ops::finish(
-            conn,
-            id,
-            false,
-            "the VM's status changed before the restore started",
-            None,
-            now,
+    // Then one transaction with the VM row locked: two clicks, two web
+    // nodes or the cron cannot interleave the check, the request row and
+    // the status change.
+    record::in_transaction(conn, |c| {
+        let (state, _) = record::lock_status(c, sid)?;
+        if !restorable(&state) {
+            return Err(refused(&state));
+        }
+        for op in ops::pending(c, Some(sid))? {
+            if op.kind == "restore" && op.upid.is_none() {
+                // A request that never started anything in Proxmox (its VM
+                // is back at ready or restore_failed): replaced by this one.
+                ops::finish(
+                    c,
+                    op.id,
+                    false,
+                    "superseded by a new restore request",
+                    None,
+                    now,
+                )?;
+                continue;
+            }
+            return Err(Error::Config(format!(
+                "a {} of this VM is still running; try again when it has finished",
+                op.kind.replace('_', " ")
+            )));
+        }
+        ops::start(
+            c,
+            &NewOp {
+                service_id: sid,
+                kind: "restore",
+                origin: "manual",
+                node: &svc.vm.node,
+                vmid: svc.vm.vm_id,
+                storage: &storage,
+                volid: &b.volid,
+                note: "",
+                day: "",
+                now,
+            },
         )?;
-        return Err(Error::Config(
-            "the VM's status changed meanwhile; try again".into(),
-        ));
-    }
-    record::set_error(conn, svc.vm.service_id, None)?;
-    conn.exec_drop(
-        "UPDATE puqProxmoxKVM_vm_info SET verify_ticks = 0 WHERE service_id = ?",
-        (svc.vm.service_id,),
-    )?;
+        if !record::advance(c, sid, &state, "restore")? {
+            return Err(Error::Config(
+                "the VM's status changed meanwhile; try again".into(),
+            ));
+        }
+        record::set_error(c, sid, None)?;
+        c.exec_drop(
+            "UPDATE puqProxmoxKVM_vm_info SET verify_ticks = 0 WHERE service_id = ?",
+            (sid,),
+        )?;
+        Ok(())
+    })?;
     Ok(json!({"status": "queued", "volid": b.volid}))
+}
+
+fn restorable(state: &str) -> bool {
+    state == "ready" || state == RESTORE_FAILED
 }
 
 /// Restore Backup Status: each restore task in flight polled once and its

@@ -217,11 +217,11 @@ pub fn run(db: &DbConfig, host: &dyn Host, now: i64, tz_offset: i64) -> Result<R
             vmid: svc.vm.vm_id,
             storage: &st,
         };
-        let have = svc.client.backups(t.node, t.storage, t.vmid)?;
+        let have = svc.own_backups(t.storage)?;
         let mut note = String::new();
         if have.len() as i64 >= svc.eff.backups {
             let bound = Duration::from_secs(u64::from(svc.settings.heavy_timeout));
-            let gone = backups::delete_oldest(&svc.client, t, bound)?;
+            let gone = backups::delete_oldest(&svc.client, t, svc.vmid_since - 60, bound)?;
             note = format!(" (deleted oldest {gone})");
         }
         let r = backups::start(

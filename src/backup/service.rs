@@ -16,6 +16,9 @@ use crate::whmcs::Host;
 
 pub struct Service {
     pub vm: VmRow,
+    /// Since when the service holds its VMID: older backups under that
+    /// VMID belong to an earlier owner and are never listed or restored.
+    pub vmid_since: i64,
     pub client: Client,
     pub product: ProductConfig,
     pub eff: Effective,
@@ -74,14 +77,29 @@ impl Service {
             .unwrap_or_else(|| Err(Error::Internal("no client".into())))?;
         let product = product::load(conn, vm.product_id)?;
         let eff = effective::compute(&product, &config_options(conn, service_id)?)?;
+        let vmid_since = record::vmid_since(conn, service_id)?;
         Ok(Service {
             vm,
+            vmid_since,
             client,
             product,
             eff,
             settings: s,
             server_hostname,
         })
+    }
+
+    /// The VM's backups on `storage` that are this service's: made since it
+    /// holds the VMID (a minute's grace for clock skew between WHMCS and
+    /// the node). A VMID's earlier owner's leftovers are not shown.
+    pub fn own_backups(&self, storage: &str) -> Result<Vec<crate::pve::ops::BackupVolume>> {
+        let since = self.vmid_since - 60;
+        Ok(self
+            .client
+            .backups(&self.vm.node, storage, self.vm.vm_id)?
+            .into_iter()
+            .filter(|b| b.ctime >= since)
+            .collect())
     }
 
     /// Refuses a change while a state machine owns the VM.

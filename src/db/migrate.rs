@@ -109,6 +109,15 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "dns zones and reverse names",
         statements: crate::dns::MIGRATION,
     },
+    Migration {
+        version: 7,
+        name: "since when a service holds its VMID (backups of a VMID's earlier owner are not its own)",
+        statements: &[
+            "ALTER TABLE puqProxmoxKVM_vm_info
+            ADD COLUMN IF NOT EXISTS vmid_since INT UNSIGNED NOT NULL DEFAULT 0",
+            "UPDATE puqProxmoxKVM_vm_info SET vmid_since = UNIX_TIMESTAMP(created_at) WHERE vmid_since = 0",
+        ],
+    },
 ];
 
 pub fn latest_version() -> u32 {

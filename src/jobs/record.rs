@@ -120,6 +120,37 @@ pub fn advance(conn: &mut PooledConn, service_id: u32, from: &str, to: &str) -> 
     Ok(conn.affected_rows() == 1)
 }
 
+/// Runs `f` in a transaction: committed when it returns `Ok`, rolled back
+/// otherwise (a request's checks and writes land together or not at all).
+pub fn in_transaction<T>(
+    conn: &mut PooledConn,
+    f: impl FnOnce(&mut PooledConn) -> Result<T>,
+) -> Result<T> {
+    conn.query_drop("START TRANSACTION")?;
+    match f(conn) {
+        Ok(v) => {
+            conn.query_drop("COMMIT")?;
+            Ok(v)
+        }
+        Err(e) => {
+            let _ = conn.query_drop("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+/// Inside a transaction: the VM record's status and suspend mark, the row
+/// locked until the transaction ends, so concurrent requests for one
+/// service take turns.
+pub fn lock_status(conn: &mut PooledConn, service_id: u32) -> Result<(String, bool)> {
+    let row: Option<(String, u8)> = conn.exec_first(
+        "SELECT vm_status, suspended FROM puqProxmoxKVM_vm_info WHERE service_id = ? FOR UPDATE",
+        (service_id,),
+    )?;
+    row.map(|(s, susp)| (s, susp != 0))
+        .ok_or_else(|| Error::Config(format!("service {service_id} has no VM record")))
+}
+
 /// Sets the state when the current one is among `allowed` (any state when
 /// `allowed` is empty); returns the state found, and whether it changed.
 pub fn set_status_from(
@@ -159,11 +190,26 @@ pub fn set_node(conn: &mut PooledConn, service_id: u32, node: &str) -> Result<()
     Ok(())
 }
 
+/// Moves the service to another VMID; `vmid_since` restarts when it changes
+/// (assigned before `vm_id`: MySQL applies SET clauses in order).
 pub fn set_vm_id(conn: &mut PooledConn, service_id: u32, vm_id: u32) -> mysql::Result<()> {
     conn.exec_drop(
-        "UPDATE puqProxmoxKVM_vm_info SET vm_id = ? WHERE service_id = ?",
-        (vm_id, service_id),
+        "UPDATE puqProxmoxKVM_vm_info
+            SET vmid_since = IF(vm_id <=> ?, vmid_since, UNIX_TIMESTAMP()), vm_id = ?
+          WHERE service_id = ?",
+        (vm_id, vm_id, service_id),
     )
+}
+
+/// Since when (Unix time) the service holds its VMID: the VM record's
+/// creation (CreateAccount claims the VMID) or its last move to another.
+pub fn vmid_since(conn: &mut PooledConn, service_id: u32) -> Result<i64> {
+    let v: Option<Option<i64>> = conn.exec_first(
+        "SELECT COALESCE(NULLIF(vmid_since, 0), UNIX_TIMESTAMP(created_at))
+           FROM puqProxmoxKVM_vm_info WHERE service_id = ?",
+        (service_id,),
+    )?;
+    Ok(v.flatten().unwrap_or(0))
 }
 
 /// Records a Proxmox task before waiting on it, so a crash cannot start it twice.

@@ -1,20 +1,19 @@
 //! Backup restore and Reset password, as machines on the runner.
 //!
 //! Restore (`restore`, queued by `puq_backup_restore` with a
-//! `puqProxmoxKVM_operations` row naming the archive): wait for a task in
-//! flight → stop the VM → delete its snapshots (the spec's warning) →
-//! qmrestore over the VM (`force=1`) → wait for it (one status read per
-//! tick, so a long restore never holds up other VMs) → re-apply the package
-//! with shrink protection (CPU/RAM, disks, disk I/O, network, firewall) →
-//! start → verify and send "Backup restored". A failed qmrestore ends in
+//! `puqProxmoxKVM_operations` row naming the archive): check the request →
+//! wait for a task in flight → stop the VM → delete its snapshots (the
+//! spec's warning) → qmrestore over the VM (`force=1`; one already accepted
+//! is adopted, never posted twice) → wait for it (one status read per tick,
+//! so a long restore never holds up other VMs) → re-apply the package with
+//! shrink protection (CPU/RAM, disks, disk I/O, network, firewall) and
+//! WHMCS's cloud-init password → start → verify and send "Backup restored". A failed qmrestore ends in
 //! `restore_failed`: the client may retry the restore or reinstall.
 //!
 //! Reset password (`reset_password`, queued by `puq_reset_password` after
 //! saving the new password encrypted in tblhosting, so a crash at any point
 //! resumes with the same one): stop → cloud-init user and password →
 //! start → verify and send "Reset password".
-
-use mysql::prelude::Queryable;
 
 use super::common::{self, Stopped};
 use super::machine::{Ctx, Machine, Outcome, Step};
@@ -29,8 +28,15 @@ pub const RESTORE_FAILED: &str = "restore_failed";
 pub const RESTORE: Machine = Machine {
     name: "RestoreBackup",
     action: "restore",
-    needs_credentials: false,
+    // The backup brings its own cloud-init password; WHMCS's is re-applied.
+    needs_credentials: true,
     steps: &[
+        Step {
+            from: "restore",
+            to: "restore",
+            name: "Check restore request",
+            run: check_request,
+        },
         Step {
             from: "restore",
             to: "restore",
@@ -111,6 +117,12 @@ pub const RESTORE: Machine = Machine {
         },
         Step {
             from: "rs_firewall",
+            to: "rs_cloudinit",
+            name: "Set cloud-init password",
+            run: set_password,
+        },
+        Step {
+            from: "rs_cloudinit",
             to: "rs_start",
             name: "Start VM",
             run: common::start,
@@ -181,38 +193,76 @@ fn stop(ctx: &mut Ctx) -> Result<Outcome> {
     }
 }
 
-/// The service's restore request still in flight, if any.
-fn pending_restore(ctx: &mut Ctx) -> Result<Option<ops::Op>> {
-    Ok(ops::pending(ctx.conn, Some(ctx.sid()))?
-        .into_iter()
-        .rfind(|o| o.kind == "restore"))
+/// The service's latest restore request (the one this run is for: every
+/// request writes a new row before the VM leaves `ready`).
+fn current_restore(ctx: &mut Ctx) -> Result<Option<ops::Op>> {
+    ops::latest(ctx.conn, ctx.sid(), "restore")
+}
+
+/// Before the VM is touched: a restore request must exist (a stale or
+/// reset `restore` status with none goes back to `ready`, VM untouched).
+fn check_request(ctx: &mut Ctx) -> Result<Outcome> {
+    match current_restore(ctx)? {
+        Some(op) if op.upid.is_some() || matches!(op.status.as_str(), "starting" | "running") => {
+            Ok(Outcome::Skipped(format!("restoring {}", op.volid)))
+        }
+        _ => Ok(Outcome::Divert(
+            "ready",
+            "no restore request was found for this service; nothing was done".into(),
+        )),
+    }
 }
 
 /// qmrestore over the stopped VM. The UPID is recorded on the VM (the
-/// "task in flight") and on the operation; a restore already started
-/// (a crash after Proxmox accepted it) is not started twice.
+/// "task in flight") and on the request. A restore Proxmox already
+/// accepted — the reply was lost, or the runner died before saving the
+/// UPID — is found in the node's task list and adopted, never started
+/// twice.
 fn start_restore(ctx: &mut Ctx) -> Result<Outcome> {
-    let op = pending_restore(ctx)?.ok_or_else(|| {
-        Error::Config(
-            "no restore request is pending for this service (it was cancelled or finished); reset the VM status to ready".into(),
-        )
-    })?;
+    let op = current_restore(ctx)?
+        .ok_or_else(|| Error::Config("no restore request is known for this service".into()))?;
     if op.upid.is_some() {
         return Ok(Outcome::Skipped(
             "the restore task was already started".into(),
         ));
     }
+    // A qmrestore of this VM since the request (a minute's grace for the
+    // node's clock) that no earlier request recorded is this one's.
+    let mut started = None;
+    for (u, t) in ctx
+        .job
+        .client
+        .vm_tasks(&ctx.job.vm.node, ctx.job.vm.vm_id, "qmrestore")?
+    {
+        if t >= op.started_at - 60 && !ops::upid_known(ctx.conn, &u)? {
+            started = Some(u);
+            break;
+        }
+    }
     let job = &*ctx.job;
-    let upid = match job.client.restore(&job.vm.node, job.vm.vm_id, &op.volid) {
-        Ok(u) => u,
-        Err(e) if e.is_lock_conflict() => {
-            return Ok(Outcome::Waiting(format!("the VM is locked: {e}")));
+    let upid = match started {
+        Some(u) => {
+            ctx.progress(format!("adopting the restore task already started: {u}"));
+            u
         }
-        Err(e) => {
-            let msg = format!("qmrestore of {} was refused: {e}", op.volid);
-            ops::finish(ctx.conn, op.id, false, &msg, None, crate::cron::now_unix())?;
-            return Ok(Outcome::Divert(RESTORE_FAILED, msg));
-        }
+        None => match job.client.restore(&job.vm.node, job.vm.vm_id, &op.volid) {
+            Ok(u) => u,
+            Err(e) if e.is_lock_conflict() => {
+                return Ok(Outcome::Waiting(format!("the VM is locked: {e}")));
+            }
+            // No answer: it may have been accepted; the next run looks first.
+            Err(
+                e @ (PveError::Connect(_)
+                | PveError::Tls(_)
+                | PveError::Timeout(_)
+                | PveError::Protocol(_)),
+            ) => return Err(e.into()),
+            Err(e) => {
+                let msg = format!("Proxmox refused to restore {}: {e}", op.volid);
+                ops::finish(ctx.conn, op.id, false, &msg, None, crate::cron::now_unix())?;
+                return Ok(Outcome::Divert(RESTORE_FAILED, msg));
+            }
+        },
     };
     record::set_task(ctx.conn, ctx.sid(), &upid)?;
     ops::set_upid(ctx.conn, op.id, &upid)?;
@@ -220,37 +270,45 @@ fn start_restore(ctx: &mut Ctx) -> Result<Outcome> {
     Ok(Outcome::Done)
 }
 
-/// One look at the restore task: still running → wait (next tick); ended
-/// well → on to the re-apply; failed → `restore_failed` with its error.
+/// One look at the restore: still running → wait (next tick); ended well
+/// → on to the re-apply; failed → `restore_failed` with its error. Restore
+/// Backup Status may have recorded the end already.
 fn wait_restore(ctx: &mut Ctx) -> Result<Outcome> {
-    let op = pending_restore(ctx)?;
-    let upid = match (&op, record::task(ctx.conn, ctx.sid())?) {
-        (_, t) if !t.is_empty() => t,
-        (Some(o), _) => o.upid.clone().unwrap_or_default(),
-        (None, _) => String::new(),
+    let Some(op) = current_restore(ctx)? else {
+        return Ok(Outcome::Divert(
+            RESTORE_FAILED,
+            "no restore request is known for this service".into(),
+        ));
     };
     let now = crate::cron::now_unix();
+    match op.status.as_str() {
+        "success" => {
+            record::clear_task(ctx.conn, ctx.sid())?;
+            ctx.job.config = None;
+            return Ok(Outcome::Done);
+        }
+        "error" => {
+            record::clear_task(ctx.conn, ctx.sid())?;
+            return Ok(Outcome::Divert(
+                RESTORE_FAILED,
+                if op.error.is_empty() {
+                    "the restore failed".into()
+                } else {
+                    op.error.clone()
+                },
+            ));
+        }
+        _ => {}
+    }
+    let upid = match op.upid.clone() {
+        Some(u) => u,
+        None => record::task(ctx.conn, ctx.sid())?,
+    };
     if upid.is_empty() {
-        // Restore Backup Status may have recorded the end already.
-        let last: Option<(String, Option<String>)> = ctx.conn.exec_first(
-            "SELECT status, error FROM puqProxmoxKVM_operations
-              WHERE service_id = ? AND kind = 'restore' ORDER BY id DESC LIMIT 1",
-            (ctx.sid(),),
-        )?;
-        return match last {
-            Some((s, _)) if s == "success" => {
-                ctx.job.config = None;
-                Ok(Outcome::Done)
-            }
-            Some((_, e)) => Ok(Outcome::Divert(
-                RESTORE_FAILED,
-                e.unwrap_or_else(|| "the restore task failed".into()),
-            )),
-            None => Ok(Outcome::Divert(
-                RESTORE_FAILED,
-                "no restore task is known for this service".into(),
-            )),
-        };
+        return Ok(Outcome::Divert(
+            RESTORE_FAILED,
+            "the restore task was never started".into(),
+        ));
     }
     let finished = match ctx.job.client.task_finished(&upid) {
         Ok(f) => f,
@@ -266,9 +324,7 @@ fn wait_restore(ctx: &mut Ctx) -> Result<Outcome> {
         None => Ok(Outcome::Waiting(format!("restore task {upid} is running"))),
         Some(Ok(())) => {
             record::clear_task(ctx.conn, ctx.sid())?;
-            if let Some(o) = &op {
-                ops::finish(ctx.conn, o.id, true, "", None, now)?;
-            }
+            ops::finish(ctx.conn, op.id, true, "", None, now)?;
             // The VM's config is now the backup's.
             ctx.job.config = None;
             Ok(Outcome::Done)
@@ -276,9 +332,7 @@ fn wait_restore(ctx: &mut Ctx) -> Result<Outcome> {
         Some(Err(e)) => {
             record::clear_task(ctx.conn, ctx.sid())?;
             let msg = format!("the restore failed: {e}");
-            if let Some(o) = &op {
-                ops::finish(ctx.conn, o.id, false, &msg, None, now)?;
-            }
+            ops::finish(ctx.conn, op.id, false, &msg, None, now)?;
             Ok(Outcome::Divert(RESTORE_FAILED, msg))
         }
     }
@@ -317,7 +371,14 @@ fn network(ctx: &mut Ctx) -> Result<Outcome> {
 
 fn verify_running(ctx: &mut Ctx, template: String) -> Result<Outcome> {
     if ctx.job.vm.suspended {
-        return common::verify_suspended_off(ctx);
+        // Suspended meanwhile: the VM stays off, but the client still
+        // learns the outcome (and a reset's new password).
+        let out = common::verify_suspended_off(ctx)?;
+        if !matches!(out, Outcome::Waiting(_)) && !template.is_empty() {
+            let vars = common::email_vars(ctx.job);
+            ctx.job.emails.push((template, vars));
+        }
+        return Ok(out);
     }
     let job = &mut *ctx.job;
     let st = job.client.vm_status(&job.vm.node, job.vm.vm_id)?;

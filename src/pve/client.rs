@@ -353,6 +353,21 @@ impl Client {
             {
                 PveError::Timeout(url.to_string())
             }
+            // The request may have been sent and applied: not a Connect
+            // (which means "never sent"), but an answer that never came.
+            ureq::Error::Io(io)
+                if matches!(
+                    io.kind(),
+                    ErrorKind::ConnectionReset
+                        | ErrorKind::ConnectionAborted
+                        | ErrorKind::BrokenPipe
+                        | ErrorKind::UnexpectedEof
+                ) =>
+            {
+                PveError::Timeout(format!(
+                    "the connection to {target} was dropped before an answer ({io}) on {url}"
+                ))
+            }
             ureq::Error::Io(io) => {
                 // rustls errors surface as io::Error(InvalidData) from the handshake.
                 let text = io.to_string();

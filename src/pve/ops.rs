@@ -175,6 +175,29 @@ impl Client {
         parse_rrd(v)
     }
 
+    /// Tasks of one type for one VM on a node, running or ended, newest
+    /// first: `(upid, starttime)`.
+    pub fn vm_tasks(&self, node: &str, vmid: u32, ttype: &str) -> PveResult<Vec<(String, i64)>> {
+        let path = format!("/nodes/{}/tasks", seg("node", node)?);
+        let f = Form::new()
+            .set("vmid", vmid)
+            .set("typefilter", ttype)
+            .set("source", "all")
+            .set("limit", 20);
+        let v = self.call(Method::Get, &path, &f, Weight::Light)?;
+        Ok(v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|t| {
+                        let upid = t.get("upid")?.as_str()?.to_string();
+                        let start = t.get("starttime").and_then(Value::as_i64).unwrap_or(0);
+                        Some((upid, start))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
     /// The last lines of a task's log.
     pub fn task_log(&self, node: &str, upid: &str, limit: u32) -> PveResult<Vec<String>> {
         let path = format!(

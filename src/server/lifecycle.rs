@@ -308,21 +308,24 @@ pub fn reinstall(db: &DbConfig, host: &dyn Host, service_id: u32, template: u32)
                 "template {template} does not exist on the Proxmox cluster (or is not a template)"
             ))
         })?;
-    // The new password is saved (encrypted) before anything is removed, so
-    // cloud-init and the ready email agree.
+    // The new password is saved (encrypted) with the status change, in one
+    // transaction, before anything is removed: cloud-init and the ready
+    // email agree, and a refused change leaves the old password.
     let fresh = host.encrypt(&jobs::generate_password()?)?;
-    conn.exec_drop(
-        "UPDATE tblhosting SET password = ? WHERE id = ?",
-        (fresh, service_id),
-    )?;
-    record::set_template(&mut conn, service_id, template, &tpl.node)?;
-    let (_, moved) =
-        record::set_status_from(&mut conn, service_id, "reinstall", &[vm.vm_status.as_str()])?;
-    if !moved {
-        return Err(Error::Config(
-            "the VM's status changed meanwhile; try again".into(),
-        ));
-    }
+    record::in_transaction(&mut conn, |c| {
+        let (state, _) = record::lock_status(c, service_id)?;
+        if state != vm.vm_status || !record::advance(c, service_id, &state, "reinstall")? {
+            return Err(Error::Config(
+                "the VM's status changed meanwhile; try again".into(),
+            ));
+        }
+        record::set_template(c, service_id, template, &tpl.node)?;
+        c.exec_drop(
+            "UPDATE tblhosting SET password = ? WHERE id = ?",
+            (&fresh, service_id),
+        )?;
+        Ok(())
+    })?;
     log(host, "Reinstall", service_id, json!({"template": template}));
     Ok(())
 }
@@ -347,17 +350,30 @@ pub fn reset_password(db: &DbConfig, host: &dyn Host, service_id: u32) -> Result
         ));
     }
     let fresh = host.encrypt(&jobs::generate_password()?)?;
-    conn.exec_drop(
-        "UPDATE tblhosting SET password = ? WHERE id = ?",
-        (fresh, service_id),
-    )?;
-    let (_, moved) = record::set_status_from(&mut conn, service_id, "reset_password", &["ready"])?;
-    if !moved {
-        return Err(Error::Config(
-            "the VM's status changed meanwhile; try again".into(),
-        ));
-    }
-    record::set_error(&mut conn, service_id, None)?;
+    // The status change and the new password land together, or neither:
+    // WHMCS's password and the VM's can never disagree.
+    record::in_transaction(&mut conn, |c| {
+        let (state, suspended) = record::lock_status(c, service_id)?;
+        if state != "ready" || suspended {
+            return Err(Error::Config(format!(
+                "the VM's status changed meanwhile (now '{state}'{}); try again",
+                if suspended { ", suspended" } else { "" }
+            )));
+        }
+        // Status first: with a non-transactional tblhosting a failure after
+        // it leaves the old password, which the VM keeps too.
+        if !record::advance(c, service_id, "ready", "reset_password")? {
+            return Err(Error::Config(
+                "the VM's status changed meanwhile; try again".into(),
+            ));
+        }
+        c.exec_drop(
+            "UPDATE tblhosting SET password = ? WHERE id = ?",
+            (&fresh, service_id),
+        )?;
+        record::set_error(c, service_id, None)?;
+        Ok(())
+    })?;
     log(host, "ResetPassword", service_id, json!({}));
     Ok(())
 }

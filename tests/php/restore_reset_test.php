@@ -145,6 +145,67 @@ until($sid, 'ready');
 assertSame('running', Sim::vm($vmid)['status']);
 assertSame(3, $mails('puqProxmoxKVM Backup restored'));
 
+// ---- Crash safety -----------------------------------------------------------
+// Proxmox accepts the qmrestore but the reply is lost: a transport error, not restore_failed; the next
+// tick finds the task in the node's task list and adopts it. qmrestore is posted once.
+Sim::control('POST', 'tasks', ['durations' => ['qmrestore' => 300]]);
+$posts = restorePosts();
+Sim::fault(['method' => 'POST', 'path' => '/nodes/[^/]+/qemu$', 'action' => 'drop', 'when' => 'after', 'count' => 1]);
+assertSame('queued', puq_backup_restore($sid, $volid)['status']);
+$out = Deploy::cron();
+assertSame('restore', Deploy::status($sid), $out);
+$out = until($sid, 'ready');
+assertContains('adopting the restore task already started', $out);
+assertSame($posts + 1, restorePosts());
+
+// A runner killed after the UPID was saved but before the state moved on, while Restore Backup Status
+// recorded the end meanwhile: the next run goes on from the recorded task, no second qmrestore.
+$posts = restorePosts();
+assertSame('queued', puq_backup_restore($sid, $volid)['status']);
+Deploy::cron();
+assertSame('rs_restore_started', Deploy::status($sid));
+Harness::exec("UPDATE puqProxmoxKVM_vm_info SET vm_status = 'restore' WHERE service_id = ?", [$sid]);
+usleep(400000);
+assertContains('finished: 1', task('restore_backup'));
+until($sid, 'ready');
+assertSame($posts + 1, restorePosts());
+
+// Two requests at once (a double click, two web nodes): exactly one is queued, one request row.
+$code = 'try { echo json_encode(puq_backup_restore(' . $sid . ', ' . var_export($volid, true) . ')); } '
+    . 'catch (Throwable $e) { echo "refused: ", $e->getMessage(); }';
+$procs = [];
+for ($i = 0; $i < 2; $i++) {
+    $procs[] = proc_open(Deploy::childCommand($code), [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes[$i]);
+}
+$answers = [];
+foreach ($procs as $i => $p) {
+    $answers[] = stream_get_contents($pipes[$i][1]) . stream_get_contents($pipes[$i][2]);
+    proc_close($p);
+}
+assertSame(1, count(array_filter($answers, fn ($a) => str_contains($a, '"queued"'))), implode(' | ', $answers));
+assertSame(1, (int) Harness::value("SELECT COUNT(*) FROM puqProxmoxKVM_operations WHERE kind = 'restore' AND status IN ('starting', 'running')"));
+// A queued restore whose VM is reset before it starts is recorded as abandoned, not queued forever.
+assertSame(true, puq_vm_reset_status($sid, 'ready'));
+assertContains('queued: 0', task('restore_backup'));
+assertContains('abandoned', (string) Harness::value("SELECT error FROM puqProxmoxKVM_operations WHERE kind = 'restore' ORDER BY id DESC LIMIT 1"));
+
+// The restored VM gets WHMCS's current password, not the backup's (reset after the backup was taken).
+puq_reset_password($sid);
+until($sid, 'ready');
+$current = decrypt(Harness::value('SELECT password FROM tblhosting WHERE id = ?', [$sid]));
+assertSame('queued', puq_backup_restore($sid, $volid)['status']);
+assertContains('Set cloud-init password', until($sid, 'ready'));
+assertSame($current, (string) Sim::vm($vmid)['config']['cipassword']);
+
+// Backups under this VMID from before the service held it (an earlier owner's) are not its own.
+Harness::exec('UPDATE puqProxmoxKVM_vm_info SET vmid_since = UNIX_TIMESTAMP() + 3600 WHERE service_id = ?', [$sid]);
+assertSame(0, puq_backup_list($sid)['used']);
+$e = assertThrows(Throwable::class, fn () => puq_backup_restore($sid, $volid));
+assertContains("'volid'", $e->getMessage());
+Harness::exec('UPDATE puqProxmoxKVM_vm_info SET vmid_since = UNIX_TIMESTAMP() - 3600 WHERE service_id = ?', [$sid]);
+assertSame(1, puq_backup_list($sid)['used']);
+Harness::resetCalls();
+
 // ---- Reset password -------------------------------------------------------
 $old = Harness::row('SELECT password FROM tblhosting WHERE id = ?', [$sid])['password'];
 assertSame(true, puq_reset_password($sid));
@@ -166,8 +227,14 @@ assertSame(1, $mails('puqProxmoxKVM Reset password'));
 assertNotContains($plain, $out);
 assertNotContains($plain, json_encode(puq_vm_runs($sid, 5)));
 
-// A suspended service is refused; so is one that is not ours to reset.
+// Suspended during a reset: the VM stays off, and the client still gets the new password by email.
+puq_reset_password($sid);
 assertSame('success', Harness::callServer('SuspendAccount', $sid));
+until($sid, 'ready');
+assertSame('stopped', Sim::vm($vmid)['status']);
+assertSame(2, $mails('puqProxmoxKVM Reset password'));
+
+// A suspended service is refused; so is one that is not ours to reset.
 $e = assertThrows(Throwable::class, fn () => puq_reset_password($sid));
 assertContains('suspended', $e->getMessage());
 $e = assertThrows(Throwable::class, fn () => puq_reset_password(999999));
