@@ -19,3 +19,5 @@ echo
 php -d extension="$PUQ_EXT" -d zend.assertions=1 -d assert.exception=1 tests/bench_service_page.php
 echo
 php -d extension="$PUQ_EXT" -d zend.assertions=1 -d memory_limit=1G tests/bench_deploy_dns.php
+echo
+php -d extension="$PUQ_EXT" -d zend.assertions=1 -d memory_limit=512M tests/bench_convert.php
