@@ -11,7 +11,6 @@
 
 use super::common::{self, Resize};
 use super::machine::{Ctx, Machine, Outcome, Step};
-use super::record;
 use crate::error::Result;
 use crate::ippool::Family;
 use crate::pve::Form;
@@ -171,7 +170,8 @@ fn stop(ctx: &mut Ctx) -> Result<Outcome> {
     }
 }
 
-fn additional(ctx: &mut Ctx) -> Result<Outcome> {
+/// Additional Disk: created or grown to the package, or (size 0) removed.
+pub(super) fn additional(ctx: &mut Ctx) -> Result<Outcome> {
     if ctx.job.eff.additional_disk.size_gb == 0 {
         return common::remove_additional(ctx);
     }
@@ -201,18 +201,5 @@ fn start(ctx: &mut Ctx) -> Result<Outcome> {
 }
 
 fn verify(ctx: &mut Ctx) -> Result<Outcome> {
-    if ctx.job.vm.suspended {
-        return common::verify_suspended_off(ctx);
-    }
-    let job = &mut *ctx.job;
-    let st = job.client.vm_status(&job.vm.node, job.vm.vm_id)?;
-    if st != "running" {
-        let ticks = job.vm.verify_ticks + 1;
-        record::set_verify_ticks(ctx.conn, job.vm.service_id, ticks)?;
-        job.vm.verify_ticks = ticks;
-        return Ok(Outcome::Waiting(format!("VM is '{st}' (check {ticks}/5)")));
-    }
-    job.emails
-        .push((UPGRADE_EMAIL.to_string(), common::email_vars(job)));
-    Ok(Outcome::Done)
+    common::verify_running(ctx, UPGRADE_EMAIL.to_string(), false)
 }

@@ -619,6 +619,37 @@ pub fn email_vars(job: &Job) -> Value {
            "server_hostname": job.server_hostname})
 }
 
+/// The last step of change package, restore and reset password: the VM
+/// runs (checked once per tick, "check n/5"), then `template` is queued for
+/// sending. A suspended service's VM must be off instead; the email then
+/// goes only when `email_when_suspended`.
+pub fn verify_running(
+    ctx: &mut Ctx,
+    template: String,
+    email_when_suspended: bool,
+) -> Result<Outcome> {
+    if ctx.job.vm.suspended {
+        let out = verify_suspended_off(ctx)?;
+        if email_when_suspended && !matches!(out, Outcome::Waiting(_)) && !template.is_empty() {
+            let vars = email_vars(ctx.job);
+            ctx.job.emails.push((template, vars));
+        }
+        return Ok(out);
+    }
+    let job = &mut *ctx.job;
+    let st = job.client.vm_status(&job.vm.node, job.vm.vm_id)?;
+    if st != "running" {
+        let ticks = job.vm.verify_ticks + 1;
+        record::set_verify_ticks(ctx.conn, job.vm.service_id, ticks)?;
+        job.vm.verify_ticks = ticks;
+        return Ok(Outcome::Waiting(format!("VM is '{st}' (check {ticks}/5)")));
+    }
+    if !template.is_empty() {
+        job.emails.push((template, email_vars(job)));
+    }
+    Ok(Outcome::Done)
+}
+
 /// After a suspended VM's deploy or change package: it must be off, and the
 /// suspend is then complete.
 pub fn verify_suspended_off(ctx: &mut Ctx) -> Result<Outcome> {

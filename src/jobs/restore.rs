@@ -89,7 +89,7 @@ pub const RESTORE: Machine = Machine {
             from: "rs_system_disk_bandwidth",
             to: "rs_additional_disk",
             name: "Create additional disk",
-            run: additional,
+            run: super::change::additional,
         },
         Step {
             from: "rs_additional_disk",
@@ -338,13 +338,6 @@ fn wait_restore(ctx: &mut Ctx) -> Result<Outcome> {
     }
 }
 
-fn additional(ctx: &mut Ctx) -> Result<Outcome> {
-    if ctx.job.eff.additional_disk.size_gb == 0 {
-        return common::remove_additional(ctx);
-    }
-    common::create_additional(ctx)
-}
-
 /// The NIC (bridge, VLAN, rate, MAC) and cloud-init's addresses follow the
 /// service's current ones: the backup may predate an IP change.
 fn network(ctx: &mut Ctx) -> Result<Outcome> {
@@ -369,39 +362,16 @@ fn network(ctx: &mut Ctx) -> Result<Outcome> {
     Ok(Outcome::Done)
 }
 
-fn verify_running(ctx: &mut Ctx, template: String) -> Result<Outcome> {
-    if ctx.job.vm.suspended {
-        // Suspended meanwhile: the VM stays off, but the client still
-        // learns the outcome (and a reset's new password).
-        let out = common::verify_suspended_off(ctx)?;
-        if !matches!(out, Outcome::Waiting(_)) && !template.is_empty() {
-            let vars = common::email_vars(ctx.job);
-            ctx.job.emails.push((template, vars));
-        }
-        return Ok(out);
-    }
-    let job = &mut *ctx.job;
-    let st = job.client.vm_status(&job.vm.node, job.vm.vm_id)?;
-    if st != "running" {
-        let ticks = job.vm.verify_ticks + 1;
-        record::set_verify_ticks(ctx.conn, job.vm.service_id, ticks)?;
-        job.vm.verify_ticks = ticks;
-        return Ok(Outcome::Waiting(format!("VM is '{st}' (check {ticks}/5)")));
-    }
-    if !template.is_empty() {
-        job.emails.push((template, common::email_vars(job)));
-    }
-    Ok(Outcome::Done)
-}
-
 fn verify_restored(ctx: &mut Ctx) -> Result<Outcome> {
     let t = ctx.job.product.email_backup_restored.clone();
-    verify_running(ctx, t)
+    // Suspended meanwhile: the VM stays off, but the client still learns
+    // the outcome (and, for a reset, the new password).
+    common::verify_running(ctx, t, true)
 }
 
 fn verify_reset(ctx: &mut Ctx) -> Result<Outcome> {
     let t = ctx.job.product.email_reset_password.clone();
-    verify_running(ctx, t)
+    common::verify_running(ctx, t, true)
 }
 
 /// Cloud-init's user and the new password (saved in tblhosting by the
