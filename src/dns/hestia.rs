@@ -147,7 +147,8 @@ impl Hestia {
         Err(e)
     }
 
-    fn rows(&self, owner: &str, rtype: RType) -> PResult<Vec<Row>> {
+    /// The zone's records as HestiaCP lists them (`v-list-dns-records … json`).
+    fn record_list(&self) -> PResult<Value> {
         let r = self.post(
             "v-list-dns-records",
             &[&self.user, &self.zone, "json"],
@@ -160,13 +161,17 @@ impl Hestia {
                 http::excerpt(body)
             )));
         }
-        let v: Value = serde_json::from_str(body).map_err(|_| {
+        serde_json::from_str(body).map_err(|_| {
             ProviderError::answer(format!(
                 "{} answered with something that is not a record list: {}",
                 self.what(),
                 http::excerpt(body)
             ))
-        })?;
+        })
+    }
+
+    fn rows(&self, owner: &str, rtype: RType) -> PResult<Vec<Row>> {
+        let v = self.record_list()?;
         let rel = names::relative(owner, &self.zone);
         let mut out: Vec<Row> = v
             .as_object()
@@ -241,25 +246,7 @@ impl DnsProvider for Hestia {
     }
 
     fn test(&self) -> PResult<String> {
-        let r = self.post(
-            "v-list-dns-records",
-            &[&self.user, &self.zone, "json"],
-            false,
-        )?;
-        let body = r.body.trim();
-        if body.starts_with("Error:") || r.status >= 400 {
-            return Err(ProviderError::answer(format!(
-                "HestiaCP: {}",
-                http::excerpt(body)
-            )));
-        }
-        let v: Value = serde_json::from_str(body).map_err(|_| {
-            ProviderError::answer(format!(
-                "{} answered with something that is not a record list: {}",
-                self.what(),
-                http::excerpt(body)
-            ))
-        })?;
+        let v = self.record_list()?;
         let n = v.as_object().map_or(0, |m| m.len());
         Ok(format!(
             "zone {} of user {} found ({n} records)",

@@ -642,6 +642,14 @@ pub fn verify_running(
         let ticks = job.vm.verify_ticks + 1;
         record::set_verify_ticks(ctx.conn, job.vm.service_id, ticks)?;
         job.vm.verify_ticks = ticks;
+        if ticks >= 5 {
+            // As the deploy's Verify: an error an operator sees, still
+            // checked every tick.
+            return Err(Error::Config(format!(
+                "VM {} is '{st}', not running, after {ticks} checks",
+                job.vm.vm_id
+            )));
+        }
         return Ok(Outcome::Waiting(format!("VM is '{st}' (check {ticks}/5)")));
     }
     if !template.is_empty() {

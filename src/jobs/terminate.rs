@@ -95,7 +95,7 @@ pub fn remove_backups(ctx: &mut Ctx) -> Result<Outcome> {
     for (storage, volid) in volumes {
         let r = job
             .client
-            .delete_volume(&job.vm.node, &storage, &volid)
+            .volume_delete(&job.vm.node, &storage, &volid)
             .and_then(|t| match t {
                 Some(upid) => job.client.wait_task(&upid, job.heavy, job.poll),
                 None => Ok(()),

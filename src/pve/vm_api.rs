@@ -140,26 +140,6 @@ impl Client {
         Ok(out)
     }
 
-    /// Deletes a storage volume; returns the task, if PVE ran one.
-    pub fn delete_volume(
-        &self,
-        node: &str,
-        storage: &str,
-        volid: &str,
-    ) -> PveResult<Option<String>> {
-        let path = format!(
-            "/nodes/{}/storage/{}/content/{}",
-            seg("node", node)?,
-            seg("storage", storage)?,
-            super::api::encode_segment(volid)
-        );
-        let v = self.call(Method::Delete, &path, &Form::new(), Weight::Heavy)?;
-        Ok(match v {
-            Value::String(s) if s.starts_with("UPID:") => Some(s),
-            _ => None,
-        })
-    }
-
     /// Removes one entry from a VM's IPSet.
     pub fn ipset_remove(&self, node: &str, vmid: u32, name: &str, cidr: &str) -> PveResult<()> {
         let path = vm_path(
