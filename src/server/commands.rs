@@ -208,26 +208,11 @@ fn queue(db: &DbConfig, host: &dyn Host, sid: u32, state: &str, command: &str) -
     if vm.vm_status == state {
         return Ok(());
     }
+    // VMRemove may also remove the VM of a failed deploy (any deploy state).
+    let deploy_states: Vec<&str>;
     let allowed: &[&str] = if state == "vm_remove" {
-        // A failed deploy may be removed too.
-        &[
-            "ready",
-            "creation",
-            "set_ip",
-            "clone",
-            "set_dns",
-            "migrated",
-            "set_cpu_ram",
-            "set_system_disk_size",
-            "set_system_disk_bandwidth",
-            "set_created_additional_disk",
-            "set_additional_disk_size",
-            "set_additional_disk_bandwidth",
-            "set_network",
-            "set_firewall",
-            "set_cloudinit",
-            "starting",
-        ]
+        deploy_states = crate::jobs::deploy::DEPLOY.states().collect();
+        &deploy_states
     } else {
         &["ready"]
     };

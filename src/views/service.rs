@@ -19,74 +19,48 @@ use super::rrd;
 use crate::config::effective;
 use crate::config::product;
 use crate::error::{Error, Result};
-use crate::jobs::vmconf;
+use crate::jobs::{machine, vmconf};
 use crate::pve::api::VmConfig;
 use crate::pve::{Client, Form, Method, PveError, Weight};
 use crate::whmcs::Host;
 
-/// The change-package states in the order the machine walks them.
-pub const CP_STATES: &[&str] = &[
-    "change_package",
-    "cp_update_ip",
-    "cp_stop",
-    "cp_cpu_ram",
-    "cp_system_disk_size",
-    "cp_system_disk_bandwidth",
-    "cp_additional_disk",
-    "cp_additional_disk_size",
-    "cp_additional_disk_bandwidth",
-    "cp_network",
-    "cp_firewall",
-    "cp_start",
-    "ready",
-];
-
-/// The deploy states in order (the spec's local status values).
-pub const DEPLOY_STATES: &[&str] = &[
-    "creation",
-    "set_ip",
-    "clone",
-    "migrated",
-    "set_cpu_ram",
-    "set_system_disk_size",
-    "set_system_disk_bandwidth",
-    "set_created_additional_disk",
-    "set_additional_disk_size",
-    "set_additional_disk_bandwidth",
-    "set_network",
-    "set_firewall",
-    "set_cloudinit",
-    "starting",
-    "ready",
-];
-
-/// Progress of a running machine, or None when the VM is at rest.
+/// Progress of a running machine, derived from its step table (the states
+/// in the order it walks them), or None when the VM is at rest. Reinstall
+/// and Redeploy first remove the old VM, then run a deploy: shown as one.
 pub fn progress(vm_status: &str) -> Option<Value> {
-    // Reinstall and Redeploy first remove the old VM, then deploy afresh.
-    if let Some(next) = match vm_status {
-        "reinstall" => Some("set_ip"),
-        "redeploy" => Some("creation"),
-        _ => None,
-    } {
+    if vm_status == "ready" {
+        return None;
+    }
+    let (m, _) = machine::machine_for(vm_status)?;
+    if matches!(m.action, "reinstall" | "redeploy") {
+        let next = m.steps.last().map_or("creation", |s| s.to);
         return Some(json!({
-            "kind": "deploy", "state": vm_status, "done": 0, "total": DEPLOY_STATES.len() - 1,
-            "percent": 0, "next": next,
+            "kind": "deploy", "state": vm_status, "done": 0,
+            "total": chain(&crate::jobs::deploy::DEPLOY).len() - 1, "percent": 0, "next": next,
         }));
     }
-    for (kind, states) in [("change_package", CP_STATES), ("deploy", DEPLOY_STATES)] {
-        if vm_status == "ready" {
-            return None;
-        }
-        if let Some(i) = states.iter().position(|s| *s == vm_status) {
-            let total = states.len() - 1;
-            return Some(json!({
-                "kind": kind, "state": vm_status, "done": i, "total": total,
-                "percent": (i * 100 / total.max(1)),
-                "next": states.get(i + 1).copied().unwrap_or("ready"),
-            }));
+    let states = chain(m);
+    let i = states.iter().position(|s| *s == vm_status)?;
+    let total = states.len().saturating_sub(1).max(1);
+    Some(json!({
+        "kind": m.action, "state": vm_status, "done": i, "total": total,
+        "percent": i * 100 / total,
+        "next": states.get(i + 1).copied().unwrap_or("ready"),
+    }))
+}
+
+/// A machine's states in order: each step's `from` once, then the last `to`.
+fn chain(m: &machine::Machine) -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = Vec::new();
+    for s in m.steps {
+        if v.last() != Some(&s.from) {
+            v.push(s.from);
         }
     }
-    None
+    if let Some(last) = m.steps.last() {
+        v.push(last.to);
+    }
+    v
 }
 
 fn is_disk_key(k: &str) -> bool {

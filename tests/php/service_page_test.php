@@ -127,6 +127,16 @@ Harness::exec("UPDATE puqProxmoxKVM_vm_info SET vm_status = 'cp_network' WHERE s
 $p = puq_service_page($sid)['progress'];
 assertSame(['change_package', 'cp_network', 'cp_firewall'], [$p['kind'], $p['state'], $p['next']]);
 assertContains('Change package in progress', puqProxmoxKVM_serviceAction($sid, 'live', [], 'GET')['html']);
+// Every machine's progress comes from its step table: a restore, a password reset.
+Harness::exec("UPDATE puqProxmoxKVM_vm_info SET vm_status = 'rs_restore_started' WHERE service_id = ?", [$sid]);
+$p = puq_service_page($sid)['progress'];
+assertSame(['restore', 'rs_restore_started', 'rs_restored'], [$p['kind'], $p['state'], $p['next']]);
+assertContains('Backup restore in progress', puqProxmoxKVM_serviceAction($sid, 'live', [], 'GET')['html']);
+Harness::exec("UPDATE puqProxmoxKVM_vm_info SET vm_status = 'rp_cloudinit' WHERE service_id = ?", [$sid]);
+$p = puq_service_page($sid)['progress'];
+assertSame(['reset_password', 'rp_start', 2, 4], [$p['kind'], $p['next'], $p['done'], $p['total']]);
+Harness::exec("UPDATE puqProxmoxKVM_vm_info SET vm_status = 'set_dns' WHERE service_id = ?", [$sid]);
+assertSame(['deploy', 'migrated'], [puq_service_page($sid)['progress']['kind'], puq_service_page($sid)['progress']['next']]);
 Harness::exec("UPDATE puqProxmoxKVM_vm_info SET vm_status = 'ready' WHERE service_id = ?", [$sid]);
 
 // ---- unreachable server: a red box, the page still renders ----

@@ -9,7 +9,7 @@
 {/function}
 {if $data.progress}
 <div class="alert alert-info puq-progress">
-    <strong>{if $data.progress.kind == 'change_package'}{$LANG.puq_svc_progress_cp|escape}{else}{$LANG.puq_svc_progress_deploy|escape}{/if}:</strong>
+    <strong>{if $data.progress.kind == 'change_package'}{$LANG.puq_svc_progress_cp|escape}{elseif $data.progress.kind == 'deploy'}{$LANG.puq_svc_progress_deploy|escape}{elseif $data.progress.kind == 'restore'}{$LANG.puq_svc_progress_restore|escape}{elseif $data.progress.kind == 'reset_password'}{$LANG.puq_svc_progress_reset_password|escape}{elseif $data.progress.kind == 'terminate'}{$LANG.puq_svc_progress_terminate|escape}{else}{$LANG.puq_svc_progress_other|escape}{/if}:</strong>
     {$data.progress.state|escape} ({$data.progress.done|escape}/{$data.progress.total|escape}), {$LANG.puq_svc_next|escape}: {$data.progress.next|escape}
     <div class="progress" style="margin:6px 0 0"><div class="progress-bar progress-bar-striped active" style="width:{$data.progress.percent|escape}%">{$data.progress.percent|escape}%</div></div>
 </div>
