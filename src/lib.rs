@@ -1,6 +1,15 @@
 //! PUQ Proxmox KVM for WHMCS, as a PHP extension. This file only registers
 //! the exported functions; see `php/exports.rs` for them and DESIGN.md for
 //! the architecture.
+//!
+//! Outside tests, nothing may `unwrap()`, `expect()` or `panic!`: bad input
+//! from WHMCS, an admin, a client, Proxmox or a DNS API is an `Error`, never
+//! a panic (the panic guard in `php/guard.rs` is the last line, not the plan).
+//! Clippy enforces it (`tests/run.sh` runs it with `-D warnings`).
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod addon;
 pub mod backup;

@@ -25,16 +25,8 @@ for a in "$@"; do
 done
 
 # --- what the browser tests need, installed idempotently --------------------------------------------
+# (chromium, Node.js and npm come with the rest in tests/lib/deps.sh)
 tests/lib/deps.sh
-have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-need=()
-for p in chromium nodejs npm; do have "$p" || command -v "$p" >/dev/null 2>&1 || need+=("$p"); done
-if [ "${#need[@]}" -gt 0 ]; then
-    echo "admin-pages: installing ${need[*]}"
-    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-    $SUDO apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${need[@]}"
-fi
 if [ ! -f tests/admin/node_modules/.package-lock.json ] || [ tests/admin/package-lock.json -nt tests/admin/node_modules/.package-lock.json ]; then
     (cd tests/admin && npm ci --no-audit --no-fund --ignore-scripts)
 fi

@@ -10,6 +10,10 @@ for p in php8.2-cli php8.2-dev php8.2-mysql php8.2-mbstring php8.2-fpm libfcgi-b
          pdns-server pdns-backend-sqlite3 sqlite3; do
     have "$p" || need_pkgs+=("$p")
 done
+# The admin pages' browser tests (tests/admin-pages.sh): Debian's chromium, and Node.js with npm for
+# puppeteer-core (a machine may already have them outside dpkg).
+command -v chromium >/dev/null 2>&1 || have chromium || need_pkgs+=(chromium)
+{ command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; } || need_pkgs+=(nodejs npm)
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
     echo "deps: installing ${need_pkgs[*]}"
     SUDO=""
