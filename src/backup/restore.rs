@@ -38,7 +38,7 @@ pub fn request(conn: &mut PooledConn, svc: &Service, volid: &str, now: i64) -> R
     // nodes or the cron cannot interleave the check, the request row and
     // the status change.
     record::in_transaction(conn, |c| {
-        let (state, _) = record::lock_status(c, sid)?;
+        let state = record::lock_status(c, sid)?;
         if !restorable(&state) {
             return Err(refused(&state));
         }

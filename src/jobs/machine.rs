@@ -120,6 +120,34 @@ pub fn active_states() -> Vec<&'static str> {
     v
 }
 
+/// States in which a machine stopped on a failure it does not retry by
+/// itself: an operator (or, for a restore, the client) acts next.
+pub const FAILED_STATES: &[&str] = &["error_terminate", super::restore::RESTORE_FAILED];
+
+/// Whether the cron works on a VM in `state` (every state a step leaves).
+pub fn is_active(state: &str) -> bool {
+    active_states().contains(&state)
+}
+
+/// How a state reads at a glance, for pages: `ok` (ready), `error` (a
+/// failed end state), `warning` (in progress, its last run failed: the
+/// cron retries), `progress`, or `idle` (removed, unknown).
+pub fn tone(state: &str, last_error: &str) -> &'static str {
+    if state == "ready" {
+        "ok"
+    } else if FAILED_STATES.contains(&state) {
+        "error"
+    } else if is_active(state) {
+        if last_error.is_empty() {
+            "progress"
+        } else {
+            "warning"
+        }
+    } else {
+        "idle"
+    }
+}
+
 /// Whether `state` is a state of `machine` other than its final one.
 pub fn in_progress(machine: &Machine, state: &str) -> bool {
     machine.entry(state).is_some()
@@ -347,6 +375,17 @@ mod tests {
                 assert_eq!(owner, Some(m.action), "state {} of {}", s.from, m.action);
             }
         }
+    }
+
+    #[test]
+    fn tones_follow_the_tables() {
+        assert_eq!(tone("ready", ""), "ok");
+        assert_eq!(tone("restore_failed", ""), "error");
+        assert_eq!(tone("error_terminate", "x"), "error");
+        assert_eq!(tone("rs_restore_started", ""), "progress");
+        assert_eq!(tone("set_cpu_ram", "boom"), "warning");
+        assert_eq!(tone("remove", ""), "idle");
+        assert!(!is_active("restore_failed") && !is_active("remove") && is_active("rp_stop"));
     }
 
     #[test]

@@ -139,16 +139,14 @@ pub fn in_transaction<T>(
     }
 }
 
-/// Inside a transaction: the VM record's status and suspend mark, the row
-/// locked until the transaction ends, so concurrent requests for one
-/// service take turns.
-pub fn lock_status(conn: &mut PooledConn, service_id: u32) -> Result<(String, bool)> {
-    let row: Option<(String, u8)> = conn.exec_first(
-        "SELECT vm_status, suspended FROM puqProxmoxKVM_vm_info WHERE service_id = ? FOR UPDATE",
+/// Inside a transaction: the VM record's status, the row locked until the
+/// transaction ends, so concurrent requests for one service take turns.
+pub fn lock_status(conn: &mut PooledConn, service_id: u32) -> Result<String> {
+    let row: Option<String> = conn.exec_first(
+        "SELECT vm_status FROM puqProxmoxKVM_vm_info WHERE service_id = ? FOR UPDATE",
         (service_id,),
     )?;
-    row.map(|(s, susp)| (s, susp != 0))
-        .ok_or_else(|| Error::Config(format!("service {service_id} has no VM record")))
+    row.ok_or_else(|| Error::Config(format!("service {service_id} has no VM record")))
 }
 
 /// Sets the state when the current one is among `allowed` (any state when

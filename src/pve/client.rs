@@ -203,8 +203,6 @@ pub fn seg(name: &str, value: &str) -> PveResult<String> {
 
 struct AgentEntry {
     agent: Agent,
-    /// Why the TLS layer last refused the server certificate.
-    failure: Arc<Mutex<Option<String>>>,
 }
 
 type AgentKey = (String, u16, Option<[u8; 32]>);
@@ -235,7 +233,6 @@ fn agent_for(c: &Connection) -> PveResult<Arc<AgentEntry>> {
         None => Trust::System,
     };
     let tls = ProxmoxTls::new(trust).map_err(PveError::Tls)?;
-    let failure = tls.failure.clone();
     // As ureq's own chain: an HTTP(S) CONNECT proxy from the environment
     // (HTTPS_PROXY / NO_PROXY) when set, then TCP, then our TLS, which
     // verifies end to end through the proxy.
@@ -245,7 +242,6 @@ fn agent_for(c: &Connection) -> PveResult<Arc<AgentEntry>> {
             .chain(tls);
     let entry = Arc::new(AgentEntry {
         agent: Agent::with_parts(config, connector, DefaultResolver::default()),
-        failure,
     });
     map.insert(key, entry.clone());
     Ok(entry)
@@ -285,31 +281,14 @@ impl Client {
             let agent = &self.entry.agent;
             let pairs = form.0.iter().map(|(k, v)| (k.as_str(), v.as_str()));
             let result = match method {
-                Method::Get | Method::Delete => {
-                    let req = if method == Method::Get {
-                        agent.get(&url)
-                    } else {
-                        agent.delete(&url)
-                    };
-                    req.header("Authorization", &auth)
-                        .config()
-                        .timeout_global(Some(timeout))
-                        .build()
-                        .query_pairs(pairs)
-                        .call()
-                }
-                Method::Post | Method::Put => {
-                    let req = if method == Method::Post {
-                        agent.post(&url)
-                    } else {
-                        agent.put(&url)
-                    };
-                    req.header("Authorization", &auth)
-                        .config()
-                        .timeout_global(Some(timeout))
-                        .build()
-                        .send_form(pairs)
-                }
+                Method::Get => prepare(agent.get(&url), &auth, timeout)
+                    .query_pairs(pairs)
+                    .call(),
+                Method::Delete => prepare(agent.delete(&url), &auth, timeout)
+                    .query_pairs(pairs)
+                    .call(),
+                Method::Post => prepare(agent.post(&url), &auth, timeout).send_form(pairs),
+                Method::Put => prepare(agent.put(&url), &auth, timeout).send_form(pairs),
             };
             let mut resp = result?;
             let status = resp.status().as_u16();
@@ -393,10 +372,8 @@ impl Client {
     /// sentence when it refused the certificate, else a handshake that did
     /// not look like TLS at all (a plain-HTTP port).
     fn tls_reason(&self, text: &str) -> Option<String> {
-        if let Ok(mut f) = self.entry.failure.lock() {
-            if let Some(why) = f.take() {
-                return Some(why);
-            }
+        if let Some(why) = super::tls::refusal(text) {
+            return Some(why.to_string());
         }
         let t = text.to_ascii_lowercase();
         if t.contains("corrupt message")
@@ -415,6 +392,18 @@ impl Client {
         }
         None
     }
+}
+
+/// The token header and the call's deadline, for any method.
+fn prepare<B>(
+    req: ureq::RequestBuilder<B>,
+    auth: &str,
+    timeout: Duration,
+) -> ureq::RequestBuilder<B> {
+    req.header("Authorization", auth)
+        .config()
+        .timeout_global(Some(timeout))
+        .build()
 }
 
 /// A transport failure after which an idempotent request may be sent again.

@@ -7,7 +7,7 @@
 
 use std::fmt;
 use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
@@ -128,26 +128,32 @@ fn load_system_roots() -> Result<Arc<RootCertStore>, String> {
     ))
 }
 
+/// How every refusal sentence of the verifier begins; rustls hands it back
+/// inside its own text (`unexpected error: …`), see [`refusal`].
+const MISMATCH: &str = "certificate fingerprint mismatch";
+const REFUSED: &str = "the server certificate was refused";
+
+/// The verifier's operator-facing sentence inside a TLS error's text, if
+/// the handshake failed because it refused the certificate.
+pub fn refusal(text: &str) -> Option<&str> {
+    [MISMATCH, REFUSED]
+        .iter()
+        .find_map(|m| text.find(m).map(|i| text[i..].trim()))
+}
+
 /// Checks the server certificate against the connection's [`Trust`]. A
-/// refusal is recorded in `failure` as an operator-facing sentence (rustls
-/// wraps its own error text), always with the SHA-256 fingerprint the
-/// server presented.
+/// refusal is one operator-facing sentence, always with the SHA-256
+/// fingerprint the server presented.
 #[derive(Debug)]
 struct Verifier {
     trust: Trust,
     provider: Arc<CryptoProvider>,
     system: Option<Arc<WebPkiServerVerifier>>,
     system_error: Option<String>,
-    failure: Arc<Mutex<Option<String>>>,
 }
 
-impl Verifier {
-    fn refuse(&self, message: String) -> rustls::Error {
-        if let Ok(mut f) = self.failure.lock() {
-            *f = Some(message.clone());
-        }
-        rustls::Error::General(message)
-    }
+fn refuse(message: String) -> rustls::Error {
+    rustls::Error::General(message)
 }
 
 impl ServerCertVerifier for Verifier {
@@ -162,8 +168,8 @@ impl ServerCertVerifier for Verifier {
         let got = Fingerprint::of(end_entity.as_ref());
         match self.trust {
             Trust::Pinned(pin) if got == pin => Ok(ServerCertVerified::assertion()),
-            Trust::Pinned(pin) => Err(self.refuse(format!(
-                "certificate fingerprint mismatch: the server presented SHA-256 {got}, but Access Hash pins {pin}. If the Proxmox certificate was renewed on purpose, paste the new fingerprint into Access Hash"
+            Trust::Pinned(pin) => Err(refuse(format!(
+                "{MISMATCH}: the server presented SHA-256 {got}, but Access Hash pins {pin}. If the Proxmox certificate was renewed on purpose, paste the new fingerprint into Access Hash"
             ))),
             Trust::System => {
                 let why = match &self.system {
@@ -182,8 +188,8 @@ impl ServerCertVerifier for Verifier {
                         .clone()
                         .unwrap_or_else(|| "no certificate store".into()),
                 };
-                Err(self.refuse(format!(
-                    "the server certificate was refused: {why}. Its SHA-256 fingerprint is {got}: if that is your Proxmox server's certificate, paste it into Access Hash to pin it"
+                Err(refuse(format!(
+                    "{REFUSED}: {why}. Its SHA-256 fingerprint is {got}: if that is your Proxmox server's certificate, paste it into Access Hash to pin it"
                 )))
             }
         }
@@ -229,8 +235,6 @@ impl ServerCertVerifier for Verifier {
 /// no plain-HTTP path and no "verify off" mode.
 pub struct ProxmoxTls {
     config: Arc<ClientConfig>,
-    /// Why the last handshake refused the certificate, for the error message.
-    pub failure: Arc<Mutex<Option<String>>>,
 }
 
 impl fmt::Debug for ProxmoxTls {
@@ -242,7 +246,6 @@ impl fmt::Debug for ProxmoxTls {
 impl ProxmoxTls {
     pub fn new(trust: Trust) -> Result<Self, String> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let failure = Arc::new(Mutex::new(None));
         let (system, system_error) = match (&trust, &*SYSTEM_ROOTS) {
             (Trust::Pinned(_), _) => (None, None),
             (Trust::System, Ok(roots)) => {
@@ -263,7 +266,6 @@ impl ProxmoxTls {
             provider: provider.clone(),
             system,
             system_error,
-            failure: failure.clone(),
         };
         let config = ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -273,7 +275,6 @@ impl ProxmoxTls {
             .with_no_client_auth();
         Ok(ProxmoxTls {
             config: Arc::new(config),
-            failure,
         })
     }
 }

@@ -312,22 +312,46 @@ pub fn reinstall(db: &DbConfig, host: &dyn Host, service_id: u32, template: u32)
     // transaction, before anything is removed: cloud-init and the ready
     // email agree, and a refused change leaves the old password.
     let fresh = host.encrypt(&jobs::generate_password()?)?;
-    record::in_transaction(&mut conn, |c| {
-        let (state, _) = record::lock_status(c, service_id)?;
-        if state != vm.vm_status || !record::advance(c, service_id, &state, "reinstall")? {
-            return Err(Error::Config(
-                "the VM's status changed meanwhile; try again".into(),
-            ));
-        }
-        record::set_template(c, service_id, template, &tpl.node)?;
-        c.exec_drop(
-            "UPDATE tblhosting SET password = ? WHERE id = ?",
-            (&fresh, service_id),
-        )?;
-        Ok(())
-    })?;
+    queue_with_password(
+        &mut conn,
+        service_id,
+        &vm.vm_status,
+        "reinstall",
+        &fresh,
+        |c| record::set_template(c, service_id, template, &tpl.node),
+    )?;
     log(host, "Reinstall", service_id, json!({"template": template}));
     Ok(())
+}
+
+/// Queues `to` from `from` with a new (encrypted) service password, in one
+/// transaction with the VM row locked: the status change, the password and
+/// `also` land together or not at all, so WHMCS's password and the VM's can
+/// never disagree. Refused when the status moved meanwhile. (A suspend that
+/// lands meanwhile is harmless: the machine leaves the VM off and still
+/// sends its email.) The status goes first: with a non-transactional
+/// tblhosting a failure after it leaves the old password, which the VM keeps.
+fn queue_with_password(
+    conn: &mut PooledConn,
+    service_id: u32,
+    from: &str,
+    to: &str,
+    encrypted: &str,
+    also: impl FnOnce(&mut PooledConn) -> Result<()>,
+) -> Result<()> {
+    record::in_transaction(conn, |c| {
+        let state = record::lock_status(c, service_id)?;
+        if state != from || !record::advance(c, service_id, from, to)? {
+            return Err(Error::Config(format!(
+                "the VM's status changed meanwhile (now '{state}'); try again"
+            )));
+        }
+        c.exec_drop(
+            "UPDATE tblhosting SET password = ? WHERE id = ?",
+            (encrypted, service_id),
+        )?;
+        also(c)
+    })
 }
 
 /// Reset password: a new strong password, saved encrypted in tblhosting
@@ -350,32 +374,35 @@ pub fn reset_password(db: &DbConfig, host: &dyn Host, service_id: u32) -> Result
         ));
     }
     let fresh = host.encrypt(&jobs::generate_password()?)?;
-    // The status change and the new password land together, or neither:
-    // WHMCS's password and the VM's can never disagree.
-    record::in_transaction(&mut conn, |c| {
-        let (state, suspended) = record::lock_status(c, service_id)?;
-        if state != "ready" || suspended {
-            return Err(Error::Config(format!(
-                "the VM's status changed meanwhile (now '{state}'{}); try again",
-                if suspended { ", suspended" } else { "" }
-            )));
-        }
-        // Status first: with a non-transactional tblhosting a failure after
-        // it leaves the old password, which the VM keeps too.
-        if !record::advance(c, service_id, "ready", "reset_password")? {
-            return Err(Error::Config(
-                "the VM's status changed meanwhile; try again".into(),
-            ));
-        }
-        c.exec_drop(
-            "UPDATE tblhosting SET password = ? WHERE id = ?",
-            (&fresh, service_id),
-        )?;
-        record::set_error(c, service_id, None)?;
-        Ok(())
-    })?;
+    queue_with_password(
+        &mut conn,
+        service_id,
+        "ready",
+        "reset_password",
+        &fresh,
+        |c| record::set_error(c, service_id, None),
+    )?;
     log(host, "ResetPassword", service_id, json!({}));
     Ok(())
+}
+
+/// Why Redeploy is refused for a VM in `state`, if it is (the pages hide
+/// the button then).
+pub fn redeploy_refusal(state: &str, vm_id: u32) -> Option<String> {
+    if busy(state) {
+        return Some(format!(
+            "Redeploy is refused while the VM is in status '{state}': that operation must finish (or be reset) first"
+        ));
+    }
+    if state == "remove" && vm_id == 0 {
+        return Some("the service was terminated; create it again instead of redeploying".into());
+    }
+    None
+}
+
+/// Delete Record is only for rows whose VM is gone or whose removal failed.
+pub fn can_delete_record(state: &str) -> bool {
+    matches!(state, "error_terminate" | "remove")
 }
 
 /// Deletes the VM and its IP assignments and starts a fresh deploy.
@@ -385,16 +412,8 @@ pub fn redeploy(db: &DbConfig, host: &dyn Host, service_id: u32) -> Result<()> {
     if vm.vm_status == "redeploy" {
         return Ok(());
     }
-    if busy(&vm.vm_status) {
-        return Err(Error::Config(format!(
-            "Redeploy is refused while the VM is in status '{}': that operation must finish (or be reset) first",
-            vm.vm_status
-        )));
-    }
-    if vm.vm_status == "remove" && vm.vm_id == 0 {
-        return Err(Error::Config(
-            "the service was terminated; create it again instead of redeploying".into(),
-        ));
+    if let Some(why) = redeploy_refusal(&vm.vm_status, vm.vm_id) {
+        return Err(Error::Config(why));
     }
     force_status(&mut conn, service_id, "redeploy")?;
     log(host, "Redeploy", service_id, json!({"from": vm.vm_status}));
@@ -477,7 +496,7 @@ pub fn reset_status(db: &DbConfig, host: &dyn Host, service_id: u32, status: &st
 pub fn delete_record(db: &DbConfig, host: &dyn Host, service_id: u32) -> Result<()> {
     let mut conn = db::conn(db)?;
     let vm = vm_of(&mut conn, service_id)?;
-    if !matches!(vm.vm_status.as_str(), "error_terminate" | "remove") {
+    if !can_delete_record(&vm.vm_status) {
         return Err(Error::Config(format!(
             "Delete Record is only for VMs in error_terminate or remove; this one is '{}'",
             vm.vm_status

@@ -13,11 +13,6 @@ use super::Ctx;
 use crate::cron::{now_unix, TASKS};
 use crate::error::Result;
 
-/// States where the module waits for an admin (cron skips them).
-pub const ERROR_STATES: &[&str] = &["error_terminate"];
-/// States where nothing is left to do.
-pub const IDLE_STATES: &[&str] = &["ready", "remove"];
-
 /// How long a server may take to answer the health probe.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -78,32 +73,19 @@ fn table_exists(c: &mut PooledConn, name: &str) -> Result<bool> {
 }
 
 fn vm_health(c: &mut PooledConn) -> Result<Value> {
-    let error_list = ERROR_STATES
-        .iter()
-        .map(|s| format!("'{s}'"))
-        .collect::<Vec<_>>()
-        .join(",");
-    let idle_list = IDLE_STATES
-        .iter()
-        .map(|s| format!("'{s}'"))
-        .collect::<Vec<_>>()
-        .join(",");
-    // The state lists are constants of this file, not input.
+    // The same clauses as VM Management's "Errors" and "In progress"
+    // filters, which these counts link to.
+    let (error_sql, error_args) = super::vms::error_clause("");
     let error: u64 = count(
         c,
-        &format!(
-            "SELECT COUNT(*) FROM puqProxmoxKVM_vm_info WHERE vm_status IN ({error_list}) \
-             OR (vm_status NOT IN ({idle_list}) AND last_error IS NOT NULL AND last_error <> '')"
-        ),
-        (),
+        &format!("SELECT COUNT(*) FROM puqProxmoxKVM_vm_info WHERE {error_sql}"),
+        error_args,
     )?;
+    let (progress_sql, progress_args) = super::vms::progress_clause("");
     let waiting: u64 = count(
         c,
-        &format!(
-            "SELECT COUNT(*) FROM puqProxmoxKVM_vm_info WHERE vm_status NOT IN ({error_list},{idle_list}) \
-             AND (last_error IS NULL OR last_error = '')"
-        ),
-        (),
+        &format!("SELECT COUNT(*) FROM puqProxmoxKVM_vm_info WHERE {progress_sql}"),
+        progress_args,
     )?;
     Ok(json!({"error": error, "waiting": waiting}))
 }

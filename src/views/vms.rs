@@ -11,6 +11,7 @@ use serde_json::{json, Map, Value};
 
 use super::Ctx;
 use crate::error::{Error, Result};
+use crate::jobs::machine;
 use crate::jobs::record;
 use crate::server::lifecycle;
 
@@ -20,8 +21,6 @@ const DEFAULT_PAGE_SIZE: u32 = 25;
 /// Rows one poll may ask for.
 const MAX_POLL: usize = 100;
 
-/// States the cron leaves alone; everything else is work in progress.
-const IDLE: &[&str] = &["ready", "remove", "error_terminate"];
 /// WHMCS service statuses (tblhosting.domainstatus).
 pub const SERVICE_STATUSES: &[&str] = &[
     "Pending",
@@ -137,19 +136,18 @@ impl Filter {
     pub fn sql(&self) -> (String, Vec<SqlValue>) {
         let mut w: Vec<String> = Vec::new();
         let mut args: Vec<SqlValue> = Vec::new();
-        let idle = IDLE
-            .iter()
-            .map(|s| format!("'{s}'"))
-            .collect::<Vec<_>>()
-            .join(",");
         match self.vm_state.as_str() {
             "" => {}
-            "progress" => w.push(format!("v.vm_status NOT IN ({idle})")),
-            "error" => w.push(
-                "(v.vm_status = 'error_terminate' OR (v.vm_status NOT IN ('ready','remove') \
-                 AND v.last_error IS NOT NULL AND v.last_error <> ''))"
-                    .into(),
-            ),
+            "progress" => {
+                let (c, a) = progress_clause("v.");
+                w.push(c);
+                args.extend(a);
+            }
+            "error" => {
+                let (c, a) = error_clause("v.");
+                w.push(c);
+                args.extend(a);
+            }
             s => {
                 w.push("v.vm_status = ?".into());
                 args.push(s.into());
@@ -240,8 +238,37 @@ fn fetch(ctx: &mut Ctx<'_>, sql: String, args: Vec<SqlValue>) -> Result<Vec<RowT
     rows.into_iter().map(tuple).collect()
 }
 
-fn in_progress(state: &str) -> bool {
-    !IDLE.contains(&state)
+fn placeholders(states: &[&'static str]) -> (String, Vec<SqlValue>) {
+    (
+        vec!["?"; states.len().max(1)].join(","),
+        if states.is_empty() {
+            vec!["".into()]
+        } else {
+            states.iter().map(|s| (*s).into()).collect()
+        },
+    )
+}
+
+/// VMs the cron is working on (the states the machine tables leave),
+/// `prefix` the table alias (`v.` or empty). Shared with the dashboard, so
+/// its count and this page's "In progress" list agree.
+pub fn progress_clause(prefix: &str) -> (String, Vec<SqlValue>) {
+    let (marks, args) = placeholders(&machine::active_states());
+    (format!("{prefix}vm_status IN ({marks})"), args)
+}
+
+/// VMs in error: a failed end state, or in progress with a failed last run.
+pub fn error_clause(prefix: &str) -> (String, Vec<SqlValue>) {
+    let (failed, mut args) = placeholders(machine::FAILED_STATES);
+    let (active, more) = placeholders(&machine::active_states());
+    args.extend(more);
+    (
+        format!(
+            "({prefix}vm_status IN ({failed}) OR ({prefix}vm_status IN ({active}) \
+             AND {prefix}last_error IS NOT NULL AND {prefix}last_error <> ''))"
+        ),
+        args,
+    )
 }
 
 fn rows_value(ctx: &mut Ctx<'_>, rows: Vec<RowTuple>) -> Result<Vec<Value>> {
@@ -284,6 +311,7 @@ fn rows_value(ctx: &mut Ctx<'_>, rows: Vec<RowTuple>) -> Result<Vec<Value>> {
                 last_error,
                 updated,
             ) = r;
+            let last_error = last_error.unwrap_or_default();
             json!({
                 "service_id": sid,
                 "client_id": client_id,
@@ -298,11 +326,15 @@ fn rows_value(ctx: &mut Ctx<'_>, rows: Vec<RowTuple>) -> Result<Vec<Value>> {
                 "node": node,
                 "vm_status": state,
                 "service_status": service_status.unwrap_or_default(),
-                "last_error": last_error.unwrap_or_default(),
+                "tone": machine::tone(&state, &last_error),
+                "last_error": last_error,
                 "updated_at": updated.unwrap_or_default(),
-                "in_progress": in_progress(&state),
-                "can_redeploy": state != "ready",
-                "can_delete_record": state == "error_terminate" || state == "remove",
+                "in_progress": machine::is_active(&state),
+                // The spec: shown when vm_status != ready; and only where the
+                // lifecycle would accept it (not while another operation runs).
+                "can_redeploy": !matches!(state.as_str(), "ready" | "redeploy")
+                    && lifecycle::redeploy_refusal(&state, vm_id.unwrap_or(0)).is_none(),
+                "can_delete_record": lifecycle::can_delete_record(&state),
                 "ips": ips.remove(&sid).unwrap_or_default(),
             })
         })
@@ -468,20 +500,30 @@ pub fn record_get(ctx: &mut Ctx<'_>) -> Result<Value> {
     )?;
     let row =
         row.ok_or_else(|| Error::input("service_id", format!("service #{sid} has no VM record")))?;
-    let values: Vec<Option<String>> = (0..cols.len())
+    // A value that is not UTF-8 text is shown escaped and locked: editing
+    // it in a form would silently replace the real bytes.
+    let values: Vec<(Option<String>, bool)> = (0..cols.len())
         .map(|i| {
-            row.get_opt::<Option<String>, usize>(i)
+            match row
+                .get_opt::<Option<Vec<u8>>, usize>(i)
                 .and_then(|r| r.ok())
                 .flatten()
+            {
+                None => (None, false),
+                Some(b) => match String::from_utf8(b) {
+                    Ok(t) => (Some(t), false),
+                    Err(e) => (Some(crate::util::escaped(e.as_bytes(), 2000)), true),
+                },
+            }
         })
         .collect();
     Ok(json!({
         "service_id": sid,
-        "columns": cols.iter().zip(values).map(|(c, v)| json!({
+        "columns": cols.iter().zip(values).map(|(c, (v, unreadable))| json!({
             "name": c.name,
             "type": c.column_type,
             "nullable": c.nullable,
-            "locked": LOCKED.contains(&c.name.as_str()),
+            "locked": unreadable || LOCKED.contains(&c.name.as_str()),
             "value": v,
         })).collect::<Vec<_>>(),
     }))
@@ -569,6 +611,22 @@ pub fn check_value(c: &Column, value: Option<&str>) -> Result<SqlValue> {
             Ok(SqlValue::from(t.to_string()))
         }
         _ => {
+            // Names, states and ids reach Proxmox calls and the cron output:
+            // no control characters (a TEXT column, such as last_error, may
+            // hold line breaks and tabs).
+            let text_column = c.data_type.ends_with("text");
+            if text
+                .chars()
+                .any(|ch| crate::util::is_unsafe(ch) && !(text_column && matches!(ch, '\n' | '\t')))
+            {
+                return Err(Error::input(
+                    c.name.as_str(),
+                    format!(
+                        "must not contain control characters: '{}'",
+                        crate::util::escaped(text.as_bytes(), 60)
+                    ),
+                ));
+            }
             if let Some(max) = c.max_len {
                 let len = text.chars().count() as u64;
                 if len > max {
@@ -655,11 +713,14 @@ pub fn record_save(ctx: &mut Ctx<'_>) -> Result<Value> {
         ),
         args,
     )?;
+    // Which columns changed (not their values: last_error and names may be
+    // long), so an audit can tell what a later terminate acted on.
+    let changed: Vec<&str> = set.iter().filter_map(|a| a.split('`').nth(1)).collect();
     ctx.host.log_activity(
         &format!(
-            "PUQ Proxmox KVM: DB Record of service #{sid} edited by admin #{} ({})",
+            "PUQ Proxmox KVM: DB Record of service #{sid} edited by admin #{}: {}",
             ctx.admin_id,
-            set.len()
+            changed.join(", ")
         ),
         0,
     );
@@ -737,11 +798,17 @@ mod tests {
         };
         let (sql, args) = f.sql();
         assert!(!sql.contains("OR 1=1"), "{sql}");
-        assert!(
-            sql.contains("v.vm_status NOT IN ('ready','remove','error_terminate')"),
-            "{sql}"
-        );
-        assert_eq!(args.len(), 2 + 7);
+        // The progress states are bound, from the machine tables: every
+        // restore and reset state is in, the failed and idle ones are not.
+        assert!(sql.contains("v.vm_status IN (?"), "{sql}");
+        let active = crate::jobs::machine::active_states();
+        for s in ["rs_restore_started", "rp_stop", "creation", "terminate"] {
+            assert!(args.contains(&SqlValue::from(s)), "{s}");
+        }
+        for s in ["ready", "remove", "error_terminate", "restore_failed"] {
+            assert!(!args.contains(&SqlValue::from(s)), "{s}");
+        }
+        assert_eq!(args.len(), active.len() + 2 + 7);
         assert!(args.contains(&SqlValue::from("%x' OR 1=1 -- \\%\\_%")));
         let (sql, args) = Filter {
             q: "#42".into(),

@@ -144,6 +144,13 @@ assertSame('queued', puq_backup_restore($sid, $volid)['status']);
 until($sid, 'ready');
 assertSame('running', Sim::vm($vmid)['status']);
 assertSame(3, $mails('puqProxmoxKVM Backup restored'));
+// The other way out of restore_failed (the spec's "or reinstall"): Reinstall is accepted and deploys afresh.
+Sim::control('POST', 'task-fault', ['type' => 'qmrestore', 'vmid' => $vmid, 'message' => 'restore failed again', 'count' => 1]);
+assertSame('queued', puq_backup_restore($sid, $volid)['status']);
+until($sid, 'restore_failed');
+assertSame(true, puq_reinstall($sid, 0));
+until($sid, 'ready', 12);
+assertSame('running', Sim::vm($vmid)['status']);
 
 // ---- Crash safety -----------------------------------------------------------
 // Proxmox accepts the qmrestore but the reply is lost: a transport error, not restore_failed; the next

@@ -13,13 +13,10 @@
         return PUQ.el('span', {'class': 'label label-' + cls + ' puq-service-status'}, s);
     }
 
+    // The tone comes from the extension (the machine tables), not from state names here.
+    var TONES = {ok: 'success', error: 'danger', warning: 'warning', progress: 'info', idle: 'default'};
     function stateLabel(r) {
-        var cls = 'info';
-        if (r.vm_status === 'ready') { cls = 'success'; }
-        if (r.vm_status === 'error_terminate') { cls = 'danger'; }
-        if (r.vm_status === 'remove') { cls = 'default'; }
-        if (r.in_progress && r.last_error) { cls = 'warning'; }
-        return PUQ.el('span', {'class': 'label label-' + cls + ' puq-vm-status'}, r.vm_status);
+        return PUQ.el('span', {'class': 'label label-' + (TONES[r.tone] || 'default') + ' puq-vm-status'}, r.vm_status);
     }
 
     function actionButton(cls, icon, title, action) {

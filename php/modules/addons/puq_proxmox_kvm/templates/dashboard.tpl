@@ -9,11 +9,11 @@
       </a>
     </div>
     <div class="col-sm-4 col-md-2">
-      <div class="puq-card panel panel-default" id="puq-card-dns-zones">
+      <a class="puq-card panel panel-default" href="{$modulelink}&amp;page=dns_zones" id="puq-card-dns-zones">
         <div class="panel-body"><i class="fas fa-globe"></i>
           <div class="puq-card-value">{if $v.cards.dns_zones === null}&ndash;{else}{$v.cards.dns_zones}{/if}</div>
           <div class="puq-card-label">{$LANG.card_dns_zones}</div></div>
-      </div>
+      </a>
     </div>
     <div class="col-sm-4 col-md-2">
       <div class="puq-card panel panel-default" id="puq-card-services">

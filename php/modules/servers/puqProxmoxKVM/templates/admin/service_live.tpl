@@ -1,7 +1,7 @@
 {* Real-time VM panel of the admin service tab (refreshed every 5 s). *}
 {function name=bar pct=0}
 <div class="progress" style="margin-bottom:4px;height:14px">
-    <div class="progress-bar progress-bar-{if $pct < 50}success{elseif $pct < 80}warning{else}danger{/if}" role="progressbar" style="width:{$pct|string_format:"%.1f"}%;min-width:2em;font-size:10px;line-height:14px">{$pct|string_format:"%.1f"}%</div>
+    <div class="progress-bar progress-bar-{if $pct < 50}success{elseif $pct < 80}warning{else}danger{/if}" role="progressbar" style="width:{$pct|string_format:"%.1f"}%;min-width:3.4em;font-size:10px;line-height:14px">{$pct|string_format:"%.1f"}%</div>
 </div>
 {/function}
 {function name=limits l=[]}
