@@ -13,6 +13,7 @@
 
 pub mod addon;
 pub mod backup;
+pub mod client;
 pub mod config;
 pub mod cron;
 pub mod db;
@@ -43,5 +44,6 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
     module = php::exports_dns::build_module(module);
     module = php::exports_product::build_module(module);
     module = php::exports_cron::build_module(module);
+    module = php::exports_client::build_module(module);
     module
 }

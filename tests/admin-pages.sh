@@ -9,17 +9,21 @@
 #                                     running until Ctrl-C, so the pages can be looked at without a WHMCS.
 #
 # Environment: PUQ_NO_BUILD=1 skips cargo; PUQ_ONLY=NAME runs only tests/admin/pages/*NAME*.mjs;
-# PUQ_SHELL_PORT fixes the shell's port (--serve; default: a free one).
+# PUQ_SHELL_PORT fixes the shell's port (--serve; default: a free one); PUQ_AREA=client runs the client area
+# instead (tests/client-pages.sh: a real PowerDNS too, seed_client.php, tests/client/pages/*.mjs, screenshots
+# to target/screenshots/client).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 SERVE=0
+AREA="${PUQ_AREA:-admin}"
 SHOTS="$ROOT/target/screenshots"
+[ "$AREA" = client ] && SHOTS="$ROOT/target/screenshots/client"
 for a in "$@"; do
     case "$a" in
         --serve) SERVE=1 ;;
-        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
         *) SHOTS="$(mkdir -p "$a" && cd "$a" && pwd)" ;;
     esac
 done
@@ -44,6 +48,7 @@ cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
     for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
     tests/services/mariadb.sh stop "$RUN/mariadb" >/dev/null 2>&1 || true
+    [ -d "$RUN/pdns" ] && tests/services/pdns.sh stop "$RUN/pdns" >/dev/null 2>&1 || true
     rm -rf "$RUN"
 }
 trap cleanup EXIT
@@ -56,7 +61,7 @@ free_port() {
 DB_PORT="$(free_port)"
 tests/services/mariadb.sh start "$RUN/mariadb" "$DB_PORT" >/dev/null
 export PUQ_TEST_DB_HOST=127.0.0.1 PUQ_TEST_DB_PORT="$DB_PORT" PUQ_TEST_DB_USER=whmcs PUQ_TEST_DB_PASS=whmcs-test-pw
-export PUQ_TEST_DB_NAME=whmcs_admin_pages
+export PUQ_TEST_DB_NAME="whmcs_${AREA}_pages"
 export PUQ_TEST_CC_HASH="admin-pages-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 
 "$ROOT/target/release/pve-sim" --http 127.0.0.1:0 --https 127.0.0.1:0 \
@@ -70,8 +75,20 @@ PUQ_SIM_FINGERPRINT="$(php -r 'echo json_decode(file_get_contents($argv[1]), tru
 export PUQ_DOWN_PORT
 PUQ_DOWN_PORT="$(free_port)"   # nothing listens there: the "unreachable" server
 
+if [ "$AREA" = client ]; then
+    # The reverse DNS page writes PTR records to a real PowerDNS.
+    PDNS_PORT="$(free_port)"
+    tests/services/pdns.sh start "$RUN/pdns" "$PDNS_PORT" "$(free_port)" >/dev/null
+    export PUQ_PDNS_URL="http://127.0.0.1:$PDNS_PORT" PUQ_PDNS_KEY
+    PUQ_PDNS_KEY="$(cat "$RUN/pdns/api-key")"
+fi
+export PUQ_EXT="$EXT"
 PHPX=(php -d "extension=$EXT" -d zend.assertions=1 -d assert.exception=1 -d display_errors=stderr -d "session.save_path=$RUN")
-"${PHPX[@]}" tests/admin/seed.php >"$RUN/seed.json"
+if [ "$AREA" = client ]; then
+    "${PHPX[@]}" tests/admin/seed_client.php >"$RUN/seed.json"
+else
+    "${PHPX[@]}" tests/admin/seed.php >"$RUN/seed.json"
+fi
 
 SHELL_PORT="${PUQ_SHELL_PORT:-$(free_port)}"
 PHP_CLI_SERVER_WORKERS=4 "${PHPX[@]}" -S "127.0.0.1:$SHELL_PORT" tests/admin/shell/router.php >"$RUN/shell.log" 2>&1 &
@@ -79,6 +96,14 @@ PIDS+=($!)
 for _ in $(seq 1 100); do php -r '$s=@fsockopen("127.0.0.1", (int)$argv[1]); exit($s ? 0 : 1);' "$SHELL_PORT" && break; sleep 0.05; done
 URL="http://127.0.0.1:$SHELL_PORT"
 
+if [ "$SERVE" = 1 ] && [ "$AREA" = client ]; then
+    CAROL="$(php -r 'echo json_decode(file_get_contents($argv[1]), true)["carol"];' "$RUN/seed.json")"
+    echo "Client area shell: $URL  (log in: $URL/login.php?uid=$CAROL)"
+    php -r '$s = json_decode(file_get_contents($argv[1]), true); foreach ($s["services"] as $k => $id) { echo "  $k: " . $argv[2] . "/login.php?uid=" . $s["carol"] . "&to=/clientarea.php%3Faction%3Dproductdetails%26id%3D$id\n"; }' "$RUN/seed.json" "$URL"
+    echo "Ctrl-C stops it."
+    wait "${PIDS[@]}"
+    exit 0
+fi
 if [ "$SERVE" = 1 ]; then
     ADMIN="$(php -r 'echo json_decode(file_get_contents($argv[1]), true)["admin_id"];' "$RUN/seed.json")"
     echo "Admin shell: $URL  (log in: $URL/admin/login.php?id=$ADMIN)"
@@ -95,7 +120,10 @@ if [ "$SERVE" = 1 ]; then
 fi
 
 set +e
-PUQ_SHELL_URL="$URL" PUQ_SEED="$RUN/seed.json" PUQ_SCREENSHOTS="$SHOTS" node tests/admin/run.mjs
+PAGES_DIR="$ROOT/tests/admin/pages"
+[ "$AREA" = client ] && PAGES_DIR="$ROOT/tests/client/pages"
+PUQ_SHELL_URL="$URL" PUQ_SEED="$RUN/seed.json" PUQ_SCREENSHOTS="$SHOTS" PUQ_PAGES_DIR="$PAGES_DIR" PUQ_LOGIN="$AREA" \
+    PUQ_ROOT="$ROOT" node tests/admin/run.mjs
 rc=$?
 set -e
 if [ "$rc" -ne 0 ]; then

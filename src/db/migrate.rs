@@ -118,6 +118,11 @@ pub const MIGRATIONS: &[Migration] = &[
             "UPDATE puqProxmoxKVM_vm_info SET vmid_since = UNIX_TIMESTAMP(created_at) WHERE vmid_since = 0",
         ],
     },
+    Migration {
+        version: 8,
+        name: "client area: the shared live status cache and the power rate limit",
+        statements: crate::client::live::MIGRATION,
+    },
 ];
 
 pub fn latest_version() -> u32 {

@@ -12,8 +12,11 @@
 //!
 //! Reset password (`reset_password`, queued by `puq_reset_password` after
 //! saving the new password encrypted in tblhosting, so a crash at any point
-//! resumes with the same one): stop → cloud-init user and password →
-//! start → verify and send "Reset password".
+//! resumes with the same one): on a running VM whose QEMU guest agent
+//! answers, the password is set live through the agent and written to
+//! cloud-init for the next boot (no restart: Stop and Start are skips);
+//! otherwise stop → cloud-init user and password → start. Then verify and
+//! send "Reset password".
 
 use super::common::{self, Stopped};
 use super::machine::{Ctx, Machine, Outcome, Step};
@@ -151,7 +154,7 @@ pub const RESET_PASSWORD: Machine = Machine {
             from: "reset_password",
             to: "rp_stop",
             name: "Stop VM",
-            run: stop,
+            run: stop_or_set_live,
         },
         Step {
             from: "rp_stop",
@@ -191,6 +194,49 @@ fn stop(ctx: &mut Ctx) -> Result<Outcome> {
             "the VM did not stop within the stop windows; retrying next run".into(),
         )),
     }
+}
+
+/// Reset password's first step: live through the guest agent when the VM
+/// runs and its agent answers (cloud-init gets the password too, so the
+/// next boot keeps it), else the stop of the cloud-init path. Re-running it
+/// after a crash sets the same password again: harmless.
+fn stop_or_set_live(ctx: &mut Ctx) -> Result<Outcome> {
+    let job = &*ctx.job;
+    if job.password.is_empty() {
+        return Err(Error::Internal(
+            "the reset needs the service password, which this job does not carry".into(),
+        ));
+    }
+    let (node, vmid) = (job.vm.node.clone(), job.vm.vm_id);
+    let st = job.client.vm_current(&node, vmid)?;
+    let running = st.get("status").and_then(serde_json::Value::as_str) == Some("running");
+    let agent = matches!(st.get("agent"), Some(serde_json::Value::Number(n)) if n.as_i64() == Some(1))
+        || st.get("agent") == Some(&serde_json::Value::Bool(true));
+    if running && agent && !job.vm.suspended && !job.os_username.is_empty() {
+        let live = job.client.agent_ping(&node, vmid).and_then(|()| {
+            job.client
+                .agent_set_password(&node, vmid, &job.os_username, &job.password)
+        });
+        match live {
+            Ok(()) => {
+                job.client.set_vm_config(
+                    &node,
+                    vmid,
+                    &Form::new()
+                        .set("ciuser", &job.os_username)
+                        .set("cipassword", &job.password),
+                )?;
+                return Ok(Outcome::Skipped(
+                    "password set live by the QEMU guest agent; no restart needed".into(),
+                ));
+            }
+            Err(e) => ctx.progress(format!(
+                "guest agent unavailable ({}); using cloud-init with a restart",
+                crate::util::one_line(&e.to_string(), 160)
+            )),
+        }
+    }
+    stop(ctx)
 }
 
 /// The service's latest restore request (the one this run is for: every

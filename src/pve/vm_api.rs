@@ -61,6 +61,39 @@ impl Client {
         )
     }
 
+    /// `POST …/agent/ping`: Ok when the QEMU guest agent answers.
+    pub fn agent_ping(&self, node: &str, vmid: u32) -> PveResult<()> {
+        self.call(
+            Method::Post,
+            &vm_path(node, vmid, "/agent/ping")?,
+            &Form::new(),
+            Weight::Light,
+        )?;
+        Ok(())
+    }
+
+    /// `POST …/agent/set-user-password`: sets an OS user's password in the
+    /// running guest through the QEMU guest agent (plain text, `crypted=0`).
+    pub fn agent_set_password(
+        &self,
+        node: &str,
+        vmid: u32,
+        username: &str,
+        password: &str,
+    ) -> PveResult<()> {
+        let f = Form::new()
+            .set("username", username)
+            .set("password", password)
+            .flag("crypted", false);
+        self.call(
+            Method::Post,
+            &vm_path(node, vmid, "/agent/set-user-password")?,
+            &f,
+            Weight::Light,
+        )?;
+        Ok(())
+    }
+
     /// `GET …/pending`: keys whose new value waits for a restart.
     pub fn vm_pending(&self, node: &str, vmid: u32) -> PveResult<Vec<Value>> {
         let v = self.call(

@@ -235,25 +235,40 @@ pub fn change_package(db: &DbConfig, host: &dyn Host, p: &ServiceParams) -> Resu
 /// Templates a product allows: its default and the Operating System
 /// option's values.
 fn allowed_templates(conn: &mut PooledConn, product_id: u32) -> Result<Vec<u32>> {
+    Ok(offered_templates(conn, product_id)?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect())
+}
+
+/// The templates a product offers, with the Operating System option's
+/// display text where it has one ("" otherwise): its default template
+/// first, then the option's values in their order.
+pub fn offered_templates(conn: &mut PooledConn, product_id: u32) -> Result<Vec<(u32, String)>> {
     let product = crate::config::product::load(conn, product_id)?;
-    let mut v: Vec<u32> = product
+    let mut v: Vec<(u32, String)> = product
         .os_template
         .trim()
         .parse()
         .ok()
+        .map(|id| (id, String::new()))
         .into_iter()
         .collect();
     let subs: Vec<String> = conn.exec(
         "SELECT s.optionname FROM tblproductconfigoptionssub s
            JOIN tblproductconfigoptions o ON o.id = s.configid
            JOIN tblproductconfiglinks l ON l.gid = o.gid
-          WHERE l.pid = ? AND (o.optionname LIKE 'Operating System%' OR o.optionname LIKE 'OS|%')",
+          WHERE l.pid = ? AND (o.optionname LIKE 'Operating System%' OR o.optionname LIKE 'OS|%')
+          ORDER BY s.sortorder, s.id",
         (product_id,),
     )?;
     for s in subs {
-        if let Ok(id) = s.split('|').next().unwrap_or("").trim().parse::<u32>() {
-            if !v.contains(&id) {
-                v.push(id);
+        let (id, name) = s.split_once('|').unwrap_or((s.as_str(), ""));
+        if let Ok(id) = id.trim().parse::<u32>() {
+            match v.iter_mut().find(|(t, _)| *t == id) {
+                Some((_, n)) if n.is_empty() => *n = name.trim().to_string(),
+                Some(_) => {}
+                None => v.push((id, name.trim().to_string())),
             }
         }
     }

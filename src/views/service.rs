@@ -50,7 +50,7 @@ pub fn progress(vm_status: &str) -> Option<Value> {
 }
 
 /// A machine's states in order: each step's `from` once, then the last `to`.
-fn chain(m: &machine::Machine) -> Vec<&'static str> {
+pub fn chain(m: &machine::Machine) -> Vec<&'static str> {
     let mut v: Vec<&'static str> = Vec::new();
     for s in m.steps {
         if v.last() != Some(&s.from) {

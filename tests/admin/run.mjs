@@ -1,7 +1,9 @@
 // Browser tests of the addon's admin pages: Debian's chromium, headless, driven by puppeteer-core.
 //
 // Environment (set by tests/admin-pages.sh): PUQ_SHELL_URL (http://127.0.0.1:PORT), PUQ_SEED (JSON file the
-// seed printed), PUQ_SCREENSHOTS (directory), PUQ_CHROMIUM (default /usr/bin/chromium).
+// seed printed), PUQ_SCREENSHOTS (directory), PUQ_CHROMIUM (default /usr/bin/chromium), PUQ_PAGES_DIR (the test
+// files; default tests/admin/pages), PUQ_LOGIN (admin|client: whom h.page(id) logs in), PUQ_EXT and PUQ_ROOT
+// (h.php runs PHP with the extension on the shell's database), PUQ_SIM_HTTP_PORT (h.sim: the simulator's control API).
 // Every file tests/admin/pages/*.mjs exports `default async function (h)` and is run in name order; see
 // README.md. The run fails on a failed check, a JavaScript console error or page error on any page, and any
 // secret of the seed found in any response body (HTML or JSON) of the whole run.
@@ -9,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import puppeteer from 'puppeteer-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -16,6 +19,8 @@ const base = process.env.PUQ_SHELL_URL;
 const seed = JSON.parse(fs.readFileSync(process.env.PUQ_SEED, 'utf8'));
 const shots = process.env.PUQ_SCREENSHOTS || path.join(here, '../../target/screenshots');
 const only = process.env.PUQ_ONLY || '';
+const pagesDir = process.env.PUQ_PAGES_DIR || path.join(here, 'pages');
+const clientArea = process.env.PUQ_LOGIN === 'client';
 fs.mkdirSync(shots, { recursive: true });
 
 const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'puq-chromium-'));
@@ -42,7 +47,7 @@ function makeHelpers(file) {
         base,
         admin: `${base}/admin/addonmodules.php?module=puq_proxmox_kvm`,
         /** A new tab with console/page-error and response recording, logged in as `adminId` (default admin). */
-        async page(adminId = seed.admin_id) {
+        async page(adminId = clientArea ? seed.carol : seed.admin_id) {
             const ctx = await browser.createBrowserContext();
             const page = await ctx.newPage();
             await page.setViewport({ width: 1366, height: 768 });
@@ -51,7 +56,7 @@ function makeHelpers(file) {
                     const loc = m.location();
                     // A 4xx/5xx answer to our own AJAX call is logged by chromium as a resource error; the
                     // tests that provoke one check the answer itself.
-                    if (/Failed to load resource: the server responded with a status of (400|403)/.test(m.text())) return;
+                    if (/Failed to load resource: the server responded with a status of (400|403|404|405|409|429|502)/.test(m.text())) return;
                     consoleErrors.push(`${file}: ${m.text()} (${loc && loc.url})`);
                 }
             });
@@ -63,7 +68,7 @@ function makeHelpers(file) {
                 } catch { /* redirects and aborted requests have no body */ }
             });
             if (adminId) {
-                await page.goto(`${base}/admin/login.php?id=${adminId}`, { waitUntil: 'load' });
+                await page.goto(clientArea ? `${base}/login.php?uid=${adminId}` : `${base}/admin/login.php?id=${adminId}`, { waitUntil: 'load' });
             }
             page.ctx = ctx;
             return page;
@@ -99,6 +104,48 @@ function makeHelpers(file) {
                 return { status: r.status, json: await r.json() };
             }, method, action, data, withToken);
         },
+        /** Client area: opens a service's page (sub-page `name`, '' for the Overview) and waits for it to settle. */
+        async svc(page, sid, name = '', query = '') {
+            const sub = name ? `&modop=custom&a=client&page=${encodeURIComponent(name)}` : '';
+            const resp = await page.goto(`${base}/clientarea.php?action=productdetails&id=${sid}${sub}${query}`, { waitUntil: 'networkidle0' });
+            await h.noXss(page);
+            return resp;
+        },
+        /**
+         * Client area: calls an action of service `sid` from inside the page (same session). The token is the page's
+         * own (`token`: true), none (false) or the given string. Returns {status, json}.
+         */
+        async act(page, sid, act, data = {}, method = 'POST', token = true) {
+            return page.evaluate(async (sid, act, data, method, token) => {
+                const el = document.getElementById('puq-boot');
+                const boot = el ? JSON.parse(el.textContent) : {};
+                const body = new URLSearchParams(data);
+                if (method === 'POST' && token !== false) body.set('token', token === true ? boot.token : token);
+                const url = `/clientarea.php?action=productdetails&id=${sid}&modop=custom&a=client&act=${encodeURIComponent(act)}`
+                    + (method === 'GET' ? '&' + body : '');
+                const r = await fetch(url, method === 'GET' ? {} : { method, body });
+                const text = await r.text();
+                let json = null;
+                try { json = JSON.parse(text); } catch { json = { raw: text.slice(0, 300) }; }
+                return { status: r.status, json };
+            }, sid, act, data, method, token);
+        },
+        /** Runs PHP code with the extension, after the harness bootstrap, on the shell's database; returns stdout. */
+        php(code) {
+            const root = process.env.PUQ_ROOT || path.join(here, '../..');
+            const r = spawnSync('php', ['-d', `extension=${process.env.PUQ_EXT}`, '-d', 'zend.assertions=1', '-d', 'assert.exception=1',
+                '-r', `require ${JSON.stringify(path.join(root, 'tests/harness/bootstrap.php'))}; ${code}`],
+            { env: process.env, encoding: 'utf8', timeout: 120000 });
+            if (r.status !== 0) throw new CheckError(`php failed (${r.status}): ${r.stderr || r.stdout}`);
+            return r.stdout;
+        },
+        /** The Proxmox simulator's control API: GET/POST/DELETE /_sim/<path>. */
+        async sim(method, p, body) {
+            const r = await fetch(`http://127.0.0.1:${process.env.PUQ_SIM_HTTP_PORT}/_sim/${p}`, {
+                method, headers: { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+            });
+            return r.json();
+        },
         async text(page, selector) {
             return page.$eval(selector, (e) => e.textContent.replace(/\s+/g, ' ').trim());
         },
@@ -126,9 +173,9 @@ function makeHelpers(file) {
     return h;
 }
 
-const files = fs.readdirSync(path.join(here, 'pages')).filter((f) => f.endsWith('.mjs') && f.includes(only)).sort();
+const files = fs.readdirSync(pagesDir).filter((f) => f.endsWith('.mjs') && f.includes(only)).sort();
 for (const f of files) {
-    const mod = await import(path.join(here, 'pages', f));
+    const mod = await import(path.join(pagesDir, f));
     const h = makeHelpers(f);
     try {
         await mod.default(h);

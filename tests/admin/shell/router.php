@@ -4,7 +4,9 @@
  *
  *   /admin/<name>.php  the shell's admin pages (tests/admin/shell/admin/<name>.php): addonmodules.php, login.php …
  *   /modules/…         static files of the module tree (ROOTDIR/modules: the addon's assets); never its .php files
- *   /vendor/…          jQuery, Bootstrap and Font Awesome from tests/admin/node_modules (what WHMCS's admin ships)
+ *   /vendor/…          jQuery, Bootstrap and Font Awesome from tests/admin/node_modules (what WHMCS's admin ships, and
+ *                      jquery1/bootstrap4: what the client area's twenty-one theme ships)
+ *   /clientarea.php, /login.php, /upgrade.php   the client area (tests/admin/shell/client/*.php, ClientShell.php)
  */
 
 $path = (string) parse_url($_SERVER['REQUEST_URI'] ?? '/', PHP_URL_PATH);
@@ -21,12 +23,19 @@ if (preg_match('#^/admin/([a-z_]+)\.php$#', $path, $m) && is_file(__DIR__ . '/ad
     return true;
 }
 
+if (preg_match('#^/([a-z_]+)\.php$#', $path, $m) && is_file(__DIR__ . '/client/' . $m[1] . '.php')) {
+    require __DIR__ . '/ClientShell.php';
+    ClientShell::run(__DIR__ . '/client/' . $m[1] . '.php');
+    return true;
+}
+
 $static = null;
 if (strpos($path, '/modules/') === 0) {
     $static = [$root . '/php/modules', substr($path, strlen('/modules/'))];
 } elseif (strpos($path, '/vendor/') === 0) {
     $rel = substr($path, strlen('/vendor/'));
-    $allowed = ['jquery/dist/', 'bootstrap/dist/', '@fortawesome/fontawesome-free/css/', '@fortawesome/fontawesome-free/webfonts/'];
+    $allowed = ['jquery/dist/', 'bootstrap/dist/', 'jquery1/dist/', 'bootstrap4/dist/', '@fortawesome/fontawesome-free/css/',
+        '@fortawesome/fontawesome-free/webfonts/'];
     foreach ($allowed as $prefix) {
         if (strpos($rel, $prefix) === 0) {
             $static = [dirname(__DIR__) . '/node_modules', $rel];

@@ -45,6 +45,7 @@ if (!defined('WHMCS')) {
  */
 
 require_once __DIR__ . '/lib/admin_ui.php';
+require_once __DIR__ . '/lib/client_ui.php';
 
 if (!extension_loaded('puq_proxmox_kvm')) {
     // A clear message instead of "Call to undefined function" in WHMCS.
@@ -198,6 +199,54 @@ function puqProxmoxKVM_AdminServicesTabFields(array $params)
         return ['PUQ Proxmox KVM' => htmlspecialchars(puqProxmoxKVM_extensionMissing())];
     }
     return puqProxmoxKVM_serviceTab((int) ($params['serviceid'] ?? 0), $_REQUEST, $_SERVER['REQUEST_METHOD'] ?? 'GET');
+}
+
+/**
+ * The client area's Overview: replaces WHMCS's overview tab of the service (WHMCS 8.11 and 9). Ownership,
+ * the service status, the product's Client Area Permissions and the VM's state are checked by the extension.
+ *
+ * @param array $params service parameters
+ * @return array ['tabOverviewReplacementTemplate' => 'templates/client/overview.tpl', 'templateVariables' => [...]]
+ */
+function puqProxmoxKVM_ClientArea(array $params)
+{
+    if (!extension_loaded('puq_proxmox_kvm')) {
+        return '';
+    }
+    return puqProxmoxKVM_caOverview($params);
+}
+
+/**
+ * No WHMCS sidebar buttons: the module's own menu (on every page of the service) shows every feature, dimmed
+ * where the package does not include it, which WHMCS's buttons cannot do.
+ *
+ * @return array [label => function suffix]
+ */
+function puqProxmoxKVM_ClientAreaCustomButtonArray()
+{
+    return [];
+}
+
+/**
+ * The one function a client may call (modop=custom&a=client): it routes to the whitelisted pages and
+ * actions in the extension.
+ *
+ * @return array function suffixes
+ */
+function puqProxmoxKVM_ClientAreaAllowedFunctions()
+{
+    return extension_loaded('puq_proxmox_kvm') ? puq_client_allowed_functions() : [];
+}
+
+/**
+ * The routed client entry: &page=NAME renders a sub-page, &act=NAME answers an AJAX action as JSON.
+ *
+ * @param array $params service parameters
+ * @return array ['templatefile' => ..., 'breadcrumb' => ..., 'vars' => ...]
+ */
+function puqProxmoxKVM_client(array $params)
+{
+    return puqProxmoxKVM_caRoute($params);
 }
 
 /**
