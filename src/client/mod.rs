@@ -197,13 +197,22 @@ pub const ACTIONS: &[Action] = &[
     },
 ];
 
-/// The menu: every page with whether this product allows it.
+/// The menu: every page, with whether it can be opened and, if not, why
+/// (`permission`: the package does not include it; `suspended`: only the
+/// Overview of a suspended service is open).
 pub fn menu(svc: &access::Service, current: &str) -> Value {
     Value::Array(
         PAGES
             .iter()
             .map(|p| {
-                json!({"name": p.name, "allowed": svc.allows(p.perm), "active": p.name == current})
+                let why = if !svc.allows(p.perm) {
+                    Some("permission")
+                } else if svc.domainstatus == "Suspended" && p.perm != Perm::Always {
+                    Some("suspended")
+                } else {
+                    None
+                };
+                json!({"name": p.name, "allowed": why.is_none(), "why": why, "active": p.name == current})
             })
             .collect(),
     )

@@ -183,12 +183,24 @@ pub fn live_panel(l: &live::Live, eff: &Effective) -> Value {
 }
 
 /// Everything the Overview shows and its poll refreshes.
+/// While a machine works on the VM (a deploy before its clone, a
+/// reinstall between delete and clone) the VM may not exist in Proxmox:
+/// then an unreadable status is a note on the page, not an error page.
 pub fn overview_state(ctx: &mut Ctx<'_>) -> Result<Value> {
+    let mut live_error = Value::Null;
     let (running, panel) = if ctx.svc.vm.vm_id > 0 {
-        let l = read_live(ctx)?;
-        let eff = effective_of(&mut ctx.conn, &ctx.svc)?;
-        let panel = live_panel(&l, &eff);
-        (Some(panel["running"] == true), panel)
+        match read_live(ctx) {
+            Ok(l) => {
+                let eff = effective_of(&mut ctx.conn, &ctx.svc)?;
+                let panel = live_panel(&l, &eff);
+                (Some(panel["running"] == true), panel)
+            }
+            Err(e) if ctx.svc.vm.vm_status != "ready" => {
+                live_error = super::failure(&e)["code"].clone();
+                (None, Value::Null)
+            }
+            Err(e) => return Err(e),
+        }
     } else {
         (None, Value::Null)
     };
@@ -201,6 +213,7 @@ pub fn overview_state(ctx: &mut Ctx<'_>) -> Result<Value> {
         "suspended": svc.suspended(),
         "buttons": buttons(svc, running),
         "live": panel,
+        "live_error": live_error,
     }))
 }
 

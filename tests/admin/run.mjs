@@ -173,7 +173,8 @@ function makeHelpers(file) {
     return h;
 }
 
-const files = fs.readdirSync(pagesDir).filter((f) => f.endsWith('.mjs') && f.includes(only)).sort();
+// Test files are NN-name.mjs; other modules there (helpers) are imported by them.
+const files = fs.readdirSync(pagesDir).filter((f) => /^\d+-.*\.mjs$/.test(f) && f.includes(only)).sort();
 for (const f of files) {
     const mod = await import(path.join(pagesDir, f));
     const h = makeHelpers(f);

@@ -130,9 +130,9 @@ Harness::exec("UPDATE tblhosting SET domainstatus = 'Suspended' WHERE id = ?", [
 if (Harness::callServer('SuspendAccount', $susp) !== 'success') {
     throw new RuntimeException('seed: SuspendAccount failed');
 }
-// Deploying: accepted, the cron has not cloned it yet (state clone, no VMID).
+// Deploying: accepted, its addresses allocated, the clone not done yet (state set_ip, no VMID).
 $deploying = $order($carol, $product, $sim, 'new1.client.example');
-Harness::exec("UPDATE puqProxmoxKVM_vm_info SET vm_status = 'clone' WHERE service_id = ?", [$deploying]);
+Harness::exec("UPDATE puqProxmoxKVM_vm_info SET vm_status = 'set_ip', vm_id = NULL WHERE service_id = ?", [$deploying]);
 // Server down: a VM record on the unreachable server.
 $downSid = Harness::createService($carol, $productDown, $down, ['domain' => 'far1.client.example', 'domainstatus' => 'Active', 'username' => 'root']);
 Harness::insert('puqProxmoxKVM_vm_info', ['service_id' => $downSid, 'server_id' => $down, 'vm_id' => 4242, 'vm_name' => "$downSid-far",

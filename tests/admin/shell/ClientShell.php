@@ -40,7 +40,7 @@ final class ClientShell
             echo '<!DOCTYPE html><html><body><h1>' . $what . '</h1><pre id="shell-error">'
                 . htmlspecialchars(get_class($e) . ': ' . $e->getMessage() . ' at ' . $e->getFile() . ':' . $e->getLine())
                 . '</pre></body></html>';
-            fwrite(STDERR, "client shell: $what: {$e->getMessage()} at {$e->getFile()}:{$e->getLine()}\n");
+            file_put_contents('php://stderr', "client shell: $what: {$e->getMessage()} at {$e->getFile()}:{$e->getLine()}\n");
         }
     }
 

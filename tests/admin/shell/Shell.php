@@ -39,7 +39,7 @@ final class Shell
             echo '<!DOCTYPE html><html><body><h1>' . $what . '</h1><pre id="shell-error">'
                 . htmlspecialchars(get_class($e) . ': ' . $e->getMessage() . ' at ' . $e->getFile() . ':' . $e->getLine())
                 . '</pre></body></html>';
-            fwrite(STDERR, "shell: $what: {$e->getMessage()} at {$e->getFile()}:{$e->getLine()}\n");
+            file_put_contents('php://stderr', "shell: $what: {$e->getMessage()} at {$e->getFile()}:{$e->getLine()}\n");
         }
     }
 

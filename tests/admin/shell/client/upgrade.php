@@ -36,7 +36,7 @@ foreach (Harness::query('SELECT configid, optionid FROM tblhostingconfigoptions 
     $current[(int) $r['configid']] = (int) $r['optionid'];
 }
 $rows = '';
-$options = Harness::query('SELECT o.id, o.optionname FROM tblproductconfigoptions o JOIN tblproductconfiglinks l ON l.gid = o.gid WHERE l.pid = ? AND o.optiontype = 1 ORDER BY o.sortorder, o.id', [(int) $svc['packageid']]);
+$options = Harness::query('SELECT o.id, o.optionname FROM tblproductconfigoptions o JOIN tblproductconfiglinks l ON l.gid = o.gid WHERE l.pid = ? AND o.optiontype = 1 ORDER BY o.`order`, o.id', [(int) $svc['packageid']]);
 foreach ($options as $o) {
     $name = htmlspecialchars(explode('|', (string) $o['optionname'])[1] ?? (string) $o['optionname']);
     $sel = '<select name="configoption[' . (int) $o['id'] . ']" class="form-control custom-select">';

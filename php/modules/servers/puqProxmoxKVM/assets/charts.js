@@ -19,6 +19,9 @@
         if (v === null || v === undefined || isNaN(v)) {
             return '–';
         }
+        if (v === 0) {
+            return '0';
+        }
         var a = Math.abs(v);
         var d = digits !== undefined ? digits : (a >= 100 ? 0 : (a >= 10 ? 1 : (a >= 1 ? 2 : 3)));
         return Number(v).toFixed(d);

@@ -78,10 +78,20 @@ function puqProxmoxKVM_caOverview(array $params): array
 {
     $sid = (int) ($params['serviceid'] ?? 0);
     $answer = puq_client_page($sid, 'overview', puqProxmoxKVM_caRequest());
+    puqProxmoxKVM_caStatus($answer);
     return [
         'tabOverviewReplacementTemplate' => 'templates/client/' . $answer['template'] . '.tpl',
         'templateVariables' => puqProxmoxKVM_caVars($sid, $answer),
     ];
+}
+
+/** A refused or failed page keeps WHMCS's page around it, with the HTTP status of the refusal. */
+function puqProxmoxKVM_caStatus(array $answer): void
+{
+    $status = (int) ($answer['status'] ?? 200);
+    if ($status !== 200 && !headers_sent()) {
+        http_response_code($status);
+    }
 }
 
 /** Sends a JSON answer and ends the request (WHMCS would otherwise render its page around it). */
@@ -112,9 +122,7 @@ function puqProxmoxKVM_caRoute(array $params): array
         puqProxmoxKVM_caJson(puq_client_action($sid, $_POST['act'] ?? $_GET['act'], $request));
     }
     $answer = puq_client_page($sid, $_GET['page'] ?? '', $request);
-    if ((int) ($answer['status'] ?? 200) !== 200 && !headers_sent()) {
-        http_response_code((int) $answer['status']);
-    }
+    puqProxmoxKVM_caStatus($answer);
     $lang = puqProxmoxKVM_caLang();
     $title = $lang['client_menu_' . ($answer['page'] ?? '')] ?? $lang['client_menu_overview'];
     return [

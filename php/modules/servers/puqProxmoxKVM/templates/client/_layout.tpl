@@ -15,7 +15,7 @@
                class="nav-link{if $item.active} active{/if}" data-menu="{$item.name|escape:'html'}"{if $item.active} aria-current="page"{/if}>
               <i class="fas fa-fw puq-icon-{$item.name|escape:'html'}"></i> {$puqLang["client_menu_`$item.name`"]|escape:'html'}</a>
           {else}
-            <span class="nav-link puq-dim" data-menu="{$item.name|escape:'html'}" aria-disabled="true" title="{$puqLang.client_not_in_package|escape:'html'}">
+            <span class="nav-link puq-dim" data-menu="{$item.name|escape:'html'}" aria-disabled="true" title="{$puqLang["client_why_`$item.why`"]|escape:'html'}">
               <i class="fas fa-fw puq-icon-{$item.name|escape:'html'}"></i> {$puqLang["client_menu_`$item.name`"]|escape:'html'} <i class="fas fa-lock puq-lock"></i></span>
           {/if}
           </li>
