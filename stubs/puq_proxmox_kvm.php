@@ -98,6 +98,44 @@ function puq_backup_schedule_save(int $service_id, mixed $schedule): mixed {}
 function puq_change_package(mixed $params): string {}
 
 /**
+ * A client AJAX action: `['ok' => true, 'status' => 200, 'data' => ...]`
+ * or `['ok' => false, 'status' => 4xx|5xx, 'code', 'message', 'field',
+ * 'retry']`. Writes run only when `post` and `token_ok` are true.
+ */
+function puq_client_action(int $service_id, mixed $action, mixed $request): mixed {}
+
+/**
+ * The functions a client may call through
+ * `clientarea.php?action=productdetails&id=N&modop=custom&a=NAME`: the one
+ * routed entry (`client`), which dispatches on the whitelist in Rust.
+ */
+function puq_client_allowed_functions(): mixed {}
+
+/**
+ * A client page: `['page', 'template' => file under templates/client
+ * without .tpl, 'status' => HTTP status, 'vars' => [...]]`. `$page` '' is
+ * the Overview. Refusals and failures use the `error` template
+ * (`vars.error = [code, message, retry]`): "Access Denied" for a feature
+ * the package does not allow, "Something went wrong" when Proxmox or the
+ * VM cannot be reached.
+ */
+function puq_client_page(int $service_id, mixed $page, mixed $request): mixed {}
+
+/**
+ * The upgrade page's shrink guard for the logged-in client's service:
+ * `['options' => [['id', 'disk', 'current_gb', 'disabled' => [sub ids],
+ * 'destructive' => [sub ids]]]]` (empty for anyone but the owner).
+ */
+function puq_client_upgrade_guard(int $service_id, int $client_id): mixed {}
+
+/**
+ * Refusals of a submitted configurable options upgrade
+ * (`configoption => [option id => sub-option id]`): a list of messages,
+ * empty when the upgrade shrinks no disk.
+ */
+function puq_client_upgrade_validate(int $service_id, int $client_id, mixed $configoption): mixed {}
+
+/**
  * Server module ConfigOptions().
  */
 function puq_config_options(): mixed {}

@@ -149,9 +149,13 @@ pub fn puq_client_upgrade_validate(service_id: i64, client_id: i64, configoption
     });
     // A guard that cannot decide refuses: the backend would skip a shrink
     // anyway, but the client must not pay for an upgrade that cannot apply.
-    to_zval(&json!(r.unwrap_or_else(|_| vec![
-        "The upgrade could not be checked right now: please try again in a moment.".to_string()
-    ])))
+    // Bad input is named; any other failure stays generic (no detail of the
+    // database reaches a client).
+    to_zval(&json!(r.unwrap_or_else(|e| vec![match e {
+        Error::Input { .. } => format!("The upgrade could not be checked: {e}"),
+        _ =>
+            "The upgrade could not be checked right now: please try again in a moment.".to_string(),
+    }])))
 }
 
 /// Registers the client area exports; composed into the module in `lib.rs`.

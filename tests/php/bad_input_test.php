@@ -51,7 +51,13 @@ function errorOf(callable $call): ?string
             return $r['status'] === 'error' ? (string) $r['description'] : null;
         }
         if (array_key_exists('ok', $r)) {
-            return $r['ok'] ? null : (string) $r['error'];
+            return $r['ok'] ? null : (string) ($r['error'] ?? $r['message']);
+        }
+        if (($r['template'] ?? '') === 'error') {
+            return (string) $r['vars']['error']['message'];
+        }
+        if ($r !== [] && array_is_list($r) && is_string($r[0])) {
+            return implode(' ', $r);
         }
     }
     return null;
@@ -91,6 +97,12 @@ $cases = [
     'puq_cron_tick' => [fn ($a) => puq_cron_tick($a), ['mode' => 'hook', 'argv' => []], 'mode'],
     'puq_admin_ajax' => [fn ($a) => puq_admin_ajax('settings.save', $a, $admin, true), ['default_timeout' => '30'], 'default_timeout'],
     'puq_admin_page' => [fn ($a) => puq_admin_page('settings', $a, $admin), ['x' => '1'], null],
+    'puq_client_page' => [fn ($a) => puq_client_page($sid, 'overview', $a),
+        ['client_id' => (string) $client, 'post' => '', 'token_ok' => '', 'input' => ['page' => 'overview']], 'client_id'],
+    'puq_client_action' => [fn ($a) => puq_client_action($sid, 'live', $a),
+        ['client_id' => (string) $client, 'post' => '', 'token_ok' => '', 'input' => []], 'client_id'],
+    // (a string key: array_merge would renumber WHMCS's numeric option ids)
+    'puq_client_upgrade_validate' => [fn ($a) => puq_client_upgrade_validate($sid, $client, $a), ['c12' => '34'], 'c12'],
 ];
 
 // The table covers every exported function that takes an array.

@@ -214,6 +214,9 @@ assertSame(1, puq_backup_list($sid)['used']);
 Harness::resetCalls();
 
 // ---- Reset password -------------------------------------------------------
+// The cloud-init path (stop, cloud-init, start): the guest agent does not answer. The live path through the
+// agent is tests/php/client_area_test.php.
+Sim::vmEdit($vmid, ['agent_running' => false]);
 $old = Harness::row('SELECT password FROM tblhosting WHERE id = ?', [$sid])['password'];
 assertSame(true, puq_reset_password($sid));
 assertSame('reset_password', Deploy::status($sid));
