@@ -1,9 +1,32 @@
 //! The addon's admin pages in headless chromium: runs tests/admin-pages.sh
 //! (its own MariaDB, simulator and php -S shell; screenshots to
 //! target/screenshots). tests/run.sh has built the extension and simulator.
+//! Afterwards nothing the script started may still run: every process
+//! whose command line names its run directory is a leak.
 
 use std::path::PathBuf;
 use std::process::Command;
+
+/// Processes (pid, command line) whose command line contains `needle`.
+fn processes_naming(needle: &str) -> Vec<(u32, String)> {
+    let mut out = Vec::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for e in dir.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(raw) = std::fs::read(e.path().join("cmdline")) else {
+            continue;
+        };
+        let cmd = String::from_utf8_lossy(&raw).replace('\0', " ");
+        if cmd.contains(needle) {
+            out.push((pid, cmd));
+        }
+    }
+    out
+}
 
 #[test]
 fn admin_pages_in_a_real_browser() {
@@ -20,5 +43,16 @@ fn admin_pages_in_a_real_browser() {
         out.status.success() && stdout.contains(" passed, 0 failed"),
         "tests/admin-pages.sh failed ({}):\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}",
         out.status
+    );
+    let run = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("admin-pages: run directory "))
+        .expect("tests/admin-pages.sh names its run directory")
+        .trim()
+        .to_string();
+    let left = processes_naming(&run);
+    assert!(
+        left.is_empty(),
+        "tests/admin-pages.sh left processes running: {left:#?}"
     );
 }

@@ -31,6 +31,8 @@ pub struct Request<'a> {
     pub posted: bool,
     /// The request's parameters (GET for pages and reads, POST for writes).
     pub input: &'a Value,
+    /// Where this install lives (pages only; see `settings_page::Install`).
+    pub install: Option<&'a Value>,
 }
 
 /// What a page or action gets to work with.
@@ -41,6 +43,8 @@ pub struct Ctx<'a> {
     pub admin_id: u32,
     /// WHMCS callbacks (decrypt, logActivity): PHP thread only.
     pub host: &'a dyn Host,
+    /// Where this install lives, when the page call reported it.
+    pub install: Option<&'a Value>,
 }
 
 type Build = fn(&mut Ctx<'_>) -> Result<Value>;
@@ -209,6 +213,16 @@ pub const ACTIONS: &[Action] = &[
         kind: Kind::Write,
         run: settings_page::save,
     },
+    Action {
+        name: "settings.cron",
+        kind: Kind::Read,
+        run: settings_page::cron,
+    },
+    Action {
+        name: "settings.clear_locks",
+        kind: Kind::Write,
+        run: settings_page::clear_locks,
+    },
 ];
 
 fn context<'a>(db: &'a DbConfig, host: &'a dyn Host, req: &Request<'a>) -> Result<Ctx<'a>> {
@@ -220,6 +234,7 @@ fn context<'a>(db: &'a DbConfig, host: &'a dyn Host, req: &Request<'a>) -> Resul
         input: Fields::new(req.input)?,
         admin_id: req.admin_id,
         host,
+        install: req.install,
     })
 }
 
