@@ -86,4 +86,5 @@ php_tests! {
     bad_bytes_and_arrays_get_named_errors_and_change_nothing => "bad_input_test.php",
     backup_restore_and_reset_password_machines => "restore_reset_test.php",
     deactivate_on_a_case_folding_mariadb => "deactivate_case_folding_test.php",
+    metric_billing_toggle_through_the_panel_and_the_provider => "metric_billing_test.php",
 }
