@@ -293,6 +293,12 @@ pub fn failure(e: &Error) -> Value {
     let (status, field) = match e {
         Error::Input { key, .. } if key == access::FIELD => (403, Value::Null),
         Error::Input { key, .. } => (400, Value::String(key.clone())),
+        // A refusal (the VM's state does not allow it, the module lacks
+        // something): the request conflicts with the current state, and
+        // the message says why.
+        Error::Config(m) => {
+            return json!({"ok": false, "status": 409, "error": crate::util::printable(m), "field": Value::Null})
+        }
         _ => (500, Value::Null),
     };
     json!({"ok": false, "status": status, "error": e.to_string(), "field": field})
@@ -363,5 +369,13 @@ mod tests {
         assert!(v["field"].is_null());
         assert!(v["error"].as_str().unwrap_or("").contains("CSRF"));
         assert_eq!(failure(&Error::Db("down".into()))["status"], 500);
+        let v = failure(&Error::Config(
+            "Redeploy is refused while the VM is in status 'clone'".into(),
+        ));
+        assert_eq!(v["status"], 409);
+        assert_eq!(
+            v["error"],
+            "Redeploy is refused while the VM is in status 'clone'"
+        );
     }
 }
