@@ -118,6 +118,13 @@ pub const MIGRATIONS: &[Migration] = &[
             "UPDATE puqProxmoxKVM_vm_info SET vmid_since = UNIX_TIMESTAMP(created_at) WHERE vmid_since = 0",
         ],
     },
+    // 20 and up: the operations branch (8 and up are the client area's).
+    Migration {
+        version: 20,
+        name: "since when a VM's machine waits on Proxmox (lock, task, migration)",
+        statements: &["ALTER TABLE puqProxmoxKVM_vm_info
+            ADD COLUMN IF NOT EXISTS wait_since INT UNSIGNED NOT NULL DEFAULT 0"],
+    },
 ];
 
 pub fn latest_version() -> u32 {

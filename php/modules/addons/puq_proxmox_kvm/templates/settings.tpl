@@ -44,6 +44,13 @@
             <div class="col-sm-6"><p class="help-block">{$LANG[$hk]} ({$LANG.range} {$v.ranges[$f].min}–{$v.ranges[$f].max})</p></div>
           </div>
         {/foreach}
+        <div class="form-group">
+          <label class="col-sm-3 control-label" for="puq-lock_wait_minutes">{$LANG.set_lock_wait_minutes}</label>
+          <div class="col-sm-3"><div class="input-group">
+            <input type="number" class="form-control" id="puq-lock_wait_minutes" name="lock_wait_minutes" value="{$v.settings.lock_wait_minutes}" min="{$v.ranges.lock_wait_minutes.min}" max="{$v.ranges.lock_wait_minutes.max}" required>
+            <span class="input-group-addon">{$LANG.minutes}</span></div></div>
+          <div class="col-sm-6"><p class="help-block">{$LANG.set_lock_wait_minutes_help} ({$LANG.range} {$v.ranges.lock_wait_minutes.min}–{$v.ranges.lock_wait_minutes.max})</p></div>
+        </div>
         <h4>{$LANG.settings_processing}</h4>
         <div class="form-group">
           <label class="col-sm-3 control-label" for="puq-cron_workers">{$LANG.set_cron_workers}</label>
