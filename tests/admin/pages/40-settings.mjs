@@ -30,6 +30,7 @@ export default async function (h) {
         await h.open(page, 'settings');
         h.eq(await page.$eval('#puq-stop_timeout', (e) => e.value), '120', 'graceful stop window shown');
         h.eq(await page.$eval('#puq-force_stop_timeout', (e) => e.value), '60', 'force stop window shown');
+        h.eq(await page.$eval('#puq-lock_wait_minutes', (e) => e.value), '30', 'terminate wait window shown');
         await page.$eval('#puq-force_stop_timeout', (e) => { e.value = '4'; });
         await page.click('#puq-settings-save');
         await page.waitForSelector('.has-error .puq-field-error');
