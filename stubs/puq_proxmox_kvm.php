@@ -47,9 +47,11 @@ function puq_admin_buttons(): mixed {}
  * without .tpl, 'nav' => [page names], 'vars' => [...]]`. `$page` '' is the
  * dashboard. Throws when the page does not exist, the admin (from
  * `$_SESSION['adminid']`) lacks the addon's access role, or the data cannot
- * be read.
+ * be read. `$install` says where this install lives, for the crontab
+ * line of Settings > Cron: `['addon_dir' => __DIR__, 'php_bindir' =>
+ * PHP_BINDIR, 'php_version' => 'major.minor']`.
  */
-function puq_admin_page(string $page, mixed $request, int $admin_id): mixed {}
+function puq_admin_page(string $page, mixed $request, int $admin_id, mixed $install = null): mixed {}
 
 /**
  * "Backup now" with an optional note: starts vzdump (snapshot mode, zstd)

@@ -43,9 +43,20 @@ EXT="$ROOT/target/release/libpuq_proxmox_kvm.so"
 
 # --- services ------------------------------------------------------------------------------------------
 RUN="$(mktemp -d /tmp/puq-admin-pages.XXXXXX)"
+echo "admin-pages: run directory $RUN"
+# Each service runs in its own session and process group (setsid), so stopping it stops everything it forked
+# (php -S with PHP_CLI_SERVER_WORKERS forks workers that outlive a plain kill of their parent).
 PIDS=()
 cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    local p _
+    for p in "${PIDS[@]}"; do kill -TERM -- "-$p" 2>/dev/null || true; done
+    for _ in $(seq 1 50); do
+        local alive=0
+        for p in "${PIDS[@]}"; do kill -0 -- "-$p" 2>/dev/null && alive=1; done
+        [ "$alive" = 0 ] && break
+        sleep 0.1
+    done
+    for p in "${PIDS[@]}"; do kill -KILL -- "-$p" 2>/dev/null || true; done
     for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
     tests/services/mariadb.sh stop "$RUN/mariadb" >/dev/null 2>&1 || true
     [ -d "$RUN/pdns" ] && tests/services/pdns.sh stop "$RUN/pdns" >/dev/null 2>&1 || true
@@ -64,7 +75,7 @@ export PUQ_TEST_DB_HOST=127.0.0.1 PUQ_TEST_DB_PORT="$DB_PORT" PUQ_TEST_DB_USER=w
 export PUQ_TEST_DB_NAME="whmcs_${AREA}_pages"
 export PUQ_TEST_CC_HASH="admin-pages-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 
-"$ROOT/target/release/pve-sim" --http 127.0.0.1:0 --https 127.0.0.1:0 \
+setsid "$ROOT/target/release/pve-sim" --http 127.0.0.1:0 --https 127.0.0.1:0 \
     --token 'root@pam!whmcs=5f1a7c3e-2b4d-4e6f-8a9b-0c1d2e3f4a5b' --ready-file "$RUN/sim.json" >"$RUN/sim.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 200); do [ -s "$RUN/sim.json" ] && php -r 'exit(json_decode(file_get_contents($argv[1])) ? 0 : 1);' "$RUN/sim.json" && break; sleep 0.05; done
@@ -91,7 +102,7 @@ else
 fi
 
 SHELL_PORT="${PUQ_SHELL_PORT:-$(free_port)}"
-PHP_CLI_SERVER_WORKERS=4 "${PHPX[@]}" -S "127.0.0.1:$SHELL_PORT" tests/admin/shell/router.php >"$RUN/shell.log" 2>&1 &
+PHP_CLI_SERVER_WORKERS=4 setsid "${PHPX[@]}" -S "127.0.0.1:$SHELL_PORT" tests/admin/shell/router.php >"$RUN/shell.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 100); do php -r '$s=@fsockopen("127.0.0.1", (int)$argv[1]); exit($s ? 0 : 1);' "$SHELL_PORT" && break; sleep 0.05; done
 URL="http://127.0.0.1:$SHELL_PORT"

@@ -87,4 +87,7 @@ php_tests! {
     backup_restore_and_reset_password_machines => "restore_reset_test.php",
     deactivate_on_a_case_folding_mariadb => "deactivate_case_folding_test.php",
     client_area_checks_cache_power_and_reset_password => "client_area_test.php",
+    metric_billing_toggle_through_the_panel_and_the_provider => "metric_billing_test.php",
+    vm_management_refusals_are_409_and_db_record_errors_name_the_field => "vm_management_refusals_test.php",
+    terminate_on_a_locked_vm_waits_visibly_then_gives_up => "terminate_wait_test.php",
 }

@@ -79,7 +79,9 @@ pub struct ProductConfig {
     pub email_ready: String,
     pub email_reset_password: String,
     pub email_backup_restored: String,
-    /// Metric Billing: report Bandwidth Usage In / Out to WHMCS usage billing.
+    /// Metric Billing: report Bandwidth Usage In / Out to WHMCS usage
+    /// billing (on by default; WHMCS bills only the metrics enabled and
+    /// priced in the product's Metrics tab).
     pub metric_billing: bool,
     // Client permissions
     pub perm_start: bool,
@@ -149,7 +151,7 @@ impl Default for ProductConfig {
             email_ready: "puqProxmoxKVM VM is ready".into(),
             email_reset_password: "puqProxmoxKVM Reset password".into(),
             email_backup_restored: "puqProxmoxKVM Backup restored".into(),
-            metric_billing: false,
+            metric_billing: true,
             perm_start: true,
             perm_stop: true,
             perm_novnc: true,
@@ -386,7 +388,13 @@ pub fn load(conn: &mut PooledConn, product_id: u32) -> Result<ProductConfig> {
                 Ok(Value::Object(m)) => m,
                 _ => Map::new(),
             };
-            if let Ok(Value::Object(stored)) = serde_json::from_str::<Value>(&json) {
+            if let Ok(Value::Object(mut stored)) = serde_json::from_str::<Value>(&json) {
+                // Format 1 stored `metric_billing` (false) although no page
+                // could set it: it was never an admin's choice, so the
+                // default applies until the panel saves the product.
+                if stored.get(FORMAT_KEY).and_then(Value::as_u64).unwrap_or(1) < 2 {
+                    stored.remove("metric_billing");
+                }
                 for (k, v) in stored {
                     if obj.contains_key(&k) {
                         obj.insert(k, v);
@@ -427,9 +435,20 @@ pub fn save(
     Ok(cfg)
 }
 
+/// The key of the stored JSON that says its format: absent = 1, 2 = the
+/// panel has the Metric Billing toggle (so `metric_billing` is a choice).
+const FORMAT_KEY: &str = "_format";
+const FORMAT: u64 = 2;
+
 /// Stores settings already validated by `apply_all`.
 pub fn store(conn: &mut PooledConn, product_id: u32, cfg: &ProductConfig) -> Result<()> {
-    let json = serde_json::to_string(cfg).map_err(|e| Error::Internal(e.to_string()))?;
+    let mut obj = match serde_json::to_value(cfg) {
+        Ok(Value::Object(m)) => m,
+        _ => return Err(Error::Internal("product settings serialise".into())),
+    };
+    obj.insert(FORMAT_KEY.into(), Value::from(FORMAT));
+    let json =
+        serde_json::to_string(&Value::Object(obj)).map_err(|e| Error::Internal(e.to_string()))?;
     conn.exec_drop(
         "INSERT INTO puqProxmoxKVM_product_settings (product_id, settings) VALUES (?, ?) ON DUPLICATE KEY UPDATE settings = VALUES(settings)",
         (product_id, json),
@@ -460,6 +479,7 @@ mod tests {
         assert!(c.fw_enable && !c.fw_radv && !c.fw_ipfilter && c.fw_antispoofing);
         assert_eq!(c.main_domain, ".example.com");
         assert_eq!(c.email_ready, "puqProxmoxKVM VM is ready");
+        assert!(c.metric_billing, "Metric billing toggle: on by default");
     }
 
     #[test]

@@ -152,9 +152,31 @@ impl Drop for TaskLock {
     }
 }
 
-/// `--clear-locks`: frees every stale lock and names live ones, which are
-/// kept (their holder is working). Returns one line per lock found.
-pub fn clear_stale(conn: &mut PooledConn, tasks: &[&str]) -> Result<Vec<String>> {
+/// A lock `clear_stale` found: cleared (its holder died or stopped
+/// renewing) or kept (its holder is alive and working).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub task: String,
+    pub holder: String,
+    pub since: i64,
+    pub cleared: bool,
+}
+
+impl Found {
+    /// The line `--clear-locks` prints.
+    pub fn line(&self) -> String {
+        if self.cleared {
+            format!("{}: stale lock of {} cleared", self.task, self.holder)
+        } else {
+            format!("{}: held by {} (alive), kept", self.task, self.holder)
+        }
+    }
+}
+
+/// `--clear-locks` and Settings > Cron > Clear locks: frees every stale
+/// lock and names live ones, which are kept (their holder is working).
+/// Returns each lock found.
+pub fn clear_stale(conn: &mut PooledConn, tasks: &[&str]) -> Result<Vec<Found>> {
     let mut out = Vec::new();
     for t in tasks {
         let Some(h) = holder(conn, t)? else { continue };
@@ -167,11 +189,39 @@ pub fn clear_stale(conn: &mut PooledConn, tasks: &[&str]) -> Result<Vec<String>>
                 (t,),
             )?;
             if conn.affected_rows() == 1 {
-                out.push(format!("{t}: stale lock of {} cleared", h.holder));
+                out.push(Found {
+                    task: t.to_string(),
+                    holder: h.holder,
+                    since: h.since,
+                    cleared: true,
+                });
             }
         } else {
-            out.push(format!("{t}: held by {} (alive), kept", h.holder));
+            out.push(Found {
+                task: t.to_string(),
+                holder: h.holder,
+                since: h.since,
+                cleared: false,
+            });
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clear_lines() {
+        let mut f = Found {
+            task: "process_vms".into(),
+            holder: "web1:42".into(),
+            since: 0,
+            cleared: true,
+        };
+        assert_eq!(f.line(), "process_vms: stale lock of web1:42 cleared");
+        f.cleared = false;
+        assert_eq!(f.line(), "process_vms: held by web1:42 (alive), kept");
+    }
 }

@@ -232,12 +232,12 @@ pub fn tick(db: &DbConfig, host: &dyn Host, opts: &Options, run_task: &TaskFn) -
     }
     if opts.clear_locks {
         let keys: Vec<&str> = TASKS.iter().map(|t| t.key).collect();
-        let lines = lock::clear_stale(&mut conn, &keys)?;
-        if lines.is_empty() {
+        let found = lock::clear_stale(&mut conn, &keys)?;
+        if found.is_empty() {
             host.output("No task locks are held.");
         }
-        for l in lines {
-            host.output(&l);
+        for f in found {
+            host.output(&f.line());
         }
         return Ok(0);
     }

@@ -123,6 +123,12 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "client area: the shared live status cache and the power rate limit",
         statements: crate::client::live::MIGRATION,
     },
+    Migration {
+        version: 9,
+        name: "since when a VM's machine waits on Proxmox (lock, task, migration)",
+        statements: &["ALTER TABLE puqProxmoxKVM_vm_info
+            ADD COLUMN IF NOT EXISTS wait_since INT UNSIGNED NOT NULL DEFAULT 0"],
+    },
 ];
 
 pub fn latest_version() -> u32 {

@@ -29,6 +29,10 @@ pub struct Settings {
     pub stop_timeout: u32,
     /// Force stop window, seconds, after the graceful one.
     pub force_stop_timeout: u32,
+    /// Lock-wait window, minutes (1–1440): how long a terminate waits on a
+    /// VM Proxmox keeps refusing (a lock, a task, a migration), from the
+    /// first refusal, before it goes to error_terminate.
+    pub lock_wait_minutes: u32,
     /// Cron mode: "hook" (WHMCS AfterCronJob, the default) or "standalone"
     /// (the module's cron.php from the system crontab). Only that one acts.
     pub cron_mode: String,
@@ -52,6 +56,7 @@ impl Default for Settings {
             cron_workers: 8,
             stop_timeout: 120,
             force_stop_timeout: 60,
+            lock_wait_minutes: 30,
             cron_mode: "hook".into(),
             interval_process_vms: 1,
             interval_remove_snapshots: 5,
@@ -99,6 +104,11 @@ const NUMERIC: &[Spec] = &[
         name: "force_stop_timeout",
         min: 5,
         max: 600,
+    },
+    Spec {
+        name: "lock_wait_minutes",
+        min: 1,
+        max: 1440,
     },
     Spec {
         name: "interval_process_vms",
@@ -157,6 +167,7 @@ impl Settings {
                     "migration_timeout" => self.migration_timeout = n,
                     "stop_timeout" => self.stop_timeout = n,
                     "force_stop_timeout" => self.force_stop_timeout = n,
+                    "lock_wait_minutes" => self.lock_wait_minutes = n,
                     "cron_workers" => self.cron_workers = n,
                     other => self.set_interval(other, n),
                 }
@@ -221,6 +232,7 @@ impl Settings {
             ("cron_workers", self.cron_workers.to_string()),
             ("stop_timeout", self.stop_timeout.to_string()),
             ("force_stop_timeout", self.force_stop_timeout.to_string()),
+            ("lock_wait_minutes", self.lock_wait_minutes.to_string()),
             ("cron_mode", self.cron_mode.clone()),
             (
                 "interval_process_vms",

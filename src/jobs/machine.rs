@@ -81,6 +81,26 @@ impl Machine {
     pub fn states(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.steps.iter().flat_map(|s| [s.from, s.to])
     }
+    /// Where a wait that outlasts the lock-wait window ends: a terminate
+    /// gives up to error_terminate (the spec's failure path; Reset to
+    /// terminate retries with a fresh window). The other machines wait on,
+    /// with the wait on the record.
+    pub fn gives_up_to(&self) -> Option<&'static str> {
+        (self.action == "terminate").then_some("error_terminate")
+    }
+}
+
+/// The record's last error while a machine waits: what Proxmox answered and
+/// since when (and, for a machine that gives up, when it will).
+pub fn waiting_text(w: &record::Wait, why: &str, gives_up_after_min: Option<u32>) -> String {
+    let waited = (w.now - w.since).max(0) / 60;
+    match gives_up_after_min {
+        Some(limit) => format!(
+            "Waiting since {} ({waited} min; gives up after {limit} min): {why}",
+            w.since_text
+        ),
+        None => format!("Waiting since {} ({waited} min): {why}", w.since_text),
+    }
 }
 
 /// Every machine. A state is left by the steps of exactly one machine.
@@ -203,6 +223,7 @@ pub fn run(
     let started = record::now_f();
     let mut steps: Vec<Value> = Vec::new();
     let mut ended = Ended::Complete;
+    let window_min = job.settings.lock_wait_minutes;
     let mut summary = "result:success".to_string();
     let width = machine.steps[start..]
         .iter()
@@ -221,6 +242,31 @@ pub fn run(
                 say,
             };
             soften((step.run)(&mut ctx))
+        };
+        // A wait: noted on the record from its first refusal; past the
+        // lock-wait window a machine that gives up does.
+        let mut wait = None;
+        let r = match r {
+            Ok(Outcome::Waiting(why)) => {
+                let w = record::note_wait(conn, sid).ok();
+                match (machine.gives_up_to(), &w) {
+                    (Some(to), Some(w)) if w.now - w.since >= i64::from(window_min) * 60 => {
+                        Ok(Outcome::Divert(
+                            to,
+                            format!(
+                                "gave up after waiting {} min (since {}; lock-wait window {window_min} min): {why}",
+                                (w.now - w.since) / 60,
+                                w.since_text
+                            ),
+                        ))
+                    }
+                    _ => {
+                        wait = w;
+                        Ok(Outcome::Waiting(why))
+                    }
+                }
+            }
+            other => other,
         };
         let dur = t0.elapsed().as_secs_f64();
         if !matches!(r, Ok(Outcome::Skipped(_))) {
@@ -274,6 +320,14 @@ pub fn run(
                 job.vm.vm_status = step.to.to_string();
             }
             Ok(Outcome::Waiting(why)) => {
+                if let Some(w) = &wait {
+                    let text = waiting_text(
+                        w,
+                        &crate::util::one_line(&why, 1000),
+                        machine.gives_up_to().map(|_| window_min),
+                    );
+                    let _ = record::set_error(conn, sid, Some(&text));
+                }
                 say(format!(
                     "[~] {n:>2}. {:<width$} waiting: {why} [{dur:.2}s]",
                     step.name
@@ -366,6 +420,28 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn waits_say_what_and_since_when() {
+        let w = record::Wait {
+            since: 1000,
+            since_text: "2026-12-05 09:00:00".into(),
+            now: 1000 + 12 * 60 + 30,
+        };
+        assert_eq!(
+            waiting_text(&w, "the VM is locked in Proxmox (backup)", Some(30)),
+            "Waiting since 2026-12-05 09:00:00 (12 min; gives up after 30 min): the VM is locked in Proxmox (backup)"
+        );
+        assert_eq!(
+            waiting_text(&w, "task x is still running", None),
+            "Waiting since 2026-12-05 09:00:00 (12 min): task x is still running"
+        );
+        let gives_up: Vec<_> = machines()
+            .iter()
+            .filter_map(|m| m.gives_up_to().map(|t| (m.action, t)))
+            .collect();
+        assert_eq!(gives_up, vec![("terminate", "error_terminate")]);
+    }
 
     #[test]
     fn every_state_is_left_by_one_machine() {

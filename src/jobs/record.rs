@@ -111,12 +111,23 @@ pub fn status(conn: &mut PooledConn, service_id: u32) -> Result<Option<String>> 
 
 /// Moves the state `from` → `to`; false when the state was no longer `from`
 /// (someone else changed it: the caller must stop).
+/// A new state ends any wait (its lock-wait window starts afresh).
 pub fn advance(conn: &mut PooledConn, service_id: u32, from: &str, to: &str) -> Result<bool> {
-    conn.exec_drop(
-        "UPDATE puqProxmoxKVM_vm_info SET vm_status = ?, last_error = NULL, verify_ticks = 0 \
+    let r = conn.exec_drop(
+        "UPDATE puqProxmoxKVM_vm_info SET vm_status = ?, last_error = NULL, verify_ticks = 0, wait_since = 0 \
          WHERE service_id = ? AND vm_status = ?",
         (to, service_id, from),
-    )?;
+    );
+    match r {
+        Ok(()) => {}
+        // Before migration 9 (the addon not upgraded yet).
+        Err(e) if missing_column(&e) => conn.exec_drop(
+            "UPDATE puqProxmoxKVM_vm_info SET vm_status = ?, last_error = NULL, verify_ticks = 0 \
+             WHERE service_id = ? AND vm_status = ?",
+            (to, service_id, from),
+        )?,
+        Err(e) => return Err(e.into()),
+    }
     Ok(conn.affected_rows() == 1)
 }
 
@@ -178,6 +189,61 @@ pub fn set_error(conn: &mut PooledConn, service_id: u32, msg: Option<&str>) -> R
         (msg, service_id),
     )?;
     Ok(())
+}
+
+/// A query on `wait_since` (migration 9) before the schema has it: the
+/// wait is then simply not bounded, never an error.
+fn missing_column(e: &mysql::Error) -> bool {
+    matches!(e, mysql::Error::MySqlError(m) if m.code == 1054)
+}
+
+/// A wait, as the record keeps it: since when (Unix time and the database's
+/// local time) and the time now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wait {
+    pub since: i64,
+    pub since_text: String,
+    pub now: i64,
+}
+
+/// Notes that the machine waits: the first refusal's time is kept, later
+/// ones leave it.
+pub fn note_wait(conn: &mut PooledConn, service_id: u32) -> Result<Wait> {
+    let marked = conn.exec_drop(
+        "UPDATE puqProxmoxKVM_vm_info SET wait_since = UNIX_TIMESTAMP() \
+          WHERE service_id = ? AND wait_since = 0",
+        (service_id,),
+    );
+    let column = match marked {
+        Ok(()) => "wait_since",
+        Err(e) if missing_column(&e) => "UNIX_TIMESTAMP()",
+        Err(e) => return Err(e.into()),
+    };
+    let r: Option<(i64, String, i64)> = conn.exec_first(
+        format!(
+            "SELECT {column}, CAST(FROM_UNIXTIME({column}) AS CHAR), UNIX_TIMESTAMP() \
+               FROM puqProxmoxKVM_vm_info WHERE service_id = ?"
+        ),
+        (service_id,),
+    )?;
+    let (since, since_text, now) = r.unwrap_or_default();
+    Ok(Wait {
+        since,
+        since_text,
+        now,
+    })
+}
+
+/// The wait is over (the state moved on, or an admin reset it).
+pub fn clear_wait(conn: &mut PooledConn, service_id: u32) -> Result<()> {
+    match conn.exec_drop(
+        "UPDATE puqProxmoxKVM_vm_info SET wait_since = 0 WHERE service_id = ? AND wait_since <> 0",
+        (service_id,),
+    ) {
+        Ok(()) => Ok(()),
+        Err(e) if missing_column(&e) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub fn set_node(conn: &mut PooledConn, service_id: u32, node: &str) -> Result<()> {

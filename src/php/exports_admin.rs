@@ -16,16 +16,25 @@ use crate::views;
 /// without .tpl, 'nav' => [page names], 'vars' => [...]]`. `$page` '' is the
 /// dashboard. Throws when the page does not exist, the admin (from
 /// `$_SESSION['adminid']`) lacks the addon's access role, or the data cannot
-/// be read.
+/// be read. `$install` says where this install lives, for the crontab
+/// line of Settings > Cron: `['addon_dir' => __DIR__, 'php_bindir' =>
+/// PHP_BINDIR, 'php_version' => 'major.minor']`.
 #[php_function]
-pub fn puq_admin_page(page: &str, request: &Zval, admin_id: i64) -> PhpResult<Zval> {
+pub fn puq_admin_page(
+    page: &str,
+    request: &Zval,
+    admin_id: i64,
+    install: Option<&Zval>,
+) -> PhpResult<Zval> {
     guard("puq_admin_page", || {
         let input = to_value(request)?;
+        let install = install.map(to_value).transpose()?;
         let db = db_config()?;
         let req = views::Request {
             admin_id: u32::try_from(admin_id).unwrap_or(0),
             posted: false,
             input: &input,
+            install: install.as_ref(),
         };
         views::page(&db, &PhpHost, page, &req)
     })
@@ -58,6 +67,7 @@ pub fn puq_admin_ajax(action: &Zval, request: &Zval, admin_id: i64, posted: bool
             admin_id: u32::try_from(admin_id).unwrap_or(0),
             posted,
             input: &input,
+            install: None,
         };
         Ok(views::ajax(&db, &PhpHost, action, &req))
     });

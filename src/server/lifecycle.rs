@@ -494,6 +494,8 @@ pub fn reset_status(db: &DbConfig, host: &dyn Host, service_id: u32, status: &st
     let vm = vm_of(&mut conn, service_id)?;
     force_status(&mut conn, service_id, status)?;
     record::set_error(&mut conn, service_id, None)?;
+    // A fresh lock-wait window: Reset to terminate retries.
+    record::clear_wait(&mut conn, service_id)?;
     conn.exec_drop(
         "UPDATE puqProxmoxKVM_vm_info SET verify_ticks = 0 WHERE service_id = ?",
         (service_id,),

@@ -31,6 +31,8 @@ pub struct Request<'a> {
     pub posted: bool,
     /// The request's parameters (GET for pages and reads, POST for writes).
     pub input: &'a Value,
+    /// Where this install lives (pages only; see `settings_page::Install`).
+    pub install: Option<&'a Value>,
 }
 
 /// What a page or action gets to work with.
@@ -41,6 +43,8 @@ pub struct Ctx<'a> {
     pub admin_id: u32,
     /// WHMCS callbacks (decrypt, logActivity): PHP thread only.
     pub host: &'a dyn Host,
+    /// Where this install lives, when the page call reported it.
+    pub install: Option<&'a Value>,
 }
 
 type Build = fn(&mut Ctx<'_>) -> Result<Value>;
@@ -209,6 +213,16 @@ pub const ACTIONS: &[Action] = &[
         kind: Kind::Write,
         run: settings_page::save,
     },
+    Action {
+        name: "settings.cron",
+        kind: Kind::Read,
+        run: settings_page::cron,
+    },
+    Action {
+        name: "settings.clear_locks",
+        kind: Kind::Write,
+        run: settings_page::clear_locks,
+    },
 ];
 
 fn context<'a>(db: &'a DbConfig, host: &'a dyn Host, req: &Request<'a>) -> Result<Ctx<'a>> {
@@ -220,6 +234,7 @@ fn context<'a>(db: &'a DbConfig, host: &'a dyn Host, req: &Request<'a>) -> Resul
         input: Fields::new(req.input)?,
         admin_id: req.admin_id,
         host,
+        install: req.install,
     })
 }
 
@@ -278,6 +293,12 @@ pub fn failure(e: &Error) -> Value {
     let (status, field) = match e {
         Error::Input { key, .. } if key == access::FIELD => (403, Value::Null),
         Error::Input { key, .. } => (400, Value::String(key.clone())),
+        // A refusal (the VM's state does not allow it, the module lacks
+        // something): the request conflicts with the current state, and
+        // the message says why.
+        Error::Config(m) => {
+            return json!({"ok": false, "status": 409, "error": crate::util::printable(m), "field": Value::Null})
+        }
         _ => (500, Value::Null),
     };
     json!({"ok": false, "status": status, "error": e.to_string(), "field": field})
@@ -348,5 +369,13 @@ mod tests {
         assert!(v["field"].is_null());
         assert!(v["error"].as_str().unwrap_or("").contains("CSRF"));
         assert_eq!(failure(&Error::Db("down".into()))["status"], 500);
+        let v = failure(&Error::Config(
+            "Redeploy is refused while the VM is in status 'clone'".into(),
+        ));
+        assert_eq!(v["status"], 409);
+        assert_eq!(
+            v["error"],
+            "Redeploy is refused while the VM is in status 'clone'"
+        );
     }
 }

@@ -590,20 +590,26 @@ pub fn check_value(c: &Column, value: Option<&str>) -> Result<SqlValue> {
             }
             Ok(SqlValue::from(text.trim().to_string()))
         }
-        "timestamp" | "datetime" => {
+        "timestamp" | "datetime" | "date" => {
             let t = text.trim();
-            let ok = t.len() == 19
-                && t.char_indices().all(|(i, ch)| match i {
-                    4 | 7 => ch == '-',
-                    10 => ch == ' ',
-                    13 | 16 => ch == ':',
-                    _ => ch.is_ascii_digit(),
-                });
-            if !ok {
+            let (lo, hi) = if c.data_type == "timestamp" {
+                // A TIMESTAMP holds 1970-01-01 00:00:01 to 2038-01-19
+                // 03:14:07 UTC; these bounds hold in every session time zone.
+                ((1970, 1, 2), (2038, 1, 18))
+            } else {
+                ((1000, 1, 1), (9999, 12, 31))
+            };
+            let with_time = c.data_type != "date";
+            if let Err(why) = check_date(t, with_time, lo, hi) {
+                let shape = if with_time {
+                    "a date and time YYYY-MM-DD HH:MM:SS"
+                } else {
+                    "a date YYYY-MM-DD"
+                };
                 return Err(Error::input(
                     c.name.as_str(),
                     format!(
-                        "must be a date and time YYYY-MM-DD HH:MM:SS, got '{}'",
+                        "must be {shape} ({why}), got '{}'",
                         crate::util::one_line(t, 30)
                     ),
                 ));
@@ -641,6 +647,125 @@ pub fn check_value(c: &Column, value: Option<&str>) -> Result<SqlValue> {
     }
 }
 
+fn days_in_month(y: u32, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400) => 29,
+        _ => 28,
+    }
+}
+
+/// Checks `YYYY-MM-DD[ HH:MM:SS]` for a real calendar date and time within
+/// `lo..=hi` (year, month, day); the error says what is wrong.
+fn check_date(
+    t: &str,
+    with_time: bool,
+    lo: (u32, u32, u32),
+    hi: (u32, u32, u32),
+) -> std::result::Result<(), String> {
+    let len = if with_time { 19 } else { 10 };
+    let shape_ok = t.len() == len
+        && t.char_indices().all(|(i, ch)| match i {
+            4 | 7 => ch == '-',
+            10 => ch == ' ',
+            13 | 16 => ch == ':',
+            _ => ch.is_ascii_digit(),
+        });
+    if !shape_ok {
+        return Err("wrong format".into());
+    }
+    let n = |a: usize, b: usize| t.get(a..b).and_then(|x| x.parse::<u32>().ok()).unwrap_or(0);
+    let (y, m, d) = (n(0, 4), n(5, 7), n(8, 10));
+    if !(1..=12).contains(&m) {
+        return Err(format!("there is no month {m}"));
+    }
+    if d < 1 || d > days_in_month(y, m) {
+        return Err(format!("month {m} of {y} has no day {d}"));
+    }
+    if with_time {
+        let (hh, mm, ss) = (n(11, 13), n(14, 16), n(17, 19));
+        if hh > 23 || mm > 59 || ss > 59 {
+            return Err(format!("there is no time {hh:02}:{mm:02}:{ss:02}"));
+        }
+    }
+    if (y, m, d) < lo || (y, m, d) > hi {
+        return Err(format!(
+            "the column holds {:04}-{:02}-{:02} to {:04}-{:02}-{:02}",
+            lo.0, lo.1, lo.2, hi.0, hi.1, hi.2
+        ));
+    }
+    Ok(())
+}
+
+/// The columns of a unique key of puqProxmoxKVM_vm_info, in key order.
+fn key_columns(ctx: &mut Ctx<'_>, key: &str) -> Result<Vec<String>> {
+    Ok(ctx.conn.exec(
+        "SELECT COLUMN_NAME FROM information_schema.STATISTICS \
+          WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'puqProxmoxKVM_vm_info' AND INDEX_NAME = ? \
+          ORDER BY SEQ_IN_INDEX",
+        (key,),
+    )?)
+}
+
+/// A duplicate-key refusal (MySQL 1062) as an error on the edited column of
+/// that key, naming the record that already has the value.
+fn duplicate(
+    ctx: &mut Ctx<'_>,
+    sid: u32,
+    message: &str,
+    edited: &[(String, SqlValue)],
+) -> Result<Error> {
+    // "Duplicate entry '3-105' for key 'uniq_vm'" (MariaDB may prefix the table).
+    let key = message
+        .rsplit("for key '")
+        .next()
+        .map(|k| k.trim_end_matches('\'').rsplit('.').next().unwrap_or(k))
+        .unwrap_or("")
+        .to_string();
+    let cols = key_columns(ctx, &key)?;
+    let field = cols
+        .iter()
+        .find(|c| edited.iter().any(|(e, _)| e == *c))
+        .or_else(|| cols.first())
+        .cloned()
+        .unwrap_or_else(|| "values".into());
+    // Who has it: the key's columns with the edited values, the others as
+    // this row has them. Column names come from information_schema.
+    let mut args: Vec<SqlValue> = vec![sid.into()];
+    let mut conds = Vec::new();
+    for c in &cols {
+        match edited.iter().find(|(e, _)| e == c) {
+            Some((_, v)) => {
+                conds.push(format!("o.`{c}` = ?"));
+                args.push(v.clone());
+            }
+            None => conds.push(format!("o.`{c}` = t.`{c}`")),
+        }
+    }
+    args.push(sid.into());
+    let other: Option<u32> = if conds.is_empty() {
+        None
+    } else {
+        ctx.conn.exec_first(
+            format!(
+                "SELECT o.service_id FROM puqProxmoxKVM_vm_info o, puqProxmoxKVM_vm_info t \
+                  WHERE o.service_id <> ? AND {} AND t.service_id = ? LIMIT 1",
+                conds.join(" AND ")
+            ),
+            args,
+        )?
+    };
+    let who = other.map_or("another VM record".to_string(), |o| format!("service #{o}"));
+    Ok(Error::input(
+        format!("values[{field}]"),
+        format!(
+            "{who} already has this value: {} must be unique (key {key})",
+            cols.join(" + ")
+        ),
+    ))
+}
+
 /// Saves the DB Record editor: `values[col]` for each edited column and
 /// `nulls[col] = 1` for NULL. Every value is checked against its column
 /// type first; one bad value saves nothing and names its column.
@@ -660,6 +785,7 @@ pub fn record_save(ctx: &mut Ctx<'_>) -> Result<Value> {
     };
     let mut set: Vec<String> = Vec::new();
     let mut args: Vec<SqlValue> = Vec::new();
+    let mut edited: Vec<(String, SqlValue)> = Vec::new();
     for name in values.keys().chain(nulls.keys()) {
         if !cols.iter().any(|c| &c.name == name) {
             return Err(Error::input(
@@ -700,19 +826,39 @@ pub fn record_save(ctx: &mut Ctx<'_>) -> Result<Value> {
                 other => other,
             })?;
         set.push(format!("`{}` = ?", c.name));
+        edited.push((c.name.clone(), v.clone()));
         args.push(v);
     }
     if set.is_empty() {
         return Err(Error::input("values", "nothing to save"));
     }
     args.push(sid.into());
-    ctx.conn.exec_drop(
+    let updated = ctx.conn.exec_drop(
         format!(
             "UPDATE puqProxmoxKVM_vm_info SET {} WHERE service_id = ?",
             set.join(", ")
         ),
         args,
-    )?;
+    );
+    match updated {
+        Ok(()) => {}
+        Err(mysql::Error::MySqlError(e)) if e.code == 1062 => {
+            return Err(duplicate(ctx, sid, &e.message, &edited)?)
+        }
+        // A value the server refuses after all (out of range, bad date,
+        // too long): the admin's input, not a server failure.
+        Err(mysql::Error::MySqlError(e)) if matches!(e.code, 1264 | 1292 | 1366 | 1406) => {
+            let field = match edited.as_slice() {
+                [(only, _)] => format!("values[{only}]"),
+                _ => "values".to_string(),
+            };
+            return Err(Error::input(
+                field,
+                format!("the database refused the value: {}", e.message),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
     // Which columns changed (not their values: last_error and names may be
     // long), so an audit can tell what a later terminate acted on.
     let changed: Vec<&str> = set.iter().filter_map(|a| a.split('`').nth(1)).collect();
@@ -773,6 +919,27 @@ mod tests {
         let ts = col("created_at", "timestamp", "timestamp", false, None);
         assert!(check_value(&ts, Some("2026-12-03 10:00:00")).is_ok());
         assert!(check_value(&ts, Some("yesterday")).is_err());
+        assert!(check_value(&ts, Some("2028-02-29 23:59:59")).is_ok());
+        for (bad, why) in [
+            ("2026-13-45 10:00:00", "no month 13"),
+            ("2026-02-29 10:00:00", "has no day 29"),
+            ("2026-04-31 10:00:00", "has no day 31"),
+            ("2026-01-00 10:00:00", "has no day 0"),
+            ("2026-01-01 24:00:00", "no time 24:00:00"),
+            ("2026-01-01 10:60:00", "no time 10:60:00"),
+            ("1969-12-31 10:00:00", "1970-01-02 to 2038-01-18"),
+            ("2040-01-01 00:00:00", "1970-01-02 to 2038-01-18"),
+        ] {
+            let e = check_value(&ts, Some(bad)).unwrap_err().to_string();
+            assert!(e.contains("'created_at'") && e.contains(why), "{bad}: {e}");
+        }
+        let dt = col("at", "datetime", "datetime", false, None);
+        assert!(check_value(&dt, Some("2040-01-01 00:00:00")).is_ok());
+        assert!(check_value(&dt, Some("2100-02-29 00:00:00")).is_err());
+        assert!(check_value(&dt, Some("2000-02-29 00:00:00")).is_ok());
+        let day = col("on", "date", "date", true, None);
+        assert!(check_value(&day, Some("2026-12-03")).is_ok());
+        assert!(check_value(&day, Some("2026-12-03 10:00:00")).is_err());
         let d = col("started_at", "double", "double", false, None);
         assert!(check_value(&d, Some("1.5")).is_ok());
         assert!(check_value(&d, Some("NaN")).is_err());

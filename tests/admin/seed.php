@@ -183,3 +183,10 @@ echo json_encode([
     'secrets' => array_merge([Sim::TOKEN_SECRET, $unreachableSecret], $passwords, $dnsSecrets),
     'dns_zones' => $dnsZones,
 ], JSON_PRETTY_PRINT) . "\n";
+
+// Settings > Cron: a stale lock of a runner that died (its MySQL connection is gone, its lease ran out) and a
+// task whose last run failed.
+Harness::exec("INSERT INTO puqProxmoxKVM_cron_tasks (task, lock_holder, lock_conn, locked_at, lock_until) VALUES ('schedule_backup', 'old-node:4242', 4000000000, ?, ?)
+    ON DUPLICATE KEY UPDATE lock_holder = VALUES(lock_holder), lock_conn = VALUES(lock_conn), locked_at = VALUES(locked_at), lock_until = VALUES(lock_until)", [time() - 7200, time() - 6000]);
+Harness::exec("INSERT INTO puqProxmoxKVM_cron_tasks (task, last_run, last_finished, last_result, last_message, runs) VALUES ('collect_statistics', ?, ?, 'error', 'pve-down: connection refused', 3)
+    ON DUPLICATE KEY UPDATE last_run = VALUES(last_run), last_finished = VALUES(last_finished), last_result = VALUES(last_result), last_message = VALUES(last_message), runs = VALUES(runs)", [time() - 1800, time() - 1790]);

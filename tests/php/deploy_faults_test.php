@@ -31,7 +31,8 @@ assertSame('migrated', Deploy::status($sid));
 // A lock is a wait-and-retry, not an error: the run waits, the reason is in its log.
 assertContains('waiting: the VM is locked in Proxmox (', $out);
 assertContains('errors: 0', $out);
-assertSame('', Deploy::lastError($sid));
+// …and the wait is on the record, never silent (issue 20): what Proxmox answered, since when.
+assertTrue(preg_match('~^Waiting since .+ \(0 min\): the VM is locked in Proxmox \(.*VM is locked \(backup\)~', Deploy::lastError($sid)) === 1, Deploy::lastError($sid));
 $run = Harness::row('SELECT result, error FROM puqProxmoxKVM_vm_runs WHERE service_id = ? ORDER BY id DESC LIMIT 1', [$sid]);
 assertSame('waiting', $run['result']);
 assertContains('VM is locked (backup)', $run['error']);

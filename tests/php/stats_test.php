@@ -9,7 +9,7 @@ require __DIR__ . '/../harness/whmcs_usage_billing.php';
 
 Deploy::setUp();
 $billed = Deploy::product(['metric_billing' => 'on']);
-$unbilled = Deploy::product();
+$unbilled = Deploy::product(['metric_billing' => 'off']);
 $a = Deploy::order($billed);
 $b = Deploy::order($unbilled);
 for ($i = 0; $i < 5 && (Deploy::status($a) !== 'ready' || Deploy::status($b) !== 'ready'); $i++) {

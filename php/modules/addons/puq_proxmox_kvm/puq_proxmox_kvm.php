@@ -85,7 +85,9 @@ function puq_proxmox_kvm_output($vars)
     $lang = is_array($vars['_lang'] ?? null) ? $vars['_lang'] : [];
     $modulelink = (string) ($vars['modulelink'] ?? 'addonmodules.php?module=puq_proxmox_kvm');
     try {
-        $view = puq_admin_page((string) ($_GET['page'] ?? ''), $_GET, $adminId);
+        // Where this install lives: Settings > Cron shows its exact crontab line.
+        $install = ['addon_dir' => __DIR__, 'php_bindir' => PHP_BINDIR, 'php_version' => PHP_MAJOR_VERSION . '.' . PHP_MINOR_VERSION];
+        $view = puq_admin_page((string) ($_GET['page'] ?? ''), $_GET, $adminId, $install);
         $error = '';
     } catch (\Throwable $e) {
         $view = ['page' => 'error', 'template' => 'error', 'nav' => [], 'vars' => []];

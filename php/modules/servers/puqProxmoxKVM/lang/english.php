@@ -133,6 +133,8 @@ $_LANG['puq_f_perm_iso'] = 'ISO mount';
 $_LANG['puq_f_perm_firewall'] = 'Firewall';
 
 $_LANG['puq_metrics_text'] = 'The module reports monthly bandwidth per service to WHMCS Usage Billing: Bandwidth Usage In and Bandwidth Usage Out (GB, monthly). Enable and price them in this product\'s Metrics tab; the statistics cron collects the data.';
+$_LANG['puq_f_metric_billing'] = 'Metric billing';
+$_LANG['puq_h_metric_billing'] = 'Report Bandwidth Usage In / Out of this product\'s services to WHMCS Usage Billing. WHMCS bills only the metrics enabled and priced in the product\'s Metrics tab.';
 
 // Service tab
 $_LANG['puq_svc_vmid'] = 'VM ID';

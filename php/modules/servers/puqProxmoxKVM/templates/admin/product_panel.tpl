@@ -270,6 +270,7 @@
     {call pend}
 
     {call psection id='metrics' title=$LANG.puq_sec_metrics open=false}
+    {call pcheck key='metric_billing' label=$LANG.puq_f_metric_billing val=$s.metric_billing help=$LANG.puq_h_metric_billing}
     <p>{$LANG.puq_metrics_text|escape}</p>
     {call pend}
 </div>
