@@ -16,8 +16,10 @@ export default async function (h) {
         for (const s of ['CPU & RAM', 'System Disk (scsi0)', 'Additional Disk (scsi1)', 'BC:24:11:00:01:01', 'R 200 / W 0 MB/s', 'vmbr0']) {
             h.check(live.includes(s), `live panel shows ${s}`);
         }
-        await page.waitForSelector('#puq-chart-cpu path');
-        await page.waitForSelector('#puq-chart-net path');
+        await page.waitForSelector('#puq-chart-cpu canvas');
+        await page.waitForSelector('#puq-chart-net canvas');
+        const legend = await h.text(page, '#puq-chart-cpu .u-legend');
+        h.check(legend.includes('CPU %') && legend.includes('RAM %'), `uPlot legend: ${legend}`);
         h.check(/points/.test(await h.text(page, '#puq-chart-msg')), 'chart data loaded');
         await page.click('#puq-toggle-log');
         await h.visible(page, '#puq-log table');
@@ -29,6 +31,8 @@ export default async function (h) {
         await page.waitForFunction(() => /points/.test(document.getElementById('puq-chart-msg').textContent));
         await page.evaluate(() => window.scrollTo(0, document.getElementById('puq-service').getBoundingClientRect().top + window.scrollY - 60));
         await h.shot(page, 'service.png');
+        await page.evaluate(() => window.scrollTo(0, document.getElementById('puq-timeframes').getBoundingClientRect().top + window.scrollY - 80));
+        await h.shot(page, 'service-charts.png');
         // The 5-second refresh re-renders the panel without errors.
         await page.waitForResponse((r) => r.url().includes('puq_action=live'), { timeout: 8000 });
         await page.waitForSelector('#puq-remote-status');

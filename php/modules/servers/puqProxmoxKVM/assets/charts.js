@@ -9,6 +9,7 @@
 
     /* Which series each chart shows, and its fixed maximum (percent charts). */
     var SPECS = {
+        cpumem: {keys: ['cpu', 'mem'], max: 100},
         cpu: {keys: ['cpu'], max: 100},
         ram: {keys: ['mem'], max: 100},
         disk: {keys: ['diskread', 'diskwrite'], max: null},

@@ -1,7 +1,7 @@
 {* The module's tab on the admin service page. Data: puq_service_page(). *}
 <div id="puq-service" class="puq-service" data-ajax-url="{$ajaxUrl|escape}" data-token="{$token|escape}">
 <style>
-    .puq-service .puq-chart { width: 100%; height: 170px; border: 1px solid #ddd; background: #fff; }
+    .puq-service .puq-chart { width: 100%; min-height: 230px; border: 1px solid #ddd; background: #fff; }
     .puq-service .puq-chart-title { font-weight: bold; margin: 6px 0 2px; }
     .puq-service .puq-legend span { display: inline-block; margin-right: 10px; font-size: 11px; }
     .puq-service .puq-legend i { display: inline-block; width: 10px; height: 10px; margin-right: 3px; }
@@ -62,10 +62,14 @@
 </div>
 <span id="puq-chart-msg" class="text-muted" style="margin-left:10px"></span>
 <div class="row">
-    <div class="col-md-4"><div class="puq-chart-title">{$LANG.puq_svc_chart_cpu_ram|escape}</div><svg class="puq-chart" id="puq-chart-cpu" data-series="cpu,mem" data-labels="CPU %,RAM %" data-max="100"></svg></div>
-    <div class="col-md-4"><div class="puq-chart-title">{$LANG.puq_svc_chart_disk|escape}</div><svg class="puq-chart" id="puq-chart-disk" data-series="diskread,diskwrite" data-labels="Read MB/s,Write MB/s"></svg></div>
-    <div class="col-md-4"><div class="puq-chart-title">{$LANG.puq_svc_chart_net|escape}</div><svg class="puq-chart" id="puq-chart-net" data-series="netin,netout" data-labels="IN MB/s,OUT MB/s"></svg></div>
+    <div class="col-md-4"><div class="puq-chart-title">{$LANG.puq_svc_chart_cpu_ram|escape}</div><div class="puq-chart" id="puq-chart-cpu" data-chart="cpumem" data-unit="%" data-labels="{$LANG.puq_svc_series_cpu|escape}|{$LANG.puq_svc_series_ram|escape}"></div></div>
+    <div class="col-md-4"><div class="puq-chart-title">{$LANG.puq_svc_chart_disk|escape}</div><div class="puq-chart" id="puq-chart-disk" data-chart="disk" data-unit="MB/s" data-labels="{$LANG.puq_svc_series_read|escape}|{$LANG.puq_svc_series_write|escape}"></div></div>
+    <div class="col-md-4"><div class="puq-chart-title">{$LANG.puq_svc_chart_net|escape}</div><div class="puq-chart" id="puq-chart-net" data-chart="net" data-unit="MB/s" data-labels="{$LANG.puq_svc_series_in|escape}|{$LANG.puq_svc_series_out|escape}"></div></div>
 </div>
+{* The one chart implementation of the module (assets/charts.js, uPlot), shared with the client area. *}
+<link href="../modules/servers/puqProxmoxKVM/assets/vendor/uplot/uPlot.min.css" rel="stylesheet">
+<script src="../modules/servers/puqProxmoxKVM/assets/vendor/uplot/uPlot.iife.min.js"></script>
+<script src="../modules/servers/puqProxmoxKVM/assets/charts.js"></script>
 {/if}
 <script>{$serviceJs nofilter}</script>
 {/if}
