@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Deploy benchmark (prints figures). Environment: BENCH_VMS (200),
 # BENCH_WORKERS (32), BENCH_LATENCY_MS (20), BENCH_SINGLE_VMS (10); the cron benchmark
-# (tests/bench_cron.php): BENCH_STATS_VMS (2000), BENCH_BACKUP_VMS (500).
+# (tests/bench_cron.php): BENCH_STATS_VMS (2000), BENCH_BACKUP_VMS (500); the client area
+# (tests/bench_client.php): BENCH_CLIENT_VMS (40), BENCH_FPM_CHILDREN (16).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tests/lib/deps.sh
@@ -21,3 +22,5 @@ echo
 php -d extension="$PUQ_EXT" -d zend.assertions=1 -d memory_limit=1G tests/bench_deploy_dns.php
 echo
 php -d extension="$PUQ_EXT" -d zend.assertions=1 -d memory_limit=512M tests/bench_convert.php
+echo
+php -d extension="$PUQ_EXT" -d zend.assertions=1 -d assert.exception=1 -d memory_limit=512M tests/bench_client.php
