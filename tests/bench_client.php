@@ -12,6 +12,7 @@
 require __DIR__ . '/harness/bootstrap.php';
 require __DIR__ . '/harness/Sim.php';
 require __DIR__ . '/harness/Deploy.php';
+require __DIR__ . '/harness/Fpm.php';
 
 $latency = (int) (getenv('BENCH_LATENCY_MS') ?: 20);
 $rounds = (int) (getenv('BENCH_ROUNDS') ?: 30);
@@ -85,33 +86,11 @@ printf("  poll reading Proxmox (status + config in parallel):  %7.1f ms   ratio 
 printf("  poll served from the shared cache:                   %7.1f ms\n", median($cached));
 
 // ---- php-fpm and a small FastCGI client ----------------------------------------------------------
-$fpm = '/usr/sbin/php-fpm8.2';
-$dir = sys_get_temp_dir() . '/puq-bench-fpm-' . getmypid();
-@mkdir($dir, 0700, true);
-$s = stream_socket_server('tcp://127.0.0.1:0');
-$port = (int) substr(strrchr(stream_socket_get_name($s, false), ':'), 1);
-fclose($s);
-$ext = getenv('PUQ_EXT');
-file_put_contents("$dir/fpm.conf", "[global]\npid = $dir/fpm.pid\nerror_log = $dir/fpm.log\ndaemonize = no\n[www]\nuser = root\ngroup = root\n"
-    . "listen = 127.0.0.1:$port\nlisten.backlog = 1024\npm = static\npm.max_children = $children\nclear_env = no\nphp_admin_value[extension] = $ext\n");
-$globals = '';
-foreach (['db_host', 'db_port', 'db_username', 'db_password', 'db_name'] as $g) {
-    $globals .= '$' . $g . ' = ' . var_export((string) $GLOBALS[$g], true) . ";\n";
-}
-// As in WHMCS: configuration.php's globals and WHMCS's own functions (decrypt() for the server's token).
-$globals .= '$cc_encryption_hash = ' . var_export((string) $GLOBALS['cc_encryption_hash'], true) . ";\n"
-    . 'require_once ' . var_export(__DIR__ . '/harness/whmcs_functions.php', true) . ";\n";
-file_put_contents("$dir/poll.php", "<?php\n$globals"
+[$port, $dir] = Fpm::start($children);
+file_put_contents("$dir/poll.php", Fpm::prelude(true)
     . "parse_str(\$_SERVER['QUERY_STRING'] ?? '', \$q);\n"
     . "\$r = puq_client_action((int) \$q['sid'], 'live', ['client_id' => (int) \$q['uid'], 'post' => false, 'token_ok' => false, 'input' => []]);\n"
     . "echo \$r['ok'] ? 'ok' : 'err ' . json_encode(\$r);\n");
-$env = 'PUQ_TEST_DB_NAME=' . escapeshellarg(Harness::dbName()) . ' PUQ_TEST_CC_HASH=' . escapeshellarg($GLOBALS['cc_encryption_hash']);
-$proc = proc_open("exec env $env $fpm -R -y $dir/fpm.conf -F", [0 => ['file', '/dev/null', 'r'], 1 => ['file', "$dir/out", 'w'], 2 => ['file', "$dir/err", 'w']], $pipes);
-register_shutdown_function(function () use ($proc, $dir) {
-    proc_terminate($proc);
-    proc_close($proc);
-    exec('rm -rf ' . escapeshellarg($dir));
-});
 
 /** FastCGI record. */
 function fcgi(int $type, string $content, int $id = 1): string

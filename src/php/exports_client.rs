@@ -55,16 +55,18 @@ fn sid(service_id: i64) -> u32 {
     u32::try_from(service_id).unwrap_or(0)
 }
 
-/// A client page: `['page', 'template' => file under templates/client
-/// without .tpl, 'status' => HTTP status, 'vars' => [...]]`. `$page` '' is
-/// the Overview. Refusals and failures use the `error` template
-/// (`vars.error = [code, message, retry]`): "Access Denied" for a feature
-/// the package does not allow, "Something went wrong" when Proxmox or the
-/// VM cannot be reached.
-#[php_function]
-pub fn puq_client_page(service_id: i64, page: &Zval, request: &Zval) -> Zval {
-    let r = guard("puq_client_page", || {
-        let name = name_of(page, "page")?;
+/// Converts the name and the request once, in the panic guard, and runs `f`
+/// with them (a page or an action of the whitelist).
+fn with_request(
+    export: &str,
+    service_id: i64,
+    name: &Zval,
+    key: &str,
+    request: &Zval,
+    f: impl FnOnce(&crate::db::DbConfig, &str, &client::Request<'_>) -> Value,
+) -> Result<Value> {
+    guard(export, || {
+        let name = name_of(name, key)?;
         let p = parse(request)?;
         let db = db_config()?;
         let req = client::Request {
@@ -74,8 +76,26 @@ pub fn puq_client_page(service_id: i64, page: &Zval, request: &Zval) -> Zval {
             token_ok: p.token_ok,
             input: &p.input,
         };
-        Ok(client::page(&db, &PhpHost, &name, &req))
-    });
+        Ok(f(&db, &name, &req))
+    })
+}
+
+/// A client page: `['page', 'template' => file under templates/client
+/// without .tpl, 'status' => HTTP status, 'vars' => [...]]`. `$page` '' is
+/// the Overview. Refusals and failures use the `error` template
+/// (`vars.error = [code, message, retry]`): "Access Denied" for a feature
+/// the package does not allow, "Something went wrong" when Proxmox or the
+/// VM cannot be reached.
+#[php_function]
+pub fn puq_client_page(service_id: i64, page: &Zval, request: &Zval) -> Zval {
+    let r = with_request(
+        "puq_client_page",
+        service_id,
+        page,
+        "page",
+        request,
+        |db, name, req| client::page(db, &PhpHost, name, req),
+    );
     to_zval(&r.unwrap_or_else(|e| {
         let f = client::failure(&e);
         json!({"page": "", "template": "error", "status": f["status"], "vars": {"menu": [], "error": f}})
@@ -87,19 +107,14 @@ pub fn puq_client_page(service_id: i64, page: &Zval, request: &Zval) -> Zval {
 /// 'retry']`. Writes run only when `post` and `token_ok` are true.
 #[php_function]
 pub fn puq_client_action(service_id: i64, action: &Zval, request: &Zval) -> Zval {
-    let r = guard("puq_client_action", || {
-        let name = name_of(action, "act")?;
-        let p = parse(request)?;
-        let db = db_config()?;
-        let req = client::Request {
-            client_id: p.client_id,
-            service_id: sid(service_id),
-            post: p.post,
-            token_ok: p.token_ok,
-            input: &p.input,
-        };
-        Ok(client::action(&db, &PhpHost, &name, &req))
-    });
+    let r = with_request(
+        "puq_client_action",
+        service_id,
+        action,
+        "act",
+        request,
+        |db, name, req| client::action(db, &PhpHost, name, req),
+    );
     to_zval(&r.unwrap_or_else(|e| client::failure(&e)))
 }
 

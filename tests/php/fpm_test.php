@@ -3,44 +3,13 @@
 // start-up, so nothing (pool, thread, socket) may be created at MINIT. Two
 // workers each open their own database pool on first use and answer.
 require __DIR__ . '/../harness/bootstrap.php';
+require __DIR__ . '/../harness/Fpm.php';
 
 Harness::callAddon('activate');
-$fpm = '/usr/sbin/php-fpm8.2';
-$dir = sys_get_temp_dir() . '/puq-fpm-' . getmypid();
-@mkdir($dir, 0700, true);
-$sock = stream_socket_server('tcp://127.0.0.1:0');
-$port = (int) substr(strrchr(stream_socket_get_name($sock, false), ':'), 1);
-fclose($sock);
-$ext = getenv('PUQ_EXT');
-file_put_contents("$dir/fpm.conf", <<<CONF
-[global]
-pid = $dir/fpm.pid
-error_log = $dir/fpm.log
-daemonize = no
-[www]
-user = root
-group = root
-listen = 127.0.0.1:$port
-pm = static
-pm.max_children = 2
-clear_env = no
-php_admin_value[extension] = $ext
-CONF);
-// The page a WHMCS admin request would run: configuration.php's globals,
-// then the module's own calls.
-$globals = '';
-foreach (['db_host', 'db_port', 'db_username', 'db_password', 'db_name'] as $g) {
-    $globals .= '$' . $g . ' = ' . var_export((string) $GLOBALS[$g], true) . ";\n";
-}
-file_put_contents("$dir/page.php", "<?php\n$globals"
+[$port, $dir] = Fpm::start(2);
+// The page a WHMCS admin request would run: configuration.php's globals, then the module's own calls.
+file_put_contents("$dir/page.php", Fpm::prelude()
     . "echo json_encode(['pid' => getmypid(), 'version' => puq_version(), 'settings' => puq_settings_get()['default_timeout']]);\n");
-$env = 'PUQ_TEST_DB_NAME=' . escapeshellarg(Harness::dbName()) . ' PUQ_TEST_CC_HASH=' . escapeshellarg($GLOBALS['cc_encryption_hash']);
-$proc = proc_open("exec env $env $fpm -R -y $dir/fpm.conf -F", [0 => ['file', '/dev/null', 'r'], 1 => ['file', "$dir/out", 'w'], 2 => ['file', "$dir/err", 'w']], $pipes);
-register_shutdown_function(function () use ($proc, $dir) {
-    proc_terminate($proc);
-    proc_close($proc);
-    exec('rm -rf ' . escapeshellarg($dir));
-});
 
 $pids = [];
 for ($i = 0; $i < 40 && count($pids) < 2; $i++) {
@@ -55,8 +24,8 @@ for ($i = 0; $i < 40 && count($pids) < 2; $i++) {
     assertSame(10, $j['settings'], $raw);
     $pids[$j['pid']] = true;
 }
-assertSame(2, count($pids), 'both forked workers answered: ' . @file_get_contents("$dir/fpm.log") . @file_get_contents("$dir/err"));
-assertNotContains('SIGSEGV', (string) @file_get_contents("$dir/fpm.log"));
+assertSame(2, count($pids), 'both forked workers answered: ' . Fpm::logs($dir));
+assertNotContains('SIGSEGV', Fpm::logs($dir));
 // Workers' stderr (catch_workers_output is off: it lands in $dir/err) holds no Rust panic.
-assertNotContains('panicked', (string) @file_get_contents("$dir/fpm.log") . @file_get_contents("$dir/err"));
+assertNotContains('panicked', Fpm::logs($dir));
 echo "OK\n";

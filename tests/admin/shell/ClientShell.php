@@ -16,36 +16,12 @@ final class ClientShell
 {
     public static function run(string $page): void
     {
-        ob_start();
-        try {
-            require_once dirname(__DIR__, 2) . '/harness/bootstrap.php';
-            if (session_status() !== PHP_SESSION_ACTIVE) {
-                session_name('WHMCSClient');
-                session_start();
-            }
-            if (empty($_SESSION['puq_shell_token'])) {
-                $_SESSION['puq_shell_token'] = bin2hex(random_bytes(20));
-            }
-            $GLOBALS['__whmcs_token'] = $_SESSION['puq_shell_token'];
-            self::persistTickets();
-            require $page;
-            ob_end_flush();
-        } catch (\Throwable $e) {
-            while (ob_get_level() > 0) {
-                ob_end_clean();
-            }
-            http_response_code($e instanceof HarnessCsrfError ? 403 : 500);
-            header('Content-Type: text/html; charset=utf-8');
-            $what = $e instanceof HarnessCsrfError ? 'Invalid CSRF Protection Token' : 'PHP error';
-            echo '<!DOCTYPE html><html><body><h1>' . $what . '</h1><pre id="shell-error">'
-                . htmlspecialchars(get_class($e) . ': ' . $e->getMessage() . ' at ' . $e->getFile() . ':' . $e->getLine())
-                . '</pre></body></html>';
-            file_put_contents('php://stderr', "client shell: $what: {$e->getMessage()} at {$e->getFile()}:{$e->getLine()}\n");
-        }
+        require_once __DIR__ . '/Shell.php';
+        Shell::run($page, 'WHMCSClient', [self::class, 'persistTickets']);
     }
 
     /** OpenTicket as WHMCS does it, kept in tbltickets (the harness's own recorder lives only one request). */
-    private static function persistTickets(): void
+    public static function persistTickets(): void
     {
         Harness::mockApi('OpenTicket', static function (array $v): array {
             $r = Harness::apiOpenTicket($v);

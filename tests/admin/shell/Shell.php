@@ -14,19 +14,26 @@ final class Shell
 {
     public static string $title = '';
 
-    public static function run(string $page): void
+    /**
+     * Runs one shell page after the harness bootstrap, in the session $session (WHMCSAdmin here, WHMCSClient for
+     * the client area), with $setup called first (the client area's ticket recorder).
+     */
+    public static function run(string $page, string $session = 'WHMCSAdmin', ?callable $setup = null): void
     {
         ob_start();
         try {
             require_once dirname(__DIR__, 2) . '/harness/bootstrap.php';
             if (session_status() !== PHP_SESSION_ACTIVE) {
-                session_name('WHMCSAdmin');
+                session_name($session);
                 session_start();
             }
             if (empty($_SESSION['puq_shell_token'])) {
                 $_SESSION['puq_shell_token'] = bin2hex(random_bytes(20));
             }
             $GLOBALS['__whmcs_token'] = $_SESSION['puq_shell_token'];
+            if ($setup !== null) {
+                $setup();
+            }
             require $page;
             ob_end_flush();
         } catch (\Throwable $e) {
