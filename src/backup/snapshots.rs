@@ -61,7 +61,7 @@ pub fn list(svc: &Service, now: i64) -> Result<Value> {
         .map(|s| {
             json!({
                 "name": s.name, "description": s.description, "snaptime": s.snaptime,
-                "parent": s.parent,
+                "parent": s.parent, "vmstate": s.vmstate == Some(1),
                 "remaining_seconds": remaining(s, lifetime, now),
             })
         })

@@ -21,6 +21,22 @@ pub const DESCRIPTION_MAX: usize = 255;
 /// The longest backup note (vzdump's notes template).
 pub const NOTE_MAX: usize = 200;
 
+/// Bytes as the page shows them (binary units, two decimals).
+pub fn human_size(b: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut v = b as f64;
+    let mut i = 0;
+    while v >= 1024.0 && i < UNITS.len() - 1 {
+        v /= 1024.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.2} {}", UNITS[i])
+    }
+}
+
 fn service(ctx: &mut Ctx<'_>) -> Result<Service> {
     Service::load(&mut ctx.conn, ctx.host, ctx.svc.service_id)
 }
@@ -43,6 +59,15 @@ fn done(ctx: &mut Ctx<'_>, v: Value) -> Result<Value> {
 pub fn snapshots_page(ctx: &mut Ctx<'_>) -> Result<Value> {
     let svc = service(ctx)?;
     let mut v = snapshots::list(&svc, now_unix())?;
+    if let Some(list) = v.get_mut("snapshots").and_then(Value::as_array_mut) {
+        for s in list.iter_mut() {
+            let left = s["remaining_seconds"].as_i64();
+            if let Some(o) = s.as_object_mut() {
+                o.insert("left_days".into(), json!(left.map(|l| l / 86_400)));
+                o.insert("left_hours".into(), json!(left.map(|l| l % 86_400 / 3600)));
+            }
+        }
+    }
     if let Some(o) = v.as_object_mut() {
         o.insert("busy".into(), ctx.svc.busy_json());
         o.insert(
@@ -94,6 +119,14 @@ pub fn snapshot_delete(ctx: &mut Ctx<'_>) -> Result<Value> {
 pub fn backups_page(ctx: &mut Ctx<'_>) -> Result<Value> {
     let svc = service(ctx)?;
     let mut v = backups::list(&mut ctx.conn, &svc)?;
+    if let Some(list) = v.get_mut("backups").and_then(Value::as_array_mut) {
+        for b in list.iter_mut() {
+            let size = b["size"].as_u64().unwrap_or(0);
+            if let Some(o) = b.as_object_mut() {
+                o.insert("size_human".into(), json!(human_size(size)));
+            }
+        }
+    }
     let sched = schedule::get(&mut ctx.conn, ctx.svc.service_id)?;
     let failed = ctx.svc.vm.vm_status == crate::jobs::restore::RESTORE_FAILED;
     if let Some(o) = v.as_object_mut() {
