@@ -29,16 +29,7 @@ pub const ACTIONS: [&str; 3] = ["ACCEPT", "DROP", "REJECT"];
 /// Protocol names the page offers (Proxmox also takes /etc/protocols
 /// names and numbers; numbers 0-255 are accepted too).
 pub const PROTOCOLS: [&str; 10] = [
-    "tcp",
-    "udp",
-    "icmp",
-    "icmpv6",
-    "gre",
-    "esp",
-    "ah",
-    "sctp",
-    "udplite",
-    "igmp",
+    "tcp", "udp", "icmp", "icmpv6", "gre", "esp", "ah", "sctp", "udplite", "igmp",
 ];
 const PORT_PROTOCOLS: [&str; 4] = ["tcp", "udp", "sctp", "udplite"];
 /// iptables' multiport match takes at most 15 ports (a range counts two).
@@ -150,10 +141,8 @@ fn address(key: &str, s: &str) -> Result<bool> {
         )
     };
     if let Some((a, b)) = s.split_once('-') {
-        let (a, b): (IpAddr, IpAddr) = (
-            a.parse().map_err(|_| bad())?,
-            b.parse().map_err(|_| bad())?,
-        );
+        let (a, b): (IpAddr, IpAddr) =
+            (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?);
         if a.is_ipv6() != b.is_ipv6() || a > b {
             return Err(bad());
         }
@@ -225,7 +214,8 @@ pub fn check_rule(f: &crate::whmcs::fields::Fields<'_>) -> Result<NewRule> {
     if dir != "in" && dir != "out" {
         return Err(Error::input("dir", "must be in or out"));
     }
-    let action = one_of("action", &f.str_or_empty("action")?, &ACTIONS)?;
+    // `action` is WHMCS's own route parameter: the form names it `rule_action`.
+    let action = one_of("rule_action", &f.str_or_empty("rule_action")?, &ACTIONS)?;
     let proto = check_proto(&f.str_or_empty("proto")?)?;
     let sport = check_ports("sport", &f.str_or_empty("sport")?)?;
     let dport = check_ports("dport", &f.str_or_empty("dport")?)?;
@@ -348,8 +338,16 @@ fn activity(ctx: &Ctx<'_>, what: &str) {
 }
 
 pub fn policy_save(ctx: &mut Ctx<'_>) -> Result<Value> {
-    let pin = one_of("policy_in", &ctx.input.str_or_empty("policy_in")?, &POLICIES)?;
-    let pout = one_of("policy_out", &ctx.input.str_or_empty("policy_out")?, &POLICIES)?;
+    let pin = one_of(
+        "policy_in",
+        &ctx.input.str_or_empty("policy_in")?,
+        &POLICIES,
+    )?;
+    let pout = one_of(
+        "policy_out",
+        &ctx.input.str_or_empty("policy_out")?,
+        &POLICIES,
+    )?;
     let c = client(ctx)?;
     c.firewall_policies(&ctx.svc.vm.node, ctx.svc.vm.vm_id, &pin, &pout)?;
     activity(ctx, "saved the policies");
@@ -489,7 +487,7 @@ mod tests {
     fn rules_are_checked_as_proxmox_checks_them() {
         let ok = rule(&[
             ("dir", "in"),
-            ("action", "accept"),
+            ("rule_action", "accept"),
             ("proto", "TCP"),
             ("dport", "22, 80:443"),
             ("source", "203.0.113.0/24,198.51.100.7"),
@@ -500,28 +498,126 @@ mod tests {
         assert_eq!(ok.proto.as_deref(), Some("tcp"));
         assert_eq!(ok.dport.as_deref(), Some("22,80:443"));
         assert_eq!(ok.comment.as_deref(), Some("<b>ssh</b>"));
-        let v6 = rule(&[("dir", "out"), ("action", "DROP"), ("proto", "icmpv6"), ("dest", "2001:db8::/32")]).unwrap();
+        let v6 = rule(&[
+            ("dir", "out"),
+            ("rule_action", "DROP"),
+            ("proto", "icmpv6"),
+            ("dest", "2001:db8::/32"),
+        ])
+        .unwrap();
         assert_eq!(v6.dest.as_deref(), Some("2001:db8::/32"));
         for (pairs, field) in [
-            (vec![("dir", "forward"), ("action", "ACCEPT")], "dir"),
-            (vec![("dir", "in"), ("action", "group1")], "action"),
-            (vec![("dir", "in"), ("action", "ACCEPT"), ("proto", "tcp"), ("dport", "70000")], "dport"),
-            (vec![("dir", "in"), ("action", "ACCEPT"), ("proto", "tcp"), ("dport", "1:2:3")], "dport"),
-            (vec![("dir", "in"), ("action", "ACCEPT"), ("proto", "tcp"), ("dport", "443:80")], "dport"),
-            (vec![("dir", "in"), ("action", "ACCEPT"), ("dport", "22")], "dport"),
-            (vec![("dir", "in"), ("action", "ACCEPT"), ("proto", "icmp"), ("sport", "22")], "sport"),
-            (vec![("dir", "in"), ("action", "ACCEPT"), ("source", "10.0.0.0/33")], "source"),
-            (vec![("dir", "in"), ("action", "ACCEPT"), ("source", "+ipfilter-net0")], "source"),
-            (vec![("dir", "in"), ("action", "ACCEPT"), ("source", "10.0.0.1,2001:db8::1")], "source"),
-            (vec![("dir", "in"), ("action", "ACCEPT"), ("source", "10.0.0.1"), ("dest", "2001:db8::1")], "dest"),
-            (vec![("dir", "in"), ("action", "ACCEPT"), ("proto", "icmp"), ("dest", "2001:db8::1")], "proto"),
-            (vec![("dir", "in"), ("action", "ACCEPT"), ("proto", "bogus")], "proto"),
-            (vec![("dir", "in"), ("action", "ACCEPT"), ("comment", "a\nb")], "comment"),
+            (vec![("dir", "forward"), ("rule_action", "ACCEPT")], "dir"),
+            (
+                vec![("dir", "in"), ("rule_action", "group1")],
+                "rule_action",
+            ),
+            (
+                vec![
+                    ("dir", "in"),
+                    ("rule_action", "ACCEPT"),
+                    ("proto", "tcp"),
+                    ("dport", "70000"),
+                ],
+                "dport",
+            ),
+            (
+                vec![
+                    ("dir", "in"),
+                    ("rule_action", "ACCEPT"),
+                    ("proto", "tcp"),
+                    ("dport", "1:2:3"),
+                ],
+                "dport",
+            ),
+            (
+                vec![
+                    ("dir", "in"),
+                    ("rule_action", "ACCEPT"),
+                    ("proto", "tcp"),
+                    ("dport", "443:80"),
+                ],
+                "dport",
+            ),
+            (
+                vec![("dir", "in"), ("rule_action", "ACCEPT"), ("dport", "22")],
+                "dport",
+            ),
+            (
+                vec![
+                    ("dir", "in"),
+                    ("rule_action", "ACCEPT"),
+                    ("proto", "icmp"),
+                    ("sport", "22"),
+                ],
+                "sport",
+            ),
+            (
+                vec![
+                    ("dir", "in"),
+                    ("rule_action", "ACCEPT"),
+                    ("source", "10.0.0.0/33"),
+                ],
+                "source",
+            ),
+            (
+                vec![
+                    ("dir", "in"),
+                    ("rule_action", "ACCEPT"),
+                    ("source", "+ipfilter-net0"),
+                ],
+                "source",
+            ),
+            (
+                vec![
+                    ("dir", "in"),
+                    ("rule_action", "ACCEPT"),
+                    ("source", "10.0.0.1,2001:db8::1"),
+                ],
+                "source",
+            ),
+            (
+                vec![
+                    ("dir", "in"),
+                    ("rule_action", "ACCEPT"),
+                    ("source", "10.0.0.1"),
+                    ("dest", "2001:db8::1"),
+                ],
+                "dest",
+            ),
+            (
+                vec![
+                    ("dir", "in"),
+                    ("rule_action", "ACCEPT"),
+                    ("proto", "icmp"),
+                    ("dest", "2001:db8::1"),
+                ],
+                "proto",
+            ),
+            (
+                vec![("dir", "in"), ("rule_action", "ACCEPT"), ("proto", "bogus")],
+                "proto",
+            ),
+            (
+                vec![
+                    ("dir", "in"),
+                    ("rule_action", "ACCEPT"),
+                    ("comment", "a\nb"),
+                ],
+                "comment",
+            ),
         ] {
             assert_eq!(field_of(rule(&pairs)), field, "{pairs:?}");
         }
         let long = "x".repeat(10_240);
-        assert_eq!(field_of(rule(&[("dir", "in"), ("action", "ACCEPT"), ("comment", &long)])), "comment");
+        assert_eq!(
+            field_of(rule(&[
+                ("dir", "in"),
+                ("rule_action", "ACCEPT"),
+                ("comment", &long)
+            ])),
+            "comment"
+        );
     }
 
     #[test]

@@ -159,8 +159,10 @@ fn folders(images: &[crate::pve::firewall::IsoVolume]) -> Vec<Value> {
 pub fn page(ctx: &mut Ctx<'_>) -> Result<Value> {
     let refusal = ctx.svc.idle_refusal().map(|d| d.code());
     let Some(st) = storage(&ctx.svc.product.iso_storage) else {
-        return Ok(json!({"storage_set": false, "mounted": null, "folders": [], "count": 0,
-                         "refusal": refusal}));
+        return Ok(
+            json!({"storage_set": false, "mounted": null, "folders": [], "count": 0,
+                         "refusal": refusal}),
+        );
     };
     let vm = ctx.svc.vm.clone();
     let client = client_for(ctx.host, vm.server_id)(&mut ctx.conn)?;
@@ -172,9 +174,8 @@ pub fn page(ctx: &mut Ctx<'_>) -> Result<Value> {
     });
     let cfg = cfg.map_err(|_| Error::Internal("the config read panicked".into()))??;
     let images = images?;
-    let m = mounted(&cfg).map(|(drive, volid)| {
-        json!({"drive": drive, "volid": volid, "file": file_of(&volid)})
-    });
+    let m = mounted(&cfg)
+        .map(|(drive, volid)| json!({"drive": drive, "volid": volid, "file": file_of(&volid)}));
     Ok(json!({
         "storage_set": true,
         "mounted": m,
@@ -187,9 +188,8 @@ pub fn page(ctx: &mut Ctx<'_>) -> Result<Value> {
 /// Mount: the image on the CD/DVD drive, the drive first in the boot order.
 pub fn mount(ctx: &mut Ctx<'_>) -> Result<Value> {
     let volid = ctx.input.str_or_empty("volid")?;
-    let st = storage(&ctx.svc.product.iso_storage).ok_or_else(|| {
-        Error::Config("your package has no ISO storage: contact support".into())
-    })?;
+    let st = storage(&ctx.svc.product.iso_storage)
+        .ok_or_else(|| Error::Config("your package has no ISO storage: contact support".into()))?;
     let volid = check_volid(&volid, &st)?;
     let vm = ctx.svc.vm.clone();
     let client = client_for(ctx.host, vm.server_id)(&mut ctx.conn)?;

@@ -4,9 +4,9 @@
 //! storage. Every request here is checked against the real API schema by
 //! the simulator.
 
-use serde::{Deserialize, Serialize};
 use super::api::{decode, vm_path};
 use super::client::{seg, Client, Form, Method, PveResult, Weight};
+use serde::{Deserialize, Serialize};
 
 /// One rule of `GET .../firewall/rules` (fields as Proxmox names them).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Default)]

@@ -25,7 +25,7 @@ export default async function (h) {
         h.check(/^snap_\d{8}_\d{6}$/.test(list[0].name), `generated name ${list[0].name}`);
         h.check((await h.text(page, '#puq-snap-table')).includes(desc), 'hostile description shown as text');
         h.check((await h.text(page, '#puq-snap-quota')).includes('1/3'), 'quota counter 1/3');
-        h.check((await h.text(page, '#puq-snap-table')).includes('3 d'), 'remaining lifetime shown');
+        h.check(/\d d \d+ h/.test(await h.text(page, '#puq-snap-table')), 'remaining lifetime shown');
         await sleep(1100);
         await page.type('#puq-snap-description', 'second');
         await page.click('#puq-snap-take');

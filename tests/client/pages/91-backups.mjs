@@ -20,7 +20,7 @@ export default async function (h) {
         h.check((await h.text(page, '#puq-client')).includes('If the schedule is configured, the system will automatically create backups and delete old backups.'), 'schedule note');
         h.check((await h.text(page, '#puq-client')).includes('In the case of a backup restore, all snapshots of Virtual Machine will be deleted.'), 'restore warning');
         // Schedule.
-        await page.click('label[for="puq-day-monday"]');
+        await page.$eval('#puq-day-monday', (e) => e.click());
         await page.$eval('[data-time="monday"]', (e) => { e.value = '03:30'; });
         await page.click('#puq-schedule-save');
         h.check((await flashText(page)).text.includes('saved'), 'schedule saved');

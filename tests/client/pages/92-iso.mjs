@@ -25,7 +25,9 @@ export default async function (h) {
         let cfg = (await simVm(h, id)).config;
         h.eq(cfg.ide0, 'local:iso/alpine-virt-3.21.3-x86_64.iso,media=cdrom', 'image on the CD drive ide0');
         h.eq(cfg.ide2, before.ide2, 'cloud-init drive untouched');
-        h.eq(cfg.boot, `order=ide0;${before.boot.replace('order=', '')}`, 'CD drive boots first');
+        // A running VM takes the new boot order at its next start (Proxmox keeps it pending).
+        const boot = async () => { const v = await simVm(h, id); return (v.pending || {}).boot || v.config.boot; };
+        h.eq(await boot(), `order=ide0;${before.boot.replace('order=', '')}`, 'CD drive boots first');
         h.check((await h.text(page, '#puq-iso-mounted')).includes('Mounted: alpine-virt-3.21.3-x86_64.iso'), 'mounted shown on top');
         await page.click('.puq-iso-folder[data-folder="alpine"] .puq-iso-toggle');
         await h.shot(page, 'client-iso.png');
@@ -47,7 +49,7 @@ export default async function (h) {
         await page.waitForNavigation({ waitUntil: 'networkidle0', timeout: 15000 });
         cfg = (await simVm(h, id)).config;
         h.eq(cfg.ide0, 'none,media=cdrom', 'drive emptied');
-        h.eq(cfg.boot, before.boot, 'boot order restored');
+        h.eq(await boot(), before.boot, 'boot order restored');
         h.check(!(await page.$('#puq-iso-mounted')), 'nothing mounted');
         await page.ctx.close();
     });

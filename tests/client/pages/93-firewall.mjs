@@ -1,7 +1,7 @@
 // Firewall: policies saved, rules added through the modal (checked as Proxmox checks them), reordered by a real mouse
 // drag and by keyboard up/down, deleted; a stale digest reloads instead of overwriting; the product's options and the
 // anti-spoofing IP set stay; hostile comments are text.
-import { flashText, clickConfirm, simVm, vmid, sleep } from './_lib.mjs';
+import { flashText, clickConfirm, clearFlash, simVm, vmid, sleep } from './_lib.mjs';
 
 export default async function (h) {
     const sid = h.seed.services.protect;
@@ -9,11 +9,12 @@ export default async function (h) {
     const fw = async () => (await simVm(h, id)).firewall;
 
     async function addRule(page, r) {
+        await clearFlash(page);
         await page.click('#puq-fw-add');
         await page.waitForSelector('#puq-fw-modal.show', { visible: true });
         await sleep(350);
         for (const [k, v] of Object.entries(r)) {
-            if (['dir', 'action', 'proto'].includes(k)) await page.select(`#puq-fw-${k}`, v);
+            if (['dir', 'rule_action', 'proto'].includes(k)) await page.select(`#puq-fw-${k}`, v);
             else await page.type(`#puq-fw-${k}`, v);
         }
         await page.click('#puq-fw-submit');
@@ -32,13 +33,14 @@ export default async function (h) {
         for (const k of ['enable', 'ipfilter', 'macfilter', 'dhcp']) h.eq(JSON.stringify(f.options[k]), JSON.stringify(optsBefore[k]), `option ${k} untouched`);
         // Three rules through the modal (each goes on top).
         const rules = [
-            { dir: 'in', action: 'DROP', proto: 'tcp', dport: '25', comment: 'no smtp' },
-            { dir: 'in', action: 'ACCEPT', proto: 'tcp', source: '203.0.113.0/24', dport: '80,443', comment: `web ${h.seed.xss}` },
-            { dir: 'in', action: 'ACCEPT', proto: 'tcp', dport: '22', comment: 'ssh' },
+            { dir: 'in', rule_action: 'DROP', proto: 'tcp', dport: '25', comment: 'no smtp' },
+            { dir: 'in', rule_action: 'ACCEPT', proto: 'tcp', source: '203.0.113.0/24', dport: '80,443', comment: `web ${h.seed.xss}` },
+            { dir: 'in', rule_action: 'ACCEPT', proto: 'tcp', dport: '22', comment: 'ssh' },
         ];
         for (const r of rules) {
             await addRule(page, r);
-            h.check((await flashText(page)).text.includes('added'), 'added');
+            const fa = await flashText(page);
+            h.check(fa.text.includes('added'), `added: ${fa.text}`);
             await page.waitForSelector('#puq-fw-modal', { hidden: true });
             await sleep(300);
         }
@@ -63,6 +65,7 @@ export default async function (h) {
         // A real mouse drag: the last rule (no smtp, #2) to the top.
         const from = await (await page.$('#puq-fw-rules tr[data-pos="2"] .puq-fw-handle')).boundingBox();
         const to = await (await page.$('#puq-fw-rules tr[data-pos="0"]')).boundingBox();
+        await clearFlash(page);
         await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
         await page.mouse.down();
         for (let i = 1; i <= 12; i++) {
@@ -87,12 +90,14 @@ export default async function (h) {
         h.eq(stale.status, 409, 'stale digest refused');
         h.eq(stale.json.code, 'stale', 'stale code');
         h.eq((await fw()).rules.length, 3, 'nothing deleted with a stale digest');
+        await clearFlash(page);
         await clickConfirm(page, '#puq-fw-rules tr[data-pos="0"] .puq-fw-delete');
         const fl = await flashText(page);
         h.check(fl.text.includes('changed meanwhile'), `stale message: ${fl.text}`);
         await sleep(800);
         h.eq((await fw()).rules.length, 3, 'the page reloaded the rules instead');
         // Now delete with the fresh digest.
+        await clearFlash(page);
         await clickConfirm(page, '#puq-fw-rules tr[data-pos="0"] .puq-fw-delete');
         h.check((await flashText(page)).text.includes('deleted'), 'deleted');
         await sleep(500);

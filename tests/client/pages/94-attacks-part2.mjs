@@ -7,7 +7,7 @@ const WRITES = {
     backup_create: { note: 'x' }, backup_delete: { volid: 'local:backup/x.vma.zst' }, backup_restore: { volid: 'local:backup/x.vma.zst' },
     schedule_save: { 'schedule[monday][enabled]': '1', 'schedule[monday][time]': '03:00' },
     iso_mount: { volid: 'local:iso/debian-12.7.0-amd64-netinst.iso' }, iso_unmount: {},
-    fw_policy_save: { policy_in: 'ACCEPT', policy_out: 'ACCEPT' }, fw_rule_add: { dir: 'in', action: 'ACCEPT' },
+    fw_policy_save: { policy_in: 'ACCEPT', policy_out: 'ACCEPT' }, fw_rule_add: { dir: 'in', rule_action: 'ACCEPT' },
     fw_rule_move: { pos: 0, to: 1, digest: 'ab' }, fw_rule_delete: { pos: 0, digest: 'ab' },
 };
 const PAGES = ['snapshots', 'backups', 'iso', 'firewall'];

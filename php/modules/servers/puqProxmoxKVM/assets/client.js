@@ -614,7 +614,7 @@
             e.preventDefault();
             var form = $(this);
             var data = {digest: state.digest};
-            ['dir', 'action', 'proto', 'source', 'sport', 'dest', 'dport', 'comment'].forEach(function (k) {
+            ['dir', 'rule_action', 'proto', 'source', 'sport', 'dest', 'dport', 'comment'].forEach(function (k) {
                 data[k] = String(form.find('[name="' + k + '"]').val() || '');
             });
             var btn = $('#puq-fw-submit');

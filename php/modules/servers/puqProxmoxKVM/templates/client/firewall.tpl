@@ -45,8 +45,8 @@
       <div class="form-row">
         <div class="col-sm-4 form-group"><label for="puq-fw-dir">{$puqLang.client_fw_direction|escape:'html'}</label>
           <select class="form-control custom-select" id="puq-fw-dir" name="dir"><option value="in">{$puqLang.client_fw_dir_in|escape:'html'}</option><option value="out">{$puqLang.client_fw_dir_out|escape:'html'}</option></select></div>
-        <div class="col-sm-4 form-group"><label for="puq-fw-action">{$puqLang.client_fw_col_action|escape:'html'}</label>
-          <select class="form-control custom-select" id="puq-fw-action" name="action">{foreach $d.actions as $a}<option value="{$a|escape:'html'}">{$a|escape:'html'}</option>{/foreach}</select></div>
+        <div class="col-sm-4 form-group"><label for="puq-fw-rule_action">{$puqLang.client_fw_col_action|escape:'html'}</label>
+          <select class="form-control custom-select" id="puq-fw-rule_action" name="rule_action">{foreach $d.actions as $a}<option value="{$a|escape:'html'}">{$a|escape:'html'}</option>{/foreach}</select></div>
         <div class="col-sm-4 form-group"><label for="puq-fw-proto">{$puqLang.client_fw_protocol|escape:'html'}</label>
           <select class="form-control custom-select" id="puq-fw-proto" name="proto"><option value="">{$puqLang.client_fw_any|escape:'html'}</option>{foreach $d.protocols as $p}<option value="{$p|escape:'html'}">{$p|escape:'html'}</option>{/foreach}</select></div>
       </div>
@@ -66,7 +66,7 @@
       </div>
       <div class="form-group"><label for="puq-fw-comment">{$puqLang.client_fw_comment|escape:'html'}</label>
         <input type="text" class="form-control" id="puq-fw-comment" name="comment" maxlength="{$d.comment_max|escape:'html'}"><div class="invalid-feedback" data-field="comment"></div></div>
-      <div class="invalid-feedback d-block" data-field="proto"></div><div class="invalid-feedback d-block" data-field="dir"></div><div class="invalid-feedback d-block" data-field="action"></div>
+      <div class="invalid-feedback d-block" data-field="proto"></div><div class="invalid-feedback d-block" data-field="dir"></div><div class="invalid-feedback d-block" data-field="rule_action"></div>
     </div>
     <div class="modal-footer"><button type="button" class="btn btn-secondary" data-dismiss="modal">{$puqLang.client_cancel|escape:'html'}</button>
       <button type="submit" class="btn btn-success" id="puq-fw-submit"><i class="fas fa-plus"></i> {$puqLang.client_fw_add_save|escape:'html'}</button></div>
