@@ -351,7 +351,13 @@ pub fn policy_save(ctx: &mut Ctx<'_>) -> Result<Value> {
     let c = client(ctx)?;
     c.firewall_policies(&ctx.svc.vm.node, ctx.svc.vm.vm_id, &pin, &pout)?;
     activity(ctx, "saved the policies");
-    Ok(json!({"policy_in": pin, "policy_out": pout}))
+    // The policies live in the same file as the rules: its digest changed.
+    let mut v = fresh(&c, ctx)?;
+    if let Some(o) = v.as_object_mut() {
+        o.insert("policy_in".into(), json!(pin));
+        o.insert("policy_out".into(), json!(pout));
+    }
+    Ok(v)
 }
 
 /// The digest the page sent, required for a change of position.

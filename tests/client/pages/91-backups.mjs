@@ -1,7 +1,7 @@
 // Backups: schedule saved, Backup now (a background vzdump finished by the Backup Status task), a hostile note made
 // by an admin shown as text, restore through the restore machine with its progress on the Overview, restore_failed
 // with its two ways out, and delete; bad input changes nothing.
-import { clickConfirm, flashText, vmid, vmStatus, dbValue, sleep, simRequests } from './_lib.mjs';
+import { clickConfirm, clearFlash, flashText, vmid, vmStatus, dbValue, sleep, simRequests } from './_lib.mjs';
 
 function cron(h, sid, state, tasks = ['process_vms', 'restore_backup', 'backup_status'], max = 60) {
     return h.php(`for ($i = 0; $i < ${max}; $i++) { foreach (${JSON.stringify(tasks)} as $t) { ob_start(); puq_cron_tick(['argv' => ['--task=' . $t, '--force']]); ob_end_clean(); }
@@ -40,6 +40,7 @@ export default async function (h) {
         h.eq((await volumes()).length, 0, 'no backup made by bad input');
         // Backup now.
         await page.type('#puq-bk-note', 'before upgrade');
+        await clearFlash(page);
         await page.click('#puq-bk-now');
         h.check((await flashText(page)).text.includes('The backup has started'), 'started');
         await page.waitForNavigation({ waitUntil: 'networkidle0', timeout: 15000 });
@@ -52,6 +53,7 @@ export default async function (h) {
         h.check((await h.text(page, '#puq-bk-table')).includes(`admin ${h.seed.xss}`), 'hostile note shown as text');
         h.check((await h.text(page, '#puq-bk-table')).includes('before upgrade'), 'note listed');
         h.check((await h.text(page, '#puq-bk-quota')).includes('2/3'), 'quota 2/3');
+        await page.$eval('#puq-bk-form', (e) => e.scrollIntoView());
         await h.shot(page, 'client-backups.png');
         // A forged volume id is refused.
         const forged = await h.act(page, sid, 'backup_restore', { volid: 'local:backup/vzdump-qemu-99999-2020_01_01-00_00_00.vma.zst' });
@@ -60,6 +62,7 @@ export default async function (h) {
         // Restore that fails, then the retry.
         const mine = (await volumes()).find((v) => (v.notes || '') === 'before upgrade');
         await h.sim('POST', 'task-fault', { type: 'qmrestore', vmid: id, message: 'unable to restore: simulated', count: 1 });
+        await clearFlash(page);
         await clickConfirm(page, `.puq-bk-restore[data-volid="${mine.volid}"]`);
         h.check((await flashText(page)).text.includes('The restore has started'), 'restore queued');
         await page.waitForNavigation({ waitUntil: 'networkidle0', timeout: 15000 });
@@ -72,6 +75,7 @@ export default async function (h) {
         h.check(await page.$('#puq-restore-failed'), 'restore failed banner');
         h.check(await page.$('#puq-restore-reinstall'), 'reinstall way out offered');
         h.check(!(await page.$eval(`.puq-bk-restore[data-volid="${mine.volid}"]`, (e) => e.disabled)), 'restore again enabled');
+        await page.$eval('#puq-restore-failed', (e) => e.scrollIntoView());
         await h.shot(page, 'client-backups-restore-failed.png');
         await h.sim('DELETE', 'requests');
         await clickConfirm(page, `.puq-bk-restore[data-volid="${mine.volid}"]`);

@@ -601,6 +601,9 @@
             busyButton(btn, true);
             api('fw_policy_save', {policy_in: $('#puq-policy-in').val(), policy_out: $('#puq-policy-out').val()}, 'POST').then(function (r) {
                 busyButton(btn, false);
+                if (r.ok) {
+                    apply(r);
+                }
                 flash(r.ok ? 'success' : level(r), r.ok ? t('client_fw_saved') : errorText(r));
             });
         });
