@@ -150,7 +150,8 @@ Harness::exec('UPDATE puqProxmoxKVM_vm_info SET hostname = ? WHERE service_id = 
 // with a hostile note made by an admin are put into the simulator by the page tests.
 $protect = Harness::createProduct(['name' => 'KVM Protect', 'servergroup' => $groupSim]);
 puq_product_settings_save($protect, ['snapshots' => '3', 'backups' => '3', 'snapshot_lifetime_days' => '3',
-    'backup_storage' => 'local', 'iso_storage' => 'local', 'ipv6_count' => '0', 'revdns_ticket' => '0'] + $settings);
+    'backup_storage' => 'local', 'iso_storage' => 'local', 'ipv6_count' => '0', 'revdns_ticket' => '0',
+    'dhcp_v4' => '0', 'dhcp_v6' => '0'] + $settings);
 $prot = $order($carol, $protect, $sim, 'safe1.client.example');
 for ($i = 0; $i < 40; $i++) {
     ob_start();

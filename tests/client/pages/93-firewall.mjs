@@ -50,6 +50,8 @@ export default async function (h) {
         h.eq(await h.text(page, '#puq-fw-count'), '3', 'count badge');
         h.check((await h.text(page, '#puq-fw-rules')).includes(`web ${h.seed.xss}`), 'hostile comment as text');
         await h.noXss(page);
+        h.check(!(await page.$('#puq-fw-off')), 'the product\'s firewall is on');
+        await page.$eval('#puq-fw-count', (e) => e.closest('.card').scrollIntoView());
         await h.shot(page, 'client-firewall.png');
         // Bad rules in the modal: a field error, nothing sent.
         for (const [r, field] of [[{ proto: 'tcp', dport: '70000' }, 'dport'], [{ proto: 'tcp', dport: '1:2:3' }, 'dport'],
@@ -63,6 +65,8 @@ export default async function (h) {
         }
         h.eq((await fw()).rules.length, 3, 'bad rules added nothing');
         // A real mouse drag: the last rule (no smtp, #2) to the top.
+        await page.$eval('#puq-fw-count', (e) => e.closest('.card').scrollIntoView());
+        await sleep(200);
         const from = await (await page.$('#puq-fw-rules tr[data-pos="2"] .puq-fw-handle')).boundingBox();
         const to = await (await page.$('#puq-fw-rules tr[data-pos="0"]')).boundingBox();
         await clearFlash(page);
