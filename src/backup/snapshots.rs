@@ -61,7 +61,7 @@ pub fn list(svc: &Service, now: i64) -> Result<Value> {
         .map(|s| {
             json!({
                 "name": s.name, "description": s.description, "snaptime": s.snaptime,
-                "parent": s.parent,
+                "parent": s.parent, "vmstate": s.vmstate == Some(1),
                 "remaining_seconds": remaining(s, lifetime, now),
             })
         })
@@ -145,9 +145,12 @@ pub fn create(
             format!("a snapshot named '{name}' already exists"),
         ));
     }
-    let upid = svc
-        .client
-        .snapshot_create(&svc.vm.node, svc.vm.vm_id, &name, &description)?;
+    // A running VM's snapshot includes its memory (vmstate), as the spec
+    // says: a rollback then resumes the VM where it was.
+    let running = svc.client.vm_status(&svc.vm.node, svc.vm.vm_id)? == "running";
+    let upid =
+        svc.client
+            .snapshot_create(&svc.vm.node, svc.vm.vm_id, &name, &description, running)?;
     done_or_pending(conn, svc, "snapshot_create", &name, upid, now)
 }
 

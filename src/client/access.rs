@@ -17,7 +17,9 @@ use crate::jobs::record::{self, VmRow};
 pub const PREFIX: &str = "denied:";
 
 /// A feature the product may allow or not (the nine Client Area
-/// Permissions), or `Always` (the Overview and its live data).
+/// Permissions), or `Always` (the Overview and its live data). Snapshots
+/// and Backups have no permission: their quota decides (0 = off), and
+/// backups need the product's backup storage.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Perm {
     Always,
@@ -30,6 +32,8 @@ pub enum Perm {
     Revdns,
     Iso,
     Firewall,
+    Snapshots,
+    Backups,
 }
 
 impl Perm {
@@ -45,6 +49,8 @@ impl Perm {
             Perm::Revdns => "revdns",
             Perm::Iso => "iso",
             Perm::Firewall => "firewall",
+            Perm::Snapshots => "snapshots",
+            Perm::Backups => "backups",
         }
     }
 }
@@ -63,6 +69,10 @@ pub enum Denied {
     NotDeployed,
     Busy(String),
     Rate(u64),
+    /// The firewall changed since the page read it (another tab, an admin).
+    Stale,
+    /// A snapshot, backup or rule quota is full.
+    Quota(String),
 }
 
 impl Denied {
@@ -79,6 +89,8 @@ impl Denied {
             Denied::NotDeployed => "not_deployed",
             Denied::Busy(_) => "busy",
             Denied::Rate(_) => "rate",
+            Denied::Stale => "stale",
+            Denied::Quota(_) => "quota",
         }
     }
 
@@ -105,6 +117,8 @@ impl Denied {
             Denied::Rate(s) => {
                 format!("Too many power actions: please wait {s} seconds and try again.")
             }
+            Denied::Stale => "The rules were changed meanwhile (another window or your provider): they have been reloaded, nothing was changed.".into(),
+            Denied::Quota(what) => format!("The {what} quota is full: delete one first."),
         }
     }
 }
@@ -114,7 +128,7 @@ pub fn status_of(code: &str) -> u16 {
     match code {
         "method" => 405,
         "no_vm" => 404,
-        "not_deployed" | "busy" => 409,
+        "not_deployed" | "busy" | "stale" | "quota" => 409,
         "rate" => 429,
         _ => 403,
     }
@@ -147,6 +161,10 @@ pub struct Service {
     pub product: ProductConfig,
     pub vm: VmRow,
     pub busy: Option<Busy>,
+    /// The effective snapshot and backup quotas (product default or the
+    /// service's configurable option).
+    pub snapshots_quota: i64,
+    pub backups_quota: i64,
 }
 
 impl Service {
@@ -163,6 +181,8 @@ impl Service {
             Perm::Revdns => c.perm_revdns,
             Perm::Iso => c.perm_iso,
             Perm::Firewall => c.perm_firewall,
+            Perm::Snapshots => self.snapshots_quota > 0,
+            Perm::Backups => self.backups_quota > 0 && !c.backup_storage.trim().is_empty(),
         }
     }
 
@@ -180,6 +200,21 @@ impl Service {
             return Some(Denied::Suspended);
         }
         self.busy.as_ref().map(|b| Denied::Busy(busy_text(b)))
+    }
+
+    /// As `idle_refusal`, but a failed restore is no obstacle: its two ways
+    /// out (restore again, reinstall) run from there.
+    pub fn recoverable_refusal(&self) -> Option<Denied> {
+        match &self.busy {
+            Some(b) if b.kind == "machine" && b.what == crate::jobs::restore::RESTORE_FAILED => {
+                if self.suspended() {
+                    Some(Denied::Suspended)
+                } else {
+                    None
+                }
+            }
+            _ => self.idle_refusal(),
+        }
     }
 
     /// The busy state for pages: `{kind, what}` or null.
@@ -269,7 +304,14 @@ pub fn check(
     };
     let product = product::load(conn, product_id)?;
     let busy = busy(conn, &vm)?;
+    let options = crate::jobs::config_options(conn, req.service_id)?;
+    // A product whose options do not compute still opens its pages (the
+    // admin sees the error on the deploy): the product's defaults count.
+    let eff = crate::config::effective::compute(&product, &options)
+        .or_else(|_| crate::config::effective::compute(&product, &Default::default()))?;
     let svc = Service {
+        snapshots_quota: eff.snapshots,
+        backups_quota: eff.backups,
         service_id: req.service_id,
         client_id: owner,
         domainstatus,
@@ -289,6 +331,11 @@ pub fn check(
         Needs::Deployed => {}
         Needs::Idle => {
             if let Some(d) = svc.idle_refusal() {
+                return Err(d.into());
+            }
+        }
+        Needs::Recoverable => {
+            if let Some(d) = svc.recoverable_refusal() {
                 return Err(d.into());
             }
         }

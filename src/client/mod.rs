@@ -1,5 +1,6 @@
 //! The client area: the customer's pages of a service (Overview, Charts,
-//! Reinstall, Reset password, Reverse DNS) and their AJAX actions.
+//! Reinstall, Snapshots, Backups, Reset password, Reverse DNS, ISO,
+//! Firewall) and their AJAX actions.
 //!
 //! What this module owns: the one whitelist of client pages and actions
 //! (`PAGES`, `ACTIONS`), each with its kind (read/write), the product
@@ -15,8 +16,11 @@
 
 pub mod access;
 pub mod actions;
+pub mod firewall;
+pub mod iso;
 pub mod live;
 pub mod pages;
+pub mod protect;
 pub mod upgrade;
 
 use serde_json::{json, Value};
@@ -58,6 +62,9 @@ pub enum Needs {
     /// `ready`, with no operation (backup, snapshot task) in flight, and
     /// the service not suspended: the "temporarily unavailable" rule.
     Idle,
+    /// As `Idle`, or after a failed restore (its ways out: restore again,
+    /// reinstall).
+    Recoverable,
 }
 
 /// What a page or action gets to work with; built only after the checks.
@@ -115,6 +122,20 @@ pub const PAGES: &[Page] = &[
         build: pages::reinstall,
     },
     Page {
+        name: "snapshots",
+        template: "snapshots",
+        perm: Perm::Snapshots,
+        needs: Needs::Deployed,
+        build: protect::snapshots_page,
+    },
+    Page {
+        name: "backups",
+        template: "backups",
+        perm: Perm::Backups,
+        needs: Needs::Deployed,
+        build: protect::backups_page,
+    },
+    Page {
         name: "reset_password",
         template: "reset_password",
         perm: Perm::ResetPassword,
@@ -127,6 +148,20 @@ pub const PAGES: &[Page] = &[
         perm: Perm::Revdns,
         needs: Needs::Any,
         build: pages::rdns,
+    },
+    Page {
+        name: "iso",
+        template: "iso",
+        perm: Perm::Iso,
+        needs: Needs::Deployed,
+        build: iso::page,
+    },
+    Page {
+        name: "firewall",
+        template: "firewall",
+        perm: Perm::Firewall,
+        needs: Needs::Deployed,
+        build: firewall::page,
     },
 ];
 
@@ -178,7 +213,7 @@ pub const ACTIONS: &[Action] = &[
         name: "reinstall",
         kind: Kind::Write,
         perm: Perm::Reinstall,
-        needs: Needs::Idle,
+        needs: Needs::Recoverable,
         run: actions::reinstall,
     },
     Action {
@@ -195,6 +230,104 @@ pub const ACTIONS: &[Action] = &[
         needs: Needs::Any,
         run: actions::rdns_save,
     },
+    Action {
+        name: "snapshot_create",
+        kind: Kind::Write,
+        perm: Perm::Snapshots,
+        needs: Needs::Idle,
+        run: protect::snapshot_create,
+    },
+    Action {
+        name: "snapshot_rollback",
+        kind: Kind::Write,
+        perm: Perm::Snapshots,
+        needs: Needs::Idle,
+        run: protect::snapshot_rollback,
+    },
+    Action {
+        name: "snapshot_delete",
+        kind: Kind::Write,
+        perm: Perm::Snapshots,
+        needs: Needs::Idle,
+        run: protect::snapshot_delete,
+    },
+    Action {
+        name: "backup_create",
+        kind: Kind::Write,
+        perm: Perm::Backups,
+        needs: Needs::Idle,
+        run: protect::backup_create,
+    },
+    Action {
+        name: "backup_delete",
+        kind: Kind::Write,
+        perm: Perm::Backups,
+        needs: Needs::Idle,
+        run: protect::backup_delete,
+    },
+    Action {
+        name: "backup_restore",
+        kind: Kind::Write,
+        perm: Perm::Backups,
+        needs: Needs::Recoverable,
+        run: protect::backup_restore,
+    },
+    Action {
+        name: "schedule_save",
+        kind: Kind::Write,
+        perm: Perm::Backups,
+        needs: Needs::Deployed,
+        run: protect::schedule_save,
+    },
+    Action {
+        name: "iso_mount",
+        kind: Kind::Write,
+        perm: Perm::Iso,
+        needs: Needs::Idle,
+        run: iso::mount,
+    },
+    Action {
+        name: "iso_unmount",
+        kind: Kind::Write,
+        perm: Perm::Iso,
+        needs: Needs::Idle,
+        run: iso::unmount,
+    },
+    Action {
+        name: "fw_rules",
+        kind: Kind::Read,
+        perm: Perm::Firewall,
+        needs: Needs::Deployed,
+        run: firewall::rules,
+    },
+    Action {
+        name: "fw_policy_save",
+        kind: Kind::Write,
+        perm: Perm::Firewall,
+        needs: Needs::Idle,
+        run: firewall::policy_save,
+    },
+    Action {
+        name: "fw_rule_add",
+        kind: Kind::Write,
+        perm: Perm::Firewall,
+        needs: Needs::Idle,
+        run: firewall::rule_add,
+    },
+    Action {
+        name: "fw_rule_move",
+        kind: Kind::Write,
+        perm: Perm::Firewall,
+        needs: Needs::Idle,
+        run: firewall::rule_move,
+    },
+    Action {
+        name: "fw_rule_delete",
+        kind: Kind::Write,
+        perm: Perm::Firewall,
+        needs: Needs::Idle,
+        run: firewall::rule_delete,
+    },
 ];
 
 /// The menu: every page, with whether it can be opened and, if not, why
@@ -205,7 +338,11 @@ pub fn menu(svc: &access::Service, current: &str) -> Value {
         PAGES
             .iter()
             .map(|p| {
-                let why = if !svc.allows(p.perm) {
+                let why = if !svc.allows(p.perm)
+                    && matches!(p.perm, Perm::Snapshots | Perm::Backups)
+                {
+                    Some("quota")
+                } else if !svc.allows(p.perm) {
                     Some("permission")
                 } else if svc.domainstatus == "Suspended" && p.perm != Perm::Always {
                     Some("suspended")
@@ -361,10 +498,16 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), ACTIONS.len());
         for a in ACTIONS {
-            let read = matches!(a.name, "live" | "chart");
+            let read = matches!(a.name, "live" | "chart" | "fw_rules");
             assert_eq!(a.kind == Kind::Read, read, "{} kind", a.name);
-            if a.kind == Kind::Write && a.name != "rdns_save" {
-                assert_eq!(a.needs, Needs::Idle, "{} must wait for an idle VM", a.name);
+            let expected = match a.name {
+                "rdns_save" => Needs::Any,
+                "schedule_save" => Needs::Deployed,
+                "reinstall" | "backup_restore" => Needs::Recoverable,
+                _ => Needs::Idle,
+            };
+            if a.kind == Kind::Write {
+                assert_eq!(a.needs, expected, "{} must wait for an idle VM", a.name);
             }
         }
         assert_eq!(PAGES[0].perm, Perm::Always);

@@ -282,7 +282,7 @@ pub fn reinstall(ctx: &mut Ctx<'_>) -> Result<Value> {
         "os": os,
         "busy": ctx.svc.busy_json(),
         "progress": progress(&ctx.svc.vm.vm_status),
-        "refusal": ctx.svc.idle_refusal().map(|d| d.code()),
+        "refusal": ctx.svc.recoverable_refusal().map(|d| d.code()),
         "confirm_word": "REINSTALL",
     }))
 }

@@ -129,6 +129,11 @@ pub const MIGRATIONS: &[Migration] = &[
         statements: &["ALTER TABLE puqProxmoxKVM_vm_info
             ADD COLUMN IF NOT EXISTS wait_since INT UNSIGNED NOT NULL DEFAULT 0"],
     },
+    Migration {
+        version: 12,
+        name: "client area: the boot order before a client's ISO mount",
+        statements: crate::client::iso::MIGRATION,
+    },
 ];
 
 pub fn latest_version() -> u32 {

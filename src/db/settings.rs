@@ -33,6 +33,8 @@ pub struct Settings {
     /// VM Proxmox keeps refusing (a lock, a task, a migration), from the
     /// first refusal, before it goes to error_terminate.
     pub lock_wait_minutes: u32,
+    /// The most firewall rules a client may have on one VM (1–500).
+    pub client_fw_max_rules: u32,
     /// Cron mode: "hook" (WHMCS AfterCronJob, the default) or "standalone"
     /// (the module's cron.php from the system crontab). Only that one acts.
     pub cron_mode: String,
@@ -57,6 +59,7 @@ impl Default for Settings {
             stop_timeout: 120,
             force_stop_timeout: 60,
             lock_wait_minutes: 30,
+            client_fw_max_rules: 50,
             cron_mode: "hook".into(),
             interval_process_vms: 1,
             interval_remove_snapshots: 5,
@@ -109,6 +112,11 @@ const NUMERIC: &[Spec] = &[
         name: "lock_wait_minutes",
         min: 1,
         max: 1440,
+    },
+    Spec {
+        name: "client_fw_max_rules",
+        min: 1,
+        max: 500,
     },
     Spec {
         name: "interval_process_vms",
@@ -168,6 +176,7 @@ impl Settings {
                     "stop_timeout" => self.stop_timeout = n,
                     "force_stop_timeout" => self.force_stop_timeout = n,
                     "lock_wait_minutes" => self.lock_wait_minutes = n,
+                    "client_fw_max_rules" => self.client_fw_max_rules = n,
                     "cron_workers" => self.cron_workers = n,
                     other => self.set_interval(other, n),
                 }
@@ -233,6 +242,7 @@ impl Settings {
             ("stop_timeout", self.stop_timeout.to_string()),
             ("force_stop_timeout", self.force_stop_timeout.to_string()),
             ("lock_wait_minutes", self.lock_wait_minutes.to_string()),
+            ("client_fw_max_rules", self.client_fw_max_rules.to_string()),
             ("cron_mode", self.cron_mode.clone()),
             (
                 "interval_process_vms",

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod client;
 pub mod error;
+pub mod firewall;
 pub mod ops;
 pub mod tls;
 

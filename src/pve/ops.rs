@@ -75,11 +75,15 @@ impl Client {
         vmid: u32,
         name: &str,
         description: &str,
+        vmstate: bool,
     ) -> PveResult<String> {
-        let f = Form::new().set("snapname", name).opt(
-            "description",
-            (!description.is_empty()).then_some(description),
-        );
+        let f = Form::new()
+            .set("snapname", name)
+            .opt(
+                "description",
+                (!description.is_empty()).then_some(description),
+            )
+            .opt("vmstate", vmstate.then_some(1));
         upid(self.call(
             Method::Post,
             &vm_path(node, vmid, "/snapshot")?,

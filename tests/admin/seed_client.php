@@ -145,6 +145,24 @@ Harness::insert('puqProxmoxKVM_vm_info', ['service_id' => $term, 'server_id' => 
 // A hostile reverse name on Dave's service (shown as text on his own page) and hostile text in a hostname.
 Harness::exec('UPDATE puqProxmoxKVM_vm_info SET hostname = ? WHERE service_id = ?', ['x' . $xss, $lockedSid]);
 
+// Client area part 2 (Snapshots, Backups, ISO, Firewall): a product with quotas, a backup storage and an ISO storage,
+// and one service of Carol's on it, deployed with the module's cron. The ISO images (some hostile names) and a backup
+// with a hostile note made by an admin are put into the simulator by the page tests.
+$protect = Harness::createProduct(['name' => 'KVM Protect', 'servergroup' => $groupSim]);
+puq_product_settings_save($protect, ['snapshots' => '3', 'backups' => '3', 'snapshot_lifetime_days' => '3',
+    'backup_storage' => 'local', 'iso_storage' => 'local', 'ipv6_count' => '0', 'revdns_ticket' => '0',
+    'dhcp_v4' => '0', 'dhcp_v6' => '0'] + $settings);
+$prot = $order($carol, $protect, $sim, 'safe1.client.example');
+for ($i = 0; $i < 40; $i++) {
+    ob_start();
+    puq_cron_tick(['argv' => ['--task=process_vms', '--force']]);
+    ob_end_clean();
+    if ((string) Harness::value('SELECT vm_status FROM puqProxmoxKVM_vm_info WHERE service_id = ?', [$prot]) === 'ready') {
+        break;
+    }
+    usleep(200000);
+}
+
 // The services' passwords as they are now (CreateAccount and the deploy may set new ones).
 foreach (Harness::query('SELECT password FROM tblhosting') as $row) {
     $passwords[] = harness_decrypt((string) $row['password']);
@@ -158,7 +176,8 @@ echo json_encode([
     'product_id' => $product,
     'pdns_zone' => $zone,
     'services' => ['ready' => $ready, 'busy' => $busy, 'suspended' => $susp, 'locked' => $lockedSid, 'other' => $other,
-        'deploying' => $deploying, 'down' => $downSid, 'terminated' => $term],
+        'deploying' => $deploying, 'down' => $downSid, 'terminated' => $term, 'protect' => $prot],
+    'protect_product' => $protect,
     'options' => ['os' => $osOpt, 'system' => $sysOpt, 'additional' => $addOpt],
     'xss' => $xss,
     'secrets' => array_values(array_unique(array_filter(array_merge([$tokenSecret, $downSecret, $pdnsKey], $passwords)))),

@@ -44,7 +44,9 @@ assertSame(true, $d['live']['running']);
 assertSame(2, $d['live']['cores']);
 assertSame(false, $d['buttons']['start']['enabled']);
 assertSame(true, $d['buttons']['stop']['enabled']);
-assertSame(['overview', 'charts', 'reinstall', 'reset_password', 'rdns'], array_column($p['vars']['menu'], 'name'));
+assertSame(['overview', 'charts', 'reinstall', 'snapshots', 'backups', 'reset_password', 'rdns', 'iso', 'firewall'], array_column($p['vars']['menu'], 'name'));
+// Snapshots and Backups: quota 0 (the product's default) dims them with the reason 'quota'.
+assertSame(['quota', 'quota'], array_column(array_slice($p['vars']['menu'], 3, 2), 'why'));
 // No secret and nothing of the node reaches the page's data.
 $json = json_encode($p);
 assertNotContains(Sim::TOKEN_SECRET, $json);

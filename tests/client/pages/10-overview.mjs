@@ -24,7 +24,7 @@ export default async function (h) {
         h.check(ips.includes('9.9.9.9'), 'DNS servers');
         h.check((await h.text(page, '#puq-client')).includes('Only the main IP address is configured automatically'), 'the main-address note');
         const menu = await page.$$eval('.puq-menu [data-menu]', (els) => els.map((e) => `${e.dataset.menu}:${e.tagName}`));
-        h.eq(menu.join(','), 'overview:A,charts:A,reinstall:A,reset_password:A,rdns:A', 'menu: every feature open');
+        h.eq(menu.join(','), 'overview:A,charts:A,reinstall:A,snapshots:SPAN,backups:SPAN,reset_password:A,rdns:A,iso:A,firewall:A', 'menu: every feature open (snapshots and backups: quota 0)');
         await h.shot(page, 'client-overview.png');
         // The poll: one GET answers the same panel.
         const live = await h.act(page, s.ready, 'live', {}, 'GET');
@@ -57,7 +57,7 @@ export default async function (h) {
         const dim = await page.$$eval('.puq-act', (bs) => bs.map((b) => [b.disabled, b.title]));
         h.check(dim.every(([d, t]) => d && t === 'Not included in your package'), `buttons dimmed for the package: ${JSON.stringify(dim)}`);
         const menu = await page.$$eval('.puq-menu [data-menu]', (els) => els.map((e) => `${e.dataset.menu}:${e.tagName}`));
-        h.eq(menu.join(','), 'overview:A,charts:SPAN,reinstall:SPAN,reset_password:SPAN,rdns:SPAN', 'menu: only the Overview opens');
+        h.eq(menu.join(','), 'overview:A,charts:SPAN,reinstall:SPAN,snapshots:SPAN,backups:SPAN,reset_password:SPAN,rdns:SPAN,iso:SPAN,firewall:SPAN', 'menu: only the Overview opens');
         h.check((await h.text(page, '#puq-hostname')).includes('<img src=x'), 'hostile hostname shown as text');
         await h.shot(page, 'client-overview-denied.png');
         await page.ctx.close();
@@ -105,7 +105,7 @@ export default async function (h) {
         await h.svc(page, s.suspended);
         h.check((await h.text(page, '#puq-suspended')).includes('suspended'), 'notice');
         const menu = await page.$$eval('.puq-menu [data-menu]', (els) => els.map((e) => e.tagName));
-        h.eq(menu.join(','), 'A,SPAN,SPAN,SPAN,SPAN', 'menu: only the Overview');
+        h.eq(menu.join(','), 'A,SPAN,SPAN,SPAN,SPAN,SPAN,SPAN,SPAN,SPAN', 'menu: only the Overview');
         h.check(await page.$$eval('.puq-act', (bs) => bs.every((b) => b.disabled)), 'actions dimmed');
         const r = await h.act(page, s.suspended, 'start');
         h.eq(r.status, 403, 'start on a suspended service');

@@ -14,8 +14,10 @@ export default async function (h) {
         h.check(legends[3].includes('In MB/s') && legends[3].includes('Out MB/s'), 'network legend');
         await h.shot(page, 'client-charts.png');
         for (const tf of ['day', 'week', 'month', 'year']) {
+            // Listen before the click: a fast answer must not be missed.
+            const answered = page.waitForResponse((x) => x.url().includes(`timeframe=${tf}`));
             await page.click(`#puq-timeframes [data-timeframe="${tf}"]`);
-            await page.waitForResponse((x) => x.url().includes(`timeframe=${tf}`));
+            await answered;
             await page.waitForFunction(() => document.querySelectorAll('.puq-chart canvas').length === 4);
         }
         h.eq(frames.join(','), 'hour,day,week,month,year', 'one request per time frame');

@@ -51,6 +51,11 @@
             <span class="input-group-addon">{$LANG.minutes}</span></div></div>
           <div class="col-sm-6"><p class="help-block">{$LANG.set_lock_wait_minutes_help} ({$LANG.range} {$v.ranges.lock_wait_minutes.min}–{$v.ranges.lock_wait_minutes.max})</p></div>
         </div>
+        <div class="form-group">
+          <label class="col-sm-3 control-label" for="puq-client_fw_max_rules">{$LANG.set_client_fw_max_rules}</label>
+          <div class="col-sm-3"><input type="number" class="form-control" id="puq-client_fw_max_rules" name="client_fw_max_rules" value="{$v.settings.client_fw_max_rules}" min="{$v.ranges.client_fw_max_rules.min}" max="{$v.ranges.client_fw_max_rules.max}" required></div>
+          <div class="col-sm-6"><p class="help-block">{$LANG.set_client_fw_max_rules_help} ({$LANG.range} {$v.ranges.client_fw_max_rules.min}–{$v.ranges.client_fw_max_rules.max})</p></div>
+        </div>
         <h4>{$LANG.settings_processing}</h4>
         <div class="form-group">
           <label class="col-sm-3 control-label" for="puq-cron_workers">{$LANG.set_cron_workers}</label>

@@ -144,7 +144,7 @@
             $('#puq-progress-bar').css('width', '100%');
             $('#puq-progress').removeClass('d-none');
         } else if (busy && busy.kind === 'machine') {
-            $('#puq-progress-text').text(t('client_failed_state'));
+            $('#puq-progress-text').text(s.vm_status === 'restore_failed' ? t('client_restore_failed') : t('client_failed_state'));
             $('#puq-progress').removeClass('d-none');
         } else {
             $('#puq-progress').addClass('d-none');
@@ -321,11 +321,330 @@
         });
     }
 
+    // ------------------------------------------------------------------------------------------ Part 2 helpers
+    /* Marks the form field an answer names (r.field) as invalid with the server's message; true when it did. */
+    function fieldError(form, r) {
+        form.find('.is-invalid').removeClass('is-invalid');
+        form.find('.invalid-feedback').text('');
+        if (!r || !r.field) {
+            return false;
+        }
+        var input = form.find('[name="' + String(r.field).replace(/["\\]/g, '') + '"]');
+        input.addClass('is-invalid');
+        form.find('[data-field="' + String(r.field).replace(/["\\]/g, '') + '"]').text(r.message || '');
+        return input.length > 0;
+    }
+
+    function level(r) {
+        return r.status === 409 || r.status === 429 ? 'warning' : 'danger';
+    }
+
+    /* A write that reloads the page once it worked (lists are drawn by the server). */
+    function writeThenReload(btn, act, data, okText) {
+        busyButton(btn, true);
+        return api(act, data, 'POST').then(function (r) {
+            if (r.ok) {
+                flash('success', typeof okText === 'function' ? okText(r.data) : okText);
+                window.setTimeout(function () { window.location.reload(); }, 1200);
+            } else {
+                busyButton(btn, false);
+                flash(level(r), errorText(r));
+            }
+            return r;
+        });
+    }
+
+    function taskText(d) {
+        return d && d.status === 'running' ? t('client_snap_running') : t('client_snap_done');
+    }
+
+    // ------------------------------------------------------------------------------------------ Snapshots
+    function snapshots() {
+        $('#puq-snap-form').on('submit', function (e) {
+            e.preventDefault();
+            var form = $(this);
+            var btn = $('#puq-snap-take');
+            if (btn.prop('disabled')) {
+                return;
+            }
+            busyButton(btn, true);
+            api('snapshot_create', {description: $('#puq-snap-description').val()}, 'POST').then(function (r) {
+                if (r.ok) {
+                    flash('success', taskText(r.data));
+                    window.setTimeout(function () { window.location.reload(); }, 1200);
+                } else {
+                    busyButton(btn, false);
+                    fieldError(form, r);
+                    flash(level(r), errorText(r));
+                }
+            });
+        });
+        root.on('click', '.puq-snap-rollback, .puq-snap-delete', function () {
+            var btn = $(this);
+            var name = String(btn.data('name'));
+            var rollback = btn.hasClass('puq-snap-rollback');
+            confirmDialog(t(rollback ? 'client_snap_confirm_rollback' : 'client_snap_confirm_delete', [name])).then(function (yes) {
+                if (yes) {
+                    writeThenReload(btn, rollback ? 'snapshot_rollback' : 'snapshot_delete', {name: name}, taskText);
+                }
+            });
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------ Backups
+    function backups() {
+        $('#puq-schedule-form').on('submit', function (e) {
+            e.preventDefault();
+            var data = {};
+            $(this).find('[data-day]').each(function () {
+                var day = String($(this).data('day'));
+                data['schedule[' + day + '][enabled]'] = this.checked ? '1' : '0';
+                data['schedule[' + day + '][time]'] = String($('[data-time="' + day + '"]').val() || '');
+            });
+            var btn = $('#puq-schedule-save');
+            busyButton(btn, true);
+            api('schedule_save', data, 'POST').then(function (r) {
+                busyButton(btn, false);
+                flash(r.ok ? 'success' : level(r), r.ok ? t('client_bk_schedule_saved') : errorText(r));
+            });
+        });
+        $('#puq-bk-form').on('submit', function (e) {
+            e.preventDefault();
+            var form = $(this);
+            var btn = $('#puq-bk-now');
+            if (btn.prop('disabled')) {
+                return;
+            }
+            busyButton(btn, true);
+            api('backup_create', {note: $('#puq-bk-note').val()}, 'POST').then(function (r) {
+                if (r.ok) {
+                    flash('success', t('client_bk_started'));
+                    window.setTimeout(function () { window.location.reload(); }, 1500);
+                } else {
+                    busyButton(btn, false);
+                    fieldError(form, r);
+                    flash(level(r), errorText(r));
+                }
+            });
+        });
+        root.on('click', '.puq-bk-restore', function () {
+            var btn = $(this);
+            confirmDialog(t('client_bk_confirm_restore', [String(btn.data('date'))])).then(function (yes) {
+                if (yes) {
+                    busyButton(btn, true);
+                    api('backup_restore', {volid: String(btn.data('volid'))}, 'POST').then(function (r) {
+                        if (r.ok) {
+                            flash('success', t('client_bk_restore_queued'));
+                            window.setTimeout(function () { window.location.href = boot.overview; }, 2000);
+                        } else {
+                            busyButton(btn, false);
+                            flash(level(r), errorText(r));
+                        }
+                    });
+                }
+            });
+        });
+        root.on('click', '.puq-bk-delete', function () {
+            var btn = $(this);
+            confirmDialog(t('client_bk_confirm_delete', [String(btn.data('date'))])).then(function (yes) {
+                if (yes) {
+                    writeThenReload(btn, 'backup_delete', {volid: String(btn.data('volid'))}, t('client_bk_deleted'));
+                }
+            });
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------ ISO mount
+    function iso() {
+        root.on('click', '.puq-iso-toggle', function () {
+            var item = $(this).closest('.puq-iso-folder');
+            var open = item.find('.puq-iso-images').toggleClass('d-none').hasClass('d-none') === false;
+            $(this).attr('aria-expanded', open ? 'true' : 'false');
+            item.find('.fas').first().toggleClass('fa-folder', !open).toggleClass('fa-folder-open', open);
+        });
+        root.on('click', '.puq-iso-mount', function () {
+            var btn = $(this);
+            var file = String(btn.data('file'));
+            writeThenReload(btn, 'iso_mount', {volid: String(btn.data('volid'))}, t('client_iso_done_mount', [file]));
+        });
+        $('#puq-iso-unmount').on('click', function () {
+            var btn = $(this);
+            confirmDialog(t('client_iso_confirm_unmount', [String(btn.data('file'))])).then(function (yes) {
+                if (yes) {
+                    writeThenReload(btn, 'iso_unmount', {}, t('client_iso_done_unmount'));
+                }
+            });
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------ Firewall
+    function firewall() {
+        var d = boot.data || {};
+        var state = {digest: d.digest || '', rules: d.rules || []};
+        var locked = !!d.refusal;
+        var body = $('#puq-fw-rules');
+        var sortable = null;
+
+        function cell(text, cls) {
+            var v = text === null || text === undefined || text === '' ? t('client_fw_any') : String(text);
+            return $('<td class="align-middle"></td>').addClass(cls || '').text(v);
+        }
+
+        function draw() {
+            body.empty();
+            state.rules.forEach(function (r, i) {
+                var tr = $('<tr></tr>').attr('data-pos', i).toggleClass('puq-fw-locked', !r.editable)
+                    .toggleClass('text-muted', !r.enabled);
+                var handle = $('<td class="align-middle text-nowrap puq-fw-handle-cell"></td>');
+                if (r.editable && !locked) {
+                    handle.append($('<span class="puq-fw-handle" role="img"><i class="fas fa-th"></i></span>').attr('title', t('client_fw_drag')))
+                        .append($('<button type="button" class="btn btn-link btn-sm p-0 ml-1 puq-fw-up"><i class="fas fa-arrow-up"></i></button>')
+                            .attr('aria-label', t('client_fw_up')).attr('title', t('client_fw_up')).prop('disabled', i === 0))
+                        .append($('<button type="button" class="btn btn-link btn-sm p-0 ml-1 puq-fw-down"><i class="fas fa-arrow-down"></i></button>')
+                            .attr('aria-label', t('client_fw_down')).attr('title', t('client_fw_down')).prop('disabled', i === state.rules.length - 1));
+                }
+                tr.append(handle);
+                tr.append(cell(i));
+                tr.append(cell(r.dir === 'in' ? t('client_fw_dir_in') : (r.dir === 'out' ? t('client_fw_dir_out') : r.dir)));
+                var act = $('<span class="badge"></span>').text(r.macro ? r.macro + ' ' + r.action : r.action)
+                    .addClass(r.action === 'ACCEPT' ? 'badge-success' : (r.action === 'DROP' || r.action === 'REJECT' ? 'badge-danger' : 'badge-secondary'));
+                tr.append($('<td class="align-middle"></td>').append(act));
+                tr.append(cell(r.proto));
+                tr.append(cell(r.source, 'text-monospace small'));
+                tr.append(cell(r.sport, 'small'));
+                tr.append(cell(r.dest, 'text-monospace small'));
+                tr.append(cell(r.dport, 'small'));
+                var c = $('<td class="align-middle small puq-fw-comment"></td>').text(r.comment || '');
+                if (!r.editable) {
+                    c.append($('<span class="badge badge-light ml-1"></span>').text(t('client_fw_provider')));
+                }
+                if (!r.enabled) {
+                    c.append($('<span class="badge badge-light ml-1"></span>').text(t('client_fw_disabled_rule')));
+                }
+                tr.append(c);
+                var del = $('<td class="align-middle text-right"></td>');
+                if (r.editable && !locked) {
+                    del.append($('<button type="button" class="btn btn-sm btn-danger puq-fw-delete"><i class="fas fa-trash"></i></button>')
+                        .attr('aria-label', t('client_fw_delete')).attr('title', t('client_fw_delete')));
+                }
+                tr.append(del);
+                body.append(tr);
+            });
+            $('#puq-fw-count').text(state.rules.length);
+            $('#puq-fw-none').toggleClass('d-none', state.rules.length > 0);
+        }
+
+        function apply(r) {
+            if (r && r.ok && r.data && r.data.rules) {
+                state.digest = r.data.digest;
+                state.rules = r.data.rules;
+            }
+            draw();
+        }
+
+        function reload() {
+            return api('fw_rules').then(apply);
+        }
+
+        /* A change of the rules: on success the fresh rules; on a stale digest the rules are reloaded. */
+        function change(act, data, okText) {
+            data.digest = state.digest;
+            body.addClass('puq-working');
+            return api(act, data, 'POST').then(function (r) {
+                body.removeClass('puq-working');
+                if (r.ok) {
+                    apply(r);
+                    flash('success', okText);
+                } else {
+                    flash(level(r), errorText(r));
+                    reload();
+                }
+                return r;
+            });
+        }
+
+        function move(from, to) {
+            if (from === to) {
+                draw();
+                return;
+            }
+            change('fw_rule_move', {pos: from, to: to}, t('client_fw_moved')).then(function () {
+                var row = body.find('tr[data-pos="' + to + '"]');
+                row.find(to > from ? '.puq-fw-down' : '.puq-fw-up').trigger('focus');
+            });
+        }
+
+        draw();
+        if (window.Sortable && !locked) {
+            sortable = window.Sortable.create(body.get(0), {
+                handle: '.puq-fw-handle', animation: 120, filter: '.puq-fw-locked', preventOnFilter: false,
+                onMove: function (evt) { return !$(evt.related).hasClass('puq-fw-locked'); },
+                onEnd: function (evt) { move(evt.oldIndex, evt.newIndex); }
+            });
+        }
+        root.data('puqSortable', sortable);
+        body.on('click', '.puq-fw-up, .puq-fw-down', function () {
+            var pos = Number($(this).closest('tr').data('pos'));
+            move(pos, $(this).hasClass('puq-fw-up') ? pos - 1 : pos + 1);
+        });
+        body.on('click', '.puq-fw-delete', function () {
+            var pos = Number($(this).closest('tr').data('pos'));
+            confirmDialog(t('client_fw_confirm_delete', [pos])).then(function (yes) {
+                if (yes) {
+                    change('fw_rule_delete', {pos: pos}, t('client_fw_deleted'));
+                }
+            });
+        });
+        $('#puq-fw-policy').on('submit', function (e) {
+            e.preventDefault();
+            var btn = $('#puq-policy-save');
+            busyButton(btn, true);
+            api('fw_policy_save', {policy_in: $('#puq-policy-in').val(), policy_out: $('#puq-policy-out').val()}, 'POST').then(function (r) {
+                busyButton(btn, false);
+                if (r.ok) {
+                    apply(r);
+                }
+                flash(r.ok ? 'success' : level(r), r.ok ? t('client_fw_saved') : errorText(r));
+            });
+        });
+        $('#puq-fw-add').on('click', function () {
+            var form = $('#puq-fw-form');
+            form.get(0).reset();
+            fieldError(form, null);
+            $('#puq-fw-modal').modal('show');
+        });
+        $('#puq-fw-form').on('submit', function (e) {
+            e.preventDefault();
+            var form = $(this);
+            var data = {digest: state.digest};
+            ['dir', 'rule_action', 'proto', 'source', 'sport', 'dest', 'dport', 'comment'].forEach(function (k) {
+                data[k] = String(form.find('[name="' + k + '"]').val() || '');
+            });
+            var btn = $('#puq-fw-submit');
+            busyButton(btn, true);
+            api('fw_rule_add', data, 'POST').then(function (r) {
+                busyButton(btn, false);
+                if (r.ok) {
+                    $('#puq-fw-modal').modal('hide');
+                    apply(r);
+                    flash('success', t('client_fw_added'));
+                } else if (!fieldError(form, r)) {
+                    $('#puq-fw-modal').modal('hide');
+                    flash(level(r), errorText(r));
+                    if (r.code === 'stale') {
+                        reload();
+                    }
+                }
+            });
+        });
+    }
+
     $('#puq-error-retry').on('click', function (e) {
         e.preventDefault();
         window.location.reload();
     });
-    var pages = {overview: overview, charts: charts, reinstall: reinstall, reset_password: resetPassword, rdns: rdns};
+    var pages = {overview: overview, charts: charts, reinstall: reinstall, reset_password: resetPassword, rdns: rdns,
+        snapshots: snapshots, backups: backups, iso: iso, firewall: firewall};
     if (!boot.error && pages[boot.page]) {
         pages[boot.page]();
     }
