@@ -53,7 +53,10 @@ fn browser_suite(script: &str) {
         .trim()
         .to_string();
     let left = processes_naming(&run);
-    assert!(left.is_empty(), "{script} left processes running: {left:#?}");
+    assert!(
+        left.is_empty(),
+        "{script} left processes running: {left:#?}"
+    );
 }
 
 #[test]
