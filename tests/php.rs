@@ -75,6 +75,7 @@ php_tests! {
     lifecycle_survives_kills_and_concurrent_runners => "lifecycle_crash_test.php",
     emails_survive_kills_through_the_outbox => "email_outbox_test.php",
     terminate_removes_only_its_own_backups => "terminate_backups_test.php",
+    module_files_die_outside_whmcs_and_dns_php_hides_detail => "direct_access_test.php",
     admin_views_access_csrf_and_validation => "admin_views_test.php",
     dns_zones_validate_encrypt_mask_and_test => "dns_zones_test.php",
     dns_records_on_real_powerdns_and_simulators => "dns_records_test.php",
