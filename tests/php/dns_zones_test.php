@@ -118,6 +118,16 @@ assertTrue(puq_dns_zone_update(['id' => $h, 'name' => 'example.com', 'type' => '
 assertTrue(puq_dns_zone_test($h)['success']);
 
 // --- Test: each provider's exact error --------------------------------------------------
+// A zone pointed at something that is not its provider (here the Cloudflare API as a PowerDNS server):
+// the Test reports the status and a fixed description, never the body (issue 21, item 7).
+$notPdns = puq_dns_zone_create(['name' => 'echo.example', 'type' => 'PowerDNS', 'server_url' => DnsSim::cloudflareUrl(), 'api_key' => 'k']);
+$t = puq_dns_zone_test($notPdns);
+assertFalse($t['success']);
+assertContains('not shown', $t['message']);
+foreach (['success', 'errors', '{', 'messages'] as $leak) {
+    assertNotContains($leak, $t['message'], 'no body echoed');
+}
+puq_dns_zone_delete($notPdns);
 $missing = puq_dns_zone_create(['name' => 'nothere.example', 'type' => 'PowerDNS', 'server_url' => Pdns::url(), 'api_key' => $pdnsKey]);
 $t = puq_dns_zone_test($missing);
 assertFalse($t['success']);
