@@ -522,7 +522,7 @@ mod tests {
             (&[("vlan", "4095")], "vlan", "4094"),
             (&[("vlan", "-1")], "vlan", "4094"),
             (&[("vlan", "ten")], "vlan", "whole number"),
-            (&[("mask", "33")], "mask", "1-32"),
+            (&[("mask", "33")], "mask", "8-32"),
             (&[("mask", "0")], "mask", "8-32"),
             (&[("mask", "1")], "mask", "8-32"),
             (&[("mask", "255.0.255.0")], "mask", "contiguous"),
@@ -589,7 +589,7 @@ mod tests {
             assert!(e.contains(frag), "{over:?}: {e}");
         }
         let v6: &[ErrCase] = &[
-            (&[("mask", "129")], "mask", "1-128"),
+            (&[("mask", "129")], "mask", "32-128"),
             (
                 &[("gateway", "192.168.130.1")],
                 "gateway",
