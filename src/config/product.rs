@@ -317,7 +317,90 @@ impl ProductConfig {
         }
         crate::config::names::validate_rule(&cfg.vm_name_rule)
             .map_err(|m| Error::input("vm_name_rule", m))?;
+        if form.contains_key("main_domain") {
+            domain(&cfg.main_domain).map_err(|m| Error::input("main_domain", m))?;
+        }
+        if form.contains_key("novnc_domain") {
+            host_port(&cfg.novnc_domain).map_err(|m| Error::input("novnc_domain", m))?;
+        }
         Ok(cfg)
+    }
+
+    /// A stored secret is bound to the endpoint it was entered for: a form
+    /// that moves the noVNC domain must give the noVNC key again (an empty
+    /// key field keeps the stored one). The error, or `None`.
+    pub fn unbound_secret(&self, form: &BTreeMap<String, String>) -> Option<(String, String)> {
+        let moved = form
+            .get("novnc_domain")
+            .is_some_and(|d| !d.trim().eq_ignore_ascii_case(self.novnc_domain.trim()));
+        let key_given = form
+            .get("novnc_key")
+            .is_some_and(|k| !k.trim().is_empty() && k != crate::dns::zone::KEEP);
+        (moved && !key_given && !self.novnc_key.is_empty()).then(|| {
+            (
+                "novnc_key".to_string(),
+                "enter the noVNC key again: the noVNC domain changed, and a stored key is only used with the domain it was entered for".to_string(),
+            )
+        })
+    }
+
+    /// The settings that name things in WHMCS's database: an email template
+    /// (a product template of that name, or "" for none) and the reverse DNS
+    /// ticket department (an existing one, or 0 for none). Only values the
+    /// form changes are checked (a template deleted later does not block
+    /// other edits). Errors by field.
+    pub fn check_references(
+        &self,
+        conn: &mut PooledConn,
+        new: &ProductConfig,
+    ) -> Result<BTreeMap<String, String>> {
+        let mut errors = BTreeMap::new();
+        for (key, old, val) in [
+            ("email_ready", &self.email_ready, &new.email_ready),
+            (
+                "email_reset_password",
+                &self.email_reset_password,
+                &new.email_reset_password,
+            ),
+            (
+                "email_backup_restored",
+                &self.email_backup_restored,
+                &new.email_backup_restored,
+            ),
+        ] {
+            if val.is_empty() || val == old {
+                continue;
+            }
+            let found: Option<i64> = conn.exec_first(
+                "SELECT id FROM tblemailtemplates WHERE type = 'product' AND name = ? LIMIT 1",
+                (val,),
+            )?;
+            if found.is_none() {
+                errors.insert(
+                    key.to_string(),
+                    format!(
+                        "there is no product email template named '{}' (choose one, or None)",
+                        crate::util::printable(val)
+                    ),
+                );
+            }
+        }
+        if new.revdns_department != 0 && new.revdns_department != self.revdns_department {
+            let found: Option<i64> = conn.exec_first(
+                "SELECT id FROM tblticketdepartments WHERE id = ?",
+                (new.revdns_department,),
+            )?;
+            if found.is_none() {
+                errors.insert(
+                    "revdns_department".to_string(),
+                    format!(
+                        "there is no support ticket department #{} (choose one, or None)",
+                        new.revdns_department
+                    ),
+                );
+            }
+        }
+        Ok(errors)
     }
 
     /// Like `apply`, but checks every field and returns all the errors
@@ -358,6 +441,65 @@ impl ProductConfig {
         }
         Ok(())
     }
+}
+
+/// A DNS label (RFC 1123): 1–63 letters, digits and '-', not at either end.
+fn label_ok(l: &str) -> bool {
+    !l.is_empty()
+        && l.len() <= 63
+        && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !l.starts_with('-')
+        && !l.ends_with('-')
+}
+
+/// A domain new VMs' host names end in (`main_domain`): RFC 1123 labels,
+/// at most 253 characters; one leading '.' is allowed (`.example.com`, the
+/// spec's form); empty = no domain.
+pub fn domain(v: &str) -> std::result::Result<(), String> {
+    let d = v.strip_prefix('.').unwrap_or(v);
+    if d.is_empty() {
+        return Ok(());
+    }
+    let d = d.strip_suffix('.').unwrap_or(d);
+    if d.len() > 253 {
+        return Err("is longer than 253 characters".into());
+    }
+    match d.split('.').find(|l| !label_ok(l)) {
+        None => Ok(()),
+        Some(l) => Err(format!(
+            "'{}' is not a domain name: label '{}' must be 1-63 letters, digits or '-', not starting or ending with '-'",
+            crate::util::printable(v),
+            crate::util::printable(l)
+        )),
+    }
+}
+
+/// A host name with an optional port (`vnc.example.com`, `vnc.example.com:8443`);
+/// empty = not set.
+pub fn host_port(v: &str) -> std::result::Result<(), String> {
+    if v.is_empty() {
+        return Ok(());
+    }
+    let bad = || {
+        format!(
+            "'{}' is not a host name with an optional port (like vnc.example.com or vnc.example.com:8443)",
+            crate::util::printable(v)
+        )
+    };
+    let (host, port) = match v.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (v, None),
+    };
+    if let Some(p) = port {
+        if !p.parse::<u16>().is_ok_and(|n| n > 0) {
+            return Err(bad());
+        }
+    }
+    let host = host.strip_suffix('.').unwrap_or(host);
+    if host.is_empty() || host.len() > 253 || !host.split('.').all(label_ok) {
+        return Err(bad());
+    }
+    Ok(())
 }
 
 fn int_in(key: &str, v: &str, min: i64, max: i64) -> Result<i64> {
@@ -430,7 +572,14 @@ pub fn save(
     product_id: u32,
     form: &BTreeMap<String, String>,
 ) -> Result<ProductConfig> {
-    let cfg = load(conn, product_id)?.apply(form)?;
+    let current = load(conn, product_id)?;
+    let cfg = current.apply(form)?;
+    if let Some((k, m)) = current.unbound_secret(form) {
+        return Err(Error::input(k, m));
+    }
+    if let Some((k, m)) = current.check_references(conn, &cfg)?.into_iter().next() {
+        return Err(Error::input(k, m));
+    }
     store(conn, product_id, &cfg)?;
     Ok(cfg)
 }
@@ -542,5 +691,71 @@ mod tests {
         assert_eq!(import_legacy(" 9001 ").os_template, "9001");
         assert_eq!(import_legacy("abc").os_template, "");
         assert_eq!(import_legacy("").os_template, "");
+    }
+}
+
+#[cfg(test)]
+mod host_name_tests {
+    use super::*;
+
+    #[test]
+    fn domains_and_host_names_by_what_they_become() {
+        for ok in ["", ".example.com", "example.com", "a-b.example.co.uk", "x."] {
+            assert!(domain(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "ex ample.com",
+            "-a.com",
+            "a..com",
+            "javascript:alert(1)",
+            "a_b.com",
+            "é.com",
+        ] {
+            assert!(domain(bad).is_err(), "{bad}");
+        }
+        assert!(domain(&format!("{}.com", "a".repeat(64))).is_err());
+        for ok in ["", "vnc.example.com", "vnc.example.com:8443", "localhost"] {
+            assert!(host_port(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "vnc.example.com:0",
+            "vnc.example.com:99999",
+            "https://vnc",
+            "a b",
+            ":80",
+        ] {
+            assert!(host_port(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn novnc_key_is_bound_to_its_domain() {
+        let c = ProductConfig::default();
+        let f = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        assert!(c
+            .unbound_secret(&f(&[("novnc_domain", "evil.example.net")]))
+            .is_some());
+        assert!(c
+            .unbound_secret(&f(&[
+                ("novnc_domain", "evil.example.net"),
+                ("novnc_key", "")
+            ]))
+            .is_some());
+        assert!(c
+            .unbound_secret(&f(&[
+                ("novnc_domain", "evil.example.net"),
+                ("novnc_key", "new")
+            ]))
+            .is_none());
+        assert!(c
+            .unbound_secret(&f(&[("novnc_domain", "VNCPROXY.puqcloud.com")]))
+            .is_none());
+        assert!(c.unbound_secret(&f(&[("cpu", "2")])).is_none());
     }
 }

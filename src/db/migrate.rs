@@ -130,6 +130,23 @@ pub const MIGRATIONS: &[Migration] = &[
             ADD COLUMN IF NOT EXISTS wait_since INT UNSIGNED NOT NULL DEFAULT 0"],
     },
     Migration {
+        version: 10,
+        name: "email outbox",
+        statements: &["CREATE TABLE IF NOT EXISTS puqProxmoxKVM_email_outbox (
+            id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+            service_id INT UNSIGNED NOT NULL,
+            template VARCHAR(255) NOT NULL,
+            vars MEDIUMTEXT NOT NULL,
+            created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+            sent_at DATETIME NULL,
+            attempts INT UNSIGNED NOT NULL DEFAULT 0,
+            next_try_at INT UNSIGNED NOT NULL DEFAULT 0,
+            last_error TEXT NULL,
+            KEY idx_unsent (sent_at, next_try_at),
+            KEY idx_service (service_id)
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"],
+    },
+    Migration {
         version: 12,
         name: "client area: the boot order before a client's ISO mount",
         statements: crate::client::iso::MIGRATION,
@@ -294,6 +311,7 @@ mod tests {
             "puqProxmoxKVM_backup_schedule",
             "puqProxmoxKVM_operations",
             "puqProxmoxKVM_dns_zones",
+            "puqProxmoxKVM_email_outbox",
         ] {
             assert!(t.contains(&name.to_string()), "{name} missing from {t:?}");
         }

@@ -156,9 +156,15 @@ impl Hestia {
         )?;
         let body = r.body.trim();
         if body.starts_with("Error:") || r.status >= 400 {
-            return Err(ProviderError::answer(format!(
-                "HestiaCP v-list-dns-records failed: {}",
+            // HestiaCP's own error line is its answer; anything else is not shown.
+            let why = if body.starts_with("Error:") {
+                crate::util::one_line(body, 200)
+            } else {
                 http::excerpt(body)
+            };
+            return Err(ProviderError::answer(format!(
+                "HestiaCP v-list-dns-records failed (HTTP {}): {why}",
+                r.status
             )));
         }
         serde_json::from_str(body).map_err(|_| {

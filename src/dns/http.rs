@@ -188,10 +188,15 @@ fn transport(what: &str, e: ureq::Error) -> ProviderError {
     }
 }
 
-/// Cuts a provider's body for an error message.
+/// What an error message says about a body that is not the provider's
+/// answer: its size, never its text (the URL may point at anything — a
+/// metadata service, another internal server — and an admin page must not
+/// become a way to read it).
 pub fn excerpt(body: &str) -> String {
-    // One line, no raw control or bidi characters from the remote side.
-    crate::util::one_line(body.trim(), 200)
+    format!(
+        "a response the provider's API does not give ({} bytes, not shown)",
+        body.len()
+    )
 }
 
 /// Percent-encodes a query value.

@@ -126,6 +126,25 @@ impl Provider {
         }
     }
 
+    /// What the secret is bound to: the fields that decide where it is
+    /// sent (and, for HestiaCP, as whom it acts).
+    pub fn binding(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Provider::PowerDNS { server_url, .. } => vec![("server_url", server_url.clone())],
+            Provider::Cloudflare { api_url, .. } => vec![("server_url", api_url.clone())],
+            Provider::HestiaCP {
+                server_url,
+                admin_user,
+                user,
+                ..
+            } => vec![
+                ("server_url", server_url.clone()),
+                ("admin_user", admin_user.clone()),
+                ("user", user.clone()),
+            ],
+        }
+    }
+
     fn secret_mut(&mut self) -> &mut Secret {
         match self {
             Provider::PowerDNS { api_key, .. } => api_key,
@@ -221,6 +240,27 @@ impl ZoneForm {
         }
         match stored {
             Some(p) if p.kind() == self.provider.kind() && !p.secret().is_empty() => {
+                // A stored secret is bound to the endpoint it was entered
+                // for: pointing the zone elsewhere needs it typed again, or
+                // anyone who may edit zones could send it to their own host.
+                let old = p.binding();
+                let changed: Vec<&str> = self
+                    .provider
+                    .binding()
+                    .iter()
+                    .zip(old.iter())
+                    .filter(|(new, old)| new.1 != old.1)
+                    .map(|(new, _)| new.0)
+                    .collect();
+                if !changed.is_empty() {
+                    return Err(Error::input(
+                        self.provider.kind().secret_field(),
+                        format!(
+                            "enter it again: {} changed, and a stored secret is only sent to the endpoint it was entered for",
+                            changed.join(", ")
+                        ),
+                    ));
+                }
                 *self.provider.secret_mut() = p.secret().clone();
                 Ok(self.provider)
             }
@@ -432,11 +472,36 @@ mod tests {
         )
         .unwrap();
         let stored = Provider::PowerDNS {
-            server_url: "http://old:8081".into(),
+            server_url: "http://127.0.0.1:8081".into(),
             api_key: Secret::new("stored"),
         };
         let p = f.clone().merged(Some(&stored)).unwrap();
         assert_eq!(p.secret().expose(), "stored");
+        // Another endpoint: the secret must be entered again.
+        let elsewhere = Provider::PowerDNS {
+            server_url: "http://old:8081".into(),
+            api_key: Secret::new("stored"),
+        };
+        let e = f.clone().merged(Some(&elsewhere)).unwrap_err().to_string();
+        assert!(
+            e.contains("api_key") && e.contains("server_url changed"),
+            "{e}"
+        );
+        let hs = |user: &str| Provider::HestiaCP {
+            server_url: "https://h:8083/".into(),
+            admin_user: "admin".into(),
+            admin_password: Secret::new("pw"),
+            user: user.into(),
+        };
+        let keep = form(
+            json!({"name": "example.com", "type": "HestiaCP", "server_url": "https://h:8083",
+                   "admin_user": "admin", "admin_password": KEEP, "user": "bob"}),
+            false,
+        )
+        .unwrap();
+        assert!(keep.clone().merged(Some(&hs("bob"))).is_ok());
+        let e = keep.merged(Some(&hs("alice"))).unwrap_err().to_string();
+        assert!(e.contains("user changed"), "{e}");
         let other = Provider::Cloudflare {
             account_id: "a".into(),
             zone_id: "b".into(),

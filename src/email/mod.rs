@@ -3,6 +3,8 @@
 //! create the ones that are missing and never touch one that exists, so
 //! an operator's edits survive.
 
+pub mod outbox;
+
 use mysql::prelude::Queryable;
 use mysql::PooledConn;
 

@@ -48,6 +48,15 @@ impl Family {
         }
     }
 
+    /// The widest pool mask accepted: a pool wider than a /8 (IPv4) or a
+    /// /32 (IPv6, a regional allocation) is a typo, not a pool.
+    pub fn min_prefix(self) -> u8 {
+        match self {
+            Family::V4 => 8,
+            Family::V6 => 32,
+        }
+    }
+
     pub fn max_prefix(self) -> u8 {
         match self {
             Family::V4 => 32,

@@ -183,11 +183,12 @@ impl Pool {
             ));
         }
         let fam = self.family;
-        if self.mask == 0 || self.mask > fam.max_prefix() {
+        if self.mask < fam.min_prefix() || self.mask > fam.max_prefix() {
             return Err(Error::input(
                 field::MASK,
                 format!(
-                    "must be 1-{} for {fam}, got {}",
+                    "must be {}-{} for {fam}, got {}",
+                    fam.min_prefix(),
                     fam.max_prefix(),
                     self.mask
                 ),
@@ -252,6 +253,15 @@ impl Pool {
             }
             _ => {}
         }
+        if let Some((what, range)) = reserved_overlap(fam, s, e) {
+            return Err(Error::input(
+                field::START,
+                format!(
+                    "the range {} - {} includes {what} addresses ({range}), which cannot be handed to a VM",
+                    self.start, self.end
+                ),
+            ));
+        }
         self.validate_gateway(&net)?;
         Ok(())
     }
@@ -294,6 +304,33 @@ impl Pool {
     }
 }
 
+/// Ranges no VM can use: (what, network).
+const RESERVED: &[(&str, &str)] = &[
+    ("unspecified / \"this network\"", "0.0.0.0/8"),
+    ("loopback", "127.0.0.0/8"),
+    ("link-local", "169.254.0.0/16"),
+    ("multicast", "224.0.0.0/4"),
+    ("reserved", "240.0.0.0/4"),
+    ("unspecified", "::/128"),
+    ("loopback", "::1/128"),
+    ("link-local", "fe80::/10"),
+    ("multicast", "ff00::/8"),
+];
+
+/// The first reserved network that `[s, e]` (of `fam`) touches.
+pub fn reserved_overlap(fam: Family, s: u128, e: u128) -> Option<(&'static str, &'static str)> {
+    RESERVED.iter().copied().find(|(_, net)| {
+        let Ok(n) = net.parse::<IpNet>() else {
+            return false;
+        };
+        if Family::of(n.network()) != fam {
+            return false;
+        }
+        let (ns, ne) = (addr::to_u128(n.network()), addr::to_u128(n.broadcast()));
+        s <= ne && ns <= e
+    })
+}
+
 fn parse_ip(key: &str, text: &str) -> Result<IpAddr> {
     let t = text.trim();
     t.parse::<IpAddr>()
@@ -305,12 +342,13 @@ fn parse_ip(key: &str, text: &str) -> Result<IpAddr> {
 pub fn parse_mask(family: Family, text: &str) -> std::result::Result<u8, String> {
     let t = text.trim();
     let max = family.max_prefix();
+    let min = family.min_prefix();
     let digits = t.strip_prefix('/').unwrap_or(t);
     if let Ok(n) = digits.parse::<u32>() {
         return u8::try_from(n)
             .ok()
-            .filter(|n| (1..=max).contains(n))
-            .ok_or_else(|| format!("must be 1-{max} for {family}, got {n}"));
+            .filter(|n| (min..=max).contains(n))
+            .ok_or_else(|| format!("must be {min}-{max} for {family}, got {n}"));
     }
     if family == Family::V4 {
         if let Ok(std::net::IpAddr::V4(m)) = t.parse::<IpAddr>() {
@@ -484,8 +522,9 @@ mod tests {
             (&[("vlan", "4095")], "vlan", "4094"),
             (&[("vlan", "-1")], "vlan", "4094"),
             (&[("vlan", "ten")], "vlan", "whole number"),
-            (&[("mask", "33")], "mask", "1-32"),
-            (&[("mask", "0")], "mask", "1-32"),
+            (&[("mask", "33")], "mask", "8-32"),
+            (&[("mask", "0")], "mask", "8-32"),
+            (&[("mask", "1")], "mask", "8-32"),
             (&[("mask", "255.0.255.0")], "mask", "contiguous"),
             (&[("mask", "abc")], "mask", "prefix length"),
             (
@@ -550,7 +589,7 @@ mod tests {
             assert!(e.contains(frag), "{over:?}: {e}");
         }
         let v6: &[ErrCase] = &[
-            (&[("mask", "129")], "mask", "1-128"),
+            (&[("mask", "129")], "mask", "32-128"),
             (
                 &[("gateway", "192.168.130.1")],
                 "gateway",

@@ -137,27 +137,121 @@ pub fn create_pool(conn: &mut PooledConn, pool: &Pool) -> Result<u32> {
 }
 
 /// Saves an edited pool (`pool.id` names it). Allocated addresses keep
-/// their settings.
+/// their settings, but must stay in the pool: an edit that would leave any
+/// outside its range, or move a pool with allocations to another server or
+/// address family, is refused naming how many and which services.
 pub fn update_pool(conn: &mut PooledConn, pool: &Pool) -> Result<()> {
     pool.validate()?;
-    if get_pool(conn, pool.id)?.is_none() {
+    check_server(conn, pool.server_id)?;
+    let mut tx = conn.start_transaction(
+        TxOpts::default().set_isolation_level(Some(IsolationLevel::ReadCommitted)),
+    )?;
+    // The row lock allocation takes: nothing is handed out from the pool
+    // between the checks and the update.
+    let locked: Option<u32> = tx.exec_first(
+        format!("SELECT id FROM {POOLS_TABLE} WHERE id = ? FOR UPDATE"),
+        (pool.id,),
+    )?;
+    let old = match locked {
+        Some(_) => get_pool(&mut tx, pool.id)?,
+        None => None,
+    };
+    let Some(old) = old else {
         return Err(Error::input(
             "id",
             format!("IP pool #{} does not exist", pool.id),
         ));
+    };
+    let allocated: Vec<(String, u32)> = tx.exec(
+        format!("SELECT address, service_id FROM {ADDRESSES_TABLE} WHERE pool_id = ? ORDER BY service_id, id"),
+        (pool.id,),
+    )?;
+    if !allocated.is_empty() {
+        let why = if old.server_id != pool.server_id {
+            Some((field::SERVER, "move it to another server".to_string()))
+        } else if old.family != pool.family {
+            Some((
+                field::MASK,
+                format!("change it from {} to {}", old.family, pool.family),
+            ))
+        } else {
+            None
+        };
+        if let Some((key, what)) = why {
+            return Err(Error::input(
+                key,
+                format!(
+                    "cannot {what}: {} address(es) are allocated from it ({})",
+                    allocated.len(),
+                    services(&allocated)
+                ),
+            ));
+        }
+        let (s, e) = pool.bounds();
+        let outside: Vec<(String, u32)> = allocated
+            .into_iter()
+            .filter(|(a, _)| {
+                a.parse::<IpAddr>()
+                    .map(|ip| !(s..=e).contains(&super::addr::to_u128(ip)))
+                    .unwrap_or(true)
+            })
+            .collect();
+        if !outside.is_empty() {
+            return Err(Error::input(
+                field::START,
+                format!(
+                    "{} allocated address(es) would be outside {} - {} ({}); keep them in the range, or release them first",
+                    outside.len(),
+                    pool.start,
+                    pool.end,
+                    services(&outside)
+                ),
+            ));
+        }
     }
-    check_server(conn, pool.server_id)?;
-    check_overlap(conn, pool)?;
+    check_overlap(&mut tx, pool)?;
     let mut values = pool_values(pool);
     values.push(pool.id.into());
-    conn.exec_drop(
+    tx.exec_drop(
         format!(
             "UPDATE {POOLS_TABLE} SET next_hint = NULL, server_id = ?, family = ?, bridge = ?, vlan = ?, gateway = ?, \
              mask = ?, dns1 = ?, dns2 = ?, address_start = ?, address_stop = ? WHERE id = ?"
         ),
         values,
     )?;
+    tx.commit()?;
     Ok(())
+}
+
+/// `services 12, 14 (3.0.0.5, 3.0.0.9)`: which services hold the addresses
+/// (the first ten of each).
+fn services(rows: &[(String, u32)]) -> String {
+    let mut ids: Vec<u32> = rows.iter().map(|(_, s)| *s).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let more = |n: usize| {
+        if n > 10 {
+            format!(", … {} more", n - 10)
+        } else {
+            String::new()
+        }
+    };
+    format!(
+        "service{} {}{}: {}{}",
+        if ids.len() == 1 { "" } else { "s" },
+        ids.iter()
+            .take(10)
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        more(ids.len()),
+        rows.iter()
+            .take(10)
+            .map(|(a, _)| a.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        more(rows.len())
+    )
 }
 
 /// Deletes a pool, refusing while any of its addresses is allocated.
@@ -256,8 +350,36 @@ fn check_server(conn: &mut PooledConn, server_id: u32) -> Result<()> {
 
 /// Two pools of one server sharing addresses would report confusing usage
 /// and split one network's settings: refused.
-fn check_overlap(conn: &mut PooledConn, pool: &Pool) -> Result<()> {
+fn check_overlap<Q: Queryable>(conn: &mut Q, pool: &Pool) -> Result<()> {
     let (s, e) = pool.bounds();
+    // Addresses in use on the server that another pool (or none, a legacy
+    // import) handed out.
+    let used: Vec<(String, u32, u32)> = conn.exec(
+        format!(
+            "SELECT address, service_id, pool_id FROM {ADDRESSES_TABLE} WHERE server_id = ? AND family = ? AND pool_id <> ?"
+        ),
+        (pool.server_id, pool.family.code(), pool.id),
+    )?;
+    let inside: Vec<(String, u32)> = used
+        .into_iter()
+        .filter(|(a, _, _)| {
+            a.parse::<IpAddr>()
+                .is_ok_and(|ip| (s..=e).contains(&super::addr::to_u128(ip)))
+        })
+        .map(|(a, sid, _)| (a, sid))
+        .collect();
+    if !inside.is_empty() {
+        return Err(Error::input(
+            field::START,
+            format!(
+                "the range {} - {} holds {} address(es) already in use on this server from another pool ({})",
+                pool.start,
+                pool.end,
+                inside.len(),
+                services(&inside)
+            ),
+        ));
+    }
     for other in pools_of_server(conn, pool.server_id, pool.family)? {
         if other.id == pool.id {
             continue;

@@ -235,6 +235,7 @@ pub fn run(
         let n = n + 1;
         let state = job.vm.vm_status.clone();
         let t0 = Instant::now();
+        job.emails.clear();
         let r = {
             let mut ctx = Ctx {
                 conn: &mut *conn,
@@ -280,8 +281,16 @@ pub fn run(
                     Ok(Outcome::Skipped(why)) => (format!("{} (skip — {why})", step.name), true),
                     _ => (step.name.to_string(), false),
                 };
-                if step.to != state {
-                    match record::advance(conn, sid, &state, step.to) {
+                // The emails this step made due are written with its state
+                // change (the outbox), so a crash cannot lose them.
+                let emails = std::mem::take(&mut job.emails);
+                if step.to != state || !emails.is_empty() {
+                    let saved = if emails.is_empty() {
+                        record::advance(conn, sid, &state, step.to)
+                    } else {
+                        record::advance_with_emails(conn, sid, &state, step.to, &emails)
+                    };
+                    match saved {
                         Ok(true) => {}
                         Ok(false) => {
                             let now = record::status(conn, sid).ok().flatten().unwrap_or_default();

@@ -131,6 +131,25 @@ pub fn advance(conn: &mut PooledConn, service_id: u32, from: &str, to: &str) -> 
     Ok(conn.affected_rows() == 1)
 }
 
+/// `advance`, with the emails the new state makes due written to the
+/// outbox in the same transaction: both land or neither does. With
+/// `from == to` (a phase) only the emails are written.
+pub fn advance_with_emails(
+    conn: &mut PooledConn,
+    service_id: u32,
+    from: &str,
+    to: &str,
+    emails: &[(String, Value)],
+) -> Result<bool> {
+    in_transaction(conn, |c| {
+        if from != to && !advance(c, service_id, from, to)? {
+            return Ok(false);
+        }
+        crate::email::outbox::insert(c, service_id, emails)?;
+        Ok(true)
+    })
+}
+
 /// Runs `f` in a transaction: committed when it returns `Ok`, rolled back
 /// otherwise (a request's checks and writes land together or not at all).
 pub fn in_transaction<T>(

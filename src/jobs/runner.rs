@@ -19,8 +19,8 @@ use super::machine::{self, Ended};
 use super::{prepare, record, Job};
 use crate::cron::Report;
 use crate::db::{self, settings, DbConfig};
+use crate::email::outbox;
 use crate::error::Result;
-use crate::whmcs::host::send_email;
 use crate::whmcs::Host;
 
 /// Machines one VM may pass through in one run.
@@ -35,7 +35,6 @@ struct Finished {
     service_id: u32,
     /// One `(action, ok, summary)` per machine run.
     runs: Vec<(&'static str, bool, String)>,
-    emails: Vec<(String, serde_json::Value)>,
     /// `Job::module_logs`, and the strings WHMCS must mask in them.
     module_logs: Vec<(String, String, String)>,
     secrets: Vec<String>,
@@ -98,7 +97,6 @@ pub fn process_vms(db: &DbConfig, host: &dyn Host) -> Result<Report> {
                         false,
                         "internal error (panic); see the PHP error log".into(),
                     )],
-                    emails: Vec::new(),
                     module_logs: Vec::new(),
                     secrets: Vec::new(),
                 });
@@ -111,17 +109,10 @@ pub fn process_vms(db: &DbConfig, host: &dyn Host) -> Result<Report> {
             match m {
                 Msg::Line(l) => host.output(&l),
                 Msg::Done(f) => {
-                    for (tpl, vars) in &f.emails {
-                        if let Err(e) = send_email(host, tpl, f.service_id, vars) {
-                            // A missing or disabled template is a warning, not a failure.
-                            host.log_activity(
-                                &format!(
-                                    "PUQ Proxmox KVM: email '{tpl}' for service {}: {e}",
-                                    f.service_id
-                                ),
-                                0,
-                            );
-                        }
+                    // Its emails (in the outbox since its state changed).
+                    if let Err(e) = outbox::send_due(&mut conn, host, &db.name, Some(f.service_id))
+                    {
+                        host.output(&format!("--- service={} emails: {e} ---", f.service_id));
                     }
                     let masked: Vec<&str> = f.secrets.iter().map(String::as_str).collect();
                     for (action, request, response) in &f.module_logs {
@@ -132,6 +123,10 @@ pub fn process_vms(db: &DbConfig, host: &dyn Host) -> Result<Report> {
             }
         }
     });
+    // Emails left by an earlier run (a crash, a refusal to retry).
+    if let Err(e) = outbox::send_due(&mut conn, host, &db.name, None) {
+        host.output(&format!("--- emails: {e} ---"));
+    }
     results.sort_by_key(|r| r.service_id);
     let mut details = Vec::new();
     for r in &results {
@@ -162,7 +157,6 @@ fn run_job(db: &DbConfig, job: Job, tx: &mpsc::Sender<Msg>, prefix: bool) -> Fin
     let fail = |why: String| Finished {
         service_id: sid,
         runs: vec![("process", false, why)],
-        emails: Vec::new(),
         module_logs: Vec::new(),
         secrets: Vec::new(),
     };
@@ -182,7 +176,6 @@ fn run_job(db: &DbConfig, job: Job, tx: &mpsc::Sender<Msg>, prefix: bool) -> Fin
         return Finished {
             service_id: sid,
             runs: Vec::new(),
-            emails: Vec::new(),
             module_logs: Vec::new(),
             secrets: Vec::new(),
         };
@@ -236,7 +229,6 @@ fn run_locked(conn: &mut mysql::PooledConn, mut job: Job, say: &dyn Fn(String)) 
     Finished {
         service_id: sid,
         runs,
-        emails: std::mem::take(&mut job.emails),
         module_logs: std::mem::take(&mut job.module_logs),
         secrets: job.dns.as_ref().map(|z| z.secrets()).unwrap_or_default(),
     }

@@ -74,20 +74,48 @@ fn stop(ctx: &mut Ctx) -> Result<Outcome> {
     })
 }
 
-/// Best effort: every backup volume of the VMID on the node's backup
-/// storages. Errors are logged, never fatal.
+/// Best effort: the backups of this service's VM on the node's backup
+/// storages, errors logged, never fatal. Only while the VMID is still ours
+/// (our VM, by its name, holds it): after a crash past the DELETE the VMID
+/// may belong to another VM, whose backups are not ours to remove. And of
+/// the VMID's backups only those made since this service holds it (the
+/// restore's `vmid_since` rule) whose notes, where Proxmox recorded the
+/// guest's name or our note, name this VM.
 pub fn remove_backups(ctx: &mut Ctx) -> Result<Outcome> {
     if ctx.job.vm.vm_id == 0 || ctx.job.vm.node.is_empty() {
         return Ok(Outcome::Skipped("no VM".into()));
     }
+    if common::our_vm(ctx)?.is_none() {
+        return Ok(Outcome::Skipped(
+            "the VMID is no longer this service's VM: its backups are left alone".into(),
+        ));
+    }
+    let since = record::vmid_since(ctx.conn, ctx.sid())? - 60;
+    let our_notes: Vec<String> = ctx.conn.exec(
+        "SELECT DISTINCT note FROM puqProxmoxKVM_operations WHERE service_id = ? AND kind = 'backup'",
+        (ctx.sid(),),
+    )?;
     let job = &*ctx.job;
-    let volumes = match job.client.vm_backup_volumes(&job.vm.node, job.vm.vm_id) {
+    let all = match job.client.vm_backup_volumes(&job.vm.node, job.vm.vm_id) {
         Ok(v) => v,
         Err(e) => {
             ctx.progress(format!("listing backups failed (ignored): {e}"));
             return Ok(Outcome::Skipped("backups could not be listed".into()));
         }
     };
+    let total = all.len();
+    let volumes: Vec<(String, String)> = all
+        .into_iter()
+        .filter(|(_, b)| is_ours(b, since, &job.vm.vm_name, &our_notes))
+        .map(|(st, b)| (st, b.volid))
+        .collect();
+    if total > volumes.len() {
+        ctx.progress(format!(
+            "{} backup(s) of VMID {} are not this service's (older than its VMID, or another guest's): kept",
+            total - volumes.len(),
+            job.vm.vm_id
+        ));
+    }
     if volumes.is_empty() {
         return Ok(Outcome::Skipped("no backups".into()));
     }
@@ -116,6 +144,19 @@ pub fn remove_backups(ctx: &mut Ctx) -> Result<Outcome> {
     } else {
         Outcome::Skipped(format!("{ok} removed, {failed} failed (ignored)"))
     })
+}
+
+/// A backup is this service's when it was made since the service holds
+/// the VMID and its notes, if any, are the VM's name (Proxmox's default
+/// `{{guestname}}`) or a note this service's backups were made with.
+fn is_ours(b: &crate::pve::ops::BackupVolume, since: i64, vm_name: &str, notes: &[String]) -> bool {
+    if b.ctime < since {
+        return false;
+    }
+    match b.notes.as_deref().map(str::trim) {
+        None | Some("") => true,
+        Some(n) => n == vm_name || notes.iter().any(|o| o.trim() == n),
+    }
 }
 
 /// The only phase that can fail the terminate.
@@ -165,4 +206,40 @@ pub fn clean_db(ctx: &mut Ctx) -> Result<Outcome> {
     ctx.job.ips.clear();
     ctx.progress(format!("{freed} IP address(es) freed"));
     Ok(Outcome::Done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pve::ops::BackupVolume;
+
+    fn vol(ctime: i64, notes: Option<&str>) -> BackupVolume {
+        BackupVolume {
+            volid: "local:backup/x".into(),
+            ctime,
+            notes: notes.map(String::from),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn only_this_services_backups() {
+        let notes = vec!["before the upgrade".to_string()];
+        assert!(is_ours(&vol(1000, None), 1000, "vm1", &notes));
+        assert!(is_ours(&vol(1000, Some("vm1")), 1000, "vm1", &notes));
+        assert!(is_ours(
+            &vol(2000, Some("before the upgrade")),
+            1000,
+            "vm1",
+            &notes
+        ));
+        assert!(
+            !is_ours(&vol(999, None), 1000, "vm1", &notes),
+            "older than the VMID"
+        );
+        assert!(
+            !is_ours(&vol(2000, Some("other-owner")), 1000, "vm1", &notes),
+            "another guest"
+        );
+    }
 }

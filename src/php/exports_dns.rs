@@ -202,9 +202,24 @@ pub fn puq_dns_set_reverse(service_id: i64, ip: String, hostname: String) -> Php
 /// `['status' => 200|403, 'body' => JSON]`.
 #[php_function]
 pub fn puq_dns_legacy(remote_addr: String) -> PhpResult<Zval> {
+    // An unauthenticated endpoint: whatever fails (the database, a bug) the
+    // caller gets a fixed text, before or after its address was checked;
+    // the detail goes to the module log.
     data("puq_dns_legacy", || {
-        let (status, body) = dns::legacy::respond(&mut conn()?, &remote_addr)?;
-        Ok(json!({"status": status, "body": body}))
+        let r = conn().and_then(|mut c| dns::legacy::respond(&mut c, &remote_addr));
+        Ok(match r {
+            Ok((status, body)) => json!({"status": status, "body": body}),
+            Err(e) => {
+                PhpHost.log_module_call(
+                    "dns.php",
+                    &format!("remote address {}", crate::util::one_line(&remote_addr, 64)),
+                    &crate::util::one_line(&e.to_string(), 2000),
+                    "",
+                    &[],
+                );
+                json!({"status": 500, "body": json!({"error": "internal error; see the WHMCS module log"}).to_string()})
+            }
+        })
     })
 }
 

@@ -27,7 +27,7 @@ pub struct Snapshot {
 }
 
 /// One backup volume of `GET /nodes/{node}/storage/{storage}/content`.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 pub struct BackupVolume {
     pub volid: String,
     #[serde(default)]

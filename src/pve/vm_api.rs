@@ -139,8 +139,12 @@ impl Client {
     }
 
     /// Backup volumes of `vmid` on a node's storages that hold backups:
-    /// `(storage, volid)`.
-    pub fn vm_backup_volumes(&self, node: &str, vmid: u32) -> PveResult<Vec<(String, String)>> {
+    /// `(storage, volume)` with the volume's creation time and notes.
+    pub fn vm_backup_volumes(
+        &self,
+        node: &str,
+        vmid: u32,
+    ) -> PveResult<Vec<(String, super::ops::BackupVolume)>> {
         let mut out = Vec::new();
         for s in self.node_storages(node)? {
             let Some(storage) = s.get("storage").and_then(Value::as_str) else {
@@ -153,21 +157,8 @@ impl Client {
             if !holds_backups {
                 continue;
             }
-            let path = format!(
-                "/nodes/{}/storage/{}/content",
-                seg("node", node)?,
-                seg("storage", storage)?
-            );
-            let v = self.call(
-                Method::Get,
-                &path,
-                &Form::new().set("content", "backup").set("vmid", vmid),
-                Weight::Heavy,
-            )?;
-            for item in v.as_array().cloned().unwrap_or_default() {
-                if let Some(volid) = item.get("volid").and_then(Value::as_str) {
-                    out.push((storage.to_string(), volid.to_string()));
-                }
+            for b in self.backups(node, storage, vmid)? {
+                out.push((storage.to_string(), b));
             }
         }
         Ok(out)

@@ -591,6 +591,14 @@ pub fn save(
                 "message": "Nothing was saved: correct the highlighted fields."}))
         }
     };
+    let mut errors = current.check_references(conn, &cfg)?;
+    if let Some((k, m)) = current.unbound_secret(&form) {
+        errors.insert(k, m);
+    }
+    if !errors.is_empty() {
+        return Ok(json!({"ok": false, "errors": errors, "banners": [],
+            "message": "Nothing was saved: correct the highlighted fields."}));
+    }
     let r = reach(conn, host, prod.servergroup)?;
     if let Some(b) = r.banner() {
         return Ok(json!({"ok": false, "errors": {}, "banners": [b],

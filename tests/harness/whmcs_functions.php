@@ -227,7 +227,23 @@ function localAPI($command, $values = [], $adminUser = '')
     }
     switch ($key) {
         case 'sendemail':
-            return Harness::apiSendEmail($values);
+            // Crash tests: PUQ_HARNESS_KILL_SENDEMAIL=before|after kills this
+            // process (SIGKILL) right before / after WHMCS accepts the email;
+            // PUQ_HARNESS_MAIL_LOG=file records each accepted email as a JSON
+            // line (emails sent by child cron processes).
+            $kill = (string) getenv('PUQ_HARNESS_KILL_SENDEMAIL');
+            if ($kill === 'before') {
+                posix_kill(getmypid(), 9);
+            }
+            $r = Harness::apiSendEmail($values);
+            $log = (string) getenv('PUQ_HARNESS_MAIL_LOG');
+            if ($log !== '' && ($r['result'] ?? '') === 'success') {
+                file_put_contents($log, json_encode(['messagename' => $values['messagename'] ?? '', 'id' => (int) ($values['id'] ?? 0)]) . "\n", FILE_APPEND | LOCK_EX);
+            }
+            if ($kill === 'after') {
+                posix_kill(getmypid(), 9);
+            }
+            return $r;
         case 'encryptpassword':
             if (!isset($values['password2'])) {
                 return ['result' => 'error', 'message' => 'Password is required'];

@@ -16,7 +16,7 @@ assertSame([], tables());
 $r = Harness::callAddon('activate');
 assertSame('success', $r['status'], json_encode($r));
 assertContains('migrated from version 0 to', $r['description']);
-$all = ['puqProxmoxKVM_backup_schedule', 'puqProxmoxKVM_cron_tasks', 'puqProxmoxKVM_dns_zones', 'puqProxmoxKVM_ip_addresses',
+$all = ['puqProxmoxKVM_backup_schedule', 'puqProxmoxKVM_cron_tasks', 'puqProxmoxKVM_dns_zones', 'puqProxmoxKVM_email_outbox', 'puqProxmoxKVM_ip_addresses',
     'puqProxmoxKVM_ip_pools', 'puqProxmoxKVM_iso_mounts', 'puqProxmoxKVM_live_cache', 'puqProxmoxKVM_operations', 'puqProxmoxKVM_product_settings',
     'puqProxmoxKVM_schema', 'puqProxmoxKVM_settings', 'puqProxmoxKVM_statistics', 'puqProxmoxKVM_vm_info',
     'puqProxmoxKVM_vm_runs'];

@@ -92,8 +92,42 @@ $e = assertThrows(Throwable::class, fn () => puq_dns_zone_update(['id' => $p, 'n
     'type' => 'HestiaCP', 'server_url' => 'https://h:8083', 'admin_user' => 'a', 'user' => 'b', 'admin_password' => '']));
 assertContains("'admin_password'", $e->getMessage());
 assertSame('PowerDNS', puq_dns_zone_list()[0]['type'], 'failed update changed nothing');
+// A stored secret is bound to its endpoint (issue 21, item 1): another server URL, Cloudflare
+// API base or HestiaCP user needs the secret typed again; nothing changes otherwise.
+$before = Harness::query('SELECT * FROM puqProxmoxKVM_dns_zones ORDER BY id');
+foreach (['__KEEP__', ''] as $keep) {
+    $e = assertThrows(Throwable::class, fn () => puq_dns_zone_update(['id' => $p, 'name' => $pz, 'type' => 'PowerDNS',
+        'server_url' => 'http://attacker.example:8081', 'api_key' => $keep]));
+    assertContains("'api_key'", $e->getMessage());
+    assertContains('server_url changed', $e->getMessage());
+}
+$e = assertThrows(Throwable::class, fn () => puq_dns_zone_update(['id' => $c, 'name' => 'example.com', 'type' => 'Cloudflare',
+    'account_id' => $cfAccount, 'zone_id' => $cfZone, 'api_token' => '__KEEP__', 'server_url' => 'http://attacker.example/client/v4']));
+assertContains("'api_token'", $e->getMessage());
+$e = assertThrows(Throwable::class, fn () => puq_dns_zone_update(['id' => $c, 'name' => 'example.com', 'type' => 'Cloudflare',
+    'account_id' => $cfAccount, 'zone_id' => $cfZone, 'api_token' => '__KEEP__']));
+assertContains("'api_token'", $e->getMessage(), 'an empty API base is the official one: also another endpoint');
+$e = assertThrows(Throwable::class, fn () => puq_dns_zone_update(['id' => $h, 'name' => 'example.com', 'type' => 'HestiaCP',
+    'server_url' => DnsSim::hestiaUrl(), 'admin_user' => 'admin', 'admin_password' => '__KEEP__', 'user' => 'mallory']));
+assertContains("'admin_password'", $e->getMessage());
+assertContains('user changed', $e->getMessage());
+assertSame($before, Harness::query('SELECT * FROM puqProxmoxKVM_dns_zones ORDER BY id'), 'refused edits changed nothing');
+// The same endpoint keeps it; a new endpoint with the secret entered is fine.
+assertTrue(puq_dns_zone_update(['id' => $h, 'name' => 'example.com', 'type' => 'HestiaCP',
+    'server_url' => DnsSim::hestiaUrl(), 'admin_user' => 'admin', 'admin_password' => '__KEEP__', 'user' => 'bob']));
+assertTrue(puq_dns_zone_test($h)['success']);
 
 // --- Test: each provider's exact error --------------------------------------------------
+// A zone pointed at something that is not its provider (here the Cloudflare API as a PowerDNS server):
+// the Test reports the status and a fixed description, never the body (issue 21, item 7).
+$notPdns = puq_dns_zone_create(['name' => 'echo.example', 'type' => 'PowerDNS', 'server_url' => DnsSim::cloudflareUrl(), 'api_key' => 'k']);
+$t = puq_dns_zone_test($notPdns);
+assertFalse($t['success']);
+assertContains('not shown', $t['message']);
+foreach (['success', 'errors', '{', 'messages'] as $leak) {
+    assertNotContains($leak, $t['message'], 'no body echoed');
+}
+puq_dns_zone_delete($notPdns);
 $missing = puq_dns_zone_create(['name' => 'nothere.example', 'type' => 'PowerDNS', 'server_url' => Pdns::url(), 'api_key' => $pdnsKey]);
 $t = puq_dns_zone_test($missing);
 assertFalse($t['success']);

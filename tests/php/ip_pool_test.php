@@ -78,6 +78,44 @@ Harness::exec("UPDATE tblhosting SET domainstatus = 'Terminated' WHERE id = ?", 
 $got = puq_ip_pool_allocate(Harness::params($sid14));
 assertSame($freed, $got[0]['address']);
 
+// Edits that would orphan allocations are refused, naming how many and which services; reserved
+// ranges, silly masks and ranges over addresses in use are refused (issue 21, item 3). Nothing changes.
+$rows = fn () => Harness::query('SELECT * FROM puqProxmoxKVM_ip_pools ORDER BY id');
+$before = $rows();
+$base = ['id' => $pool, 'server_id' => $server, 'type' => 'IPv4', 'bridge' => 'vmbr0', 'vlan' => '0',
+    'gateway' => '192.0.2.1', 'mask' => '24', 'dns1' => '1.1.1.1', 'dns2' => '8.8.8.8',
+    'address_start' => '192.0.2.10', 'address_stop' => '192.0.2.21'];
+$held = (int) Harness::value('SELECT COUNT(*) FROM puqProxmoxKVM_ip_addresses WHERE pool_id = ?', [$pool]);
+assertTrue($held > 2, "allocations: $held");
+$e = assertThrows(Throwable::class, fn () => puq_ip_pool_update(['address_stop' => '192.0.2.15'] + $base));
+assertContains("'address_start'", $e->getMessage());
+assertContains(($held - 6) . ' allocated address(es) would be outside', $e->getMessage());
+assertContains('services ', $e->getMessage());
+$other = Harness::createServer(['name' => 'second']);
+$e = assertThrows(Throwable::class, fn () => puq_ip_pool_update(['server_id' => $other] + $base));
+assertContains("cannot move it to another server: $held address(es)", $e->getMessage());
+$e = assertThrows(Throwable::class, fn () => puq_ip_pool_update(['type' => 'IPv6', 'gateway' => '2001:db8:1::1', 'mask' => '64',
+    'dns1' => '2001:4860:4860::8888', 'dns2' => '', 'address_start' => '2001:db8:1::10', 'address_stop' => '2001:db8:1::20'] + $base));
+assertContains('cannot change it from IPv4 to IPv6', $e->getMessage());
+$new = ['server_id' => $server, 'type' => 'IPv4', 'bridge' => 'vmbr0', 'vlan' => '0', 'dns1' => '1.1.1.1', 'dns2' => ''];
+foreach ([
+    [['gateway' => '127.0.0.1', 'mask' => '24', 'address_start' => '127.0.0.10', 'address_stop' => '127.0.0.20'], 'loopback'],
+    [['gateway' => '224.0.0.1', 'mask' => '24', 'address_start' => '224.0.0.10', 'address_stop' => '224.0.0.20'], 'multicast'],
+    [['gateway' => '169.254.1.1', 'mask' => '24', 'address_start' => '169.254.1.10', 'address_stop' => '169.254.1.20'], 'link-local'],
+    [['gateway' => '10.0.0.1', 'mask' => '1', 'address_start' => '10.0.0.10', 'address_stop' => '10.0.0.20'], '8-32'],
+    [['type' => 'IPv6', 'gateway' => 'fe80::1', 'mask' => '64', 'address_start' => 'fe80::10', 'address_stop' => 'fe80::20', 'dns1' => '2001:4860:4860::8888'], 'link-local'],
+    [['type' => 'IPv6', 'gateway' => '2001:db8::1', 'mask' => '16', 'address_start' => '2001:db8::10', 'address_stop' => '2001:db8::20', 'dns1' => '2001:4860:4860::8888'], '32-128'],
+    // Overlaps the addresses in use (and the pool) on the same server.
+    [['gateway' => '192.0.2.1', 'mask' => '24', 'address_start' => '192.0.2.5', 'address_stop' => '192.0.2.12'], 'already in use on this server'],
+] as [$fields, $why]) {
+    $e = assertThrows(Throwable::class, fn () => puq_ip_pool_create($fields + $new));
+    assertContains($why, $e->getMessage());
+}
+assertSame($before, $rows(), 'refused edits and creates changed nothing');
+// Widening keeps every allocation inside: accepted.
+assertTrue(puq_ip_pool_update(['address_stop' => '192.0.2.30'] + $base));
+assertTrue(puq_ip_pool_update($base));
+
 // A pool in use cannot be deleted.
 $e = assertThrows(Throwable::class, fn () => puq_ip_pool_delete($pool));
 assertSame(2, count(puq_ip_pool_list($server)));

@@ -100,6 +100,33 @@ $d = puq_product_panel($pid);
 assertSame([], $d['field_errors']);
 assertNotContains('No OS template', json_encode($d['banners']));
 
+// ---- text settings validated by what they become; a moved noVNC domain needs its key again (issue 21, items 1, 4) ----
+$dept = (int) Harness::value('SELECT id FROM tblticketdepartments ORDER BY id LIMIT 1');
+$settingsRow = fn () => Harness::value('SELECT settings FROM puqProxmoxKVM_product_settings WHERE product_id = ?', [$pid]);
+$before = $settingsRow();
+$bad = ['main_domain' => 'exa mple..com', 'novnc_domain' => 'javascript:alert(1)', 'email_ready' => 'No Such Template',
+    'email_reset_password' => 'x', 'revdns_department' => (string) ($dept + 999)];
+foreach ($bad as $k => $v) {
+    $r = puqProxmoxKVM_productPanelAction($pid, 'save', ['token' => $token, 'values' => [$k => $v]], 'POST');
+    assertFalse($r['ok'], "$k=$v accepted");
+    assertTrue(isset($r['errors'][$k]), "$k: " . json_encode($r));
+    $e = assertThrows(Throwable::class, fn () => puq_product_settings_save($pid, [$k => $v]));
+    assertContains("'$k'", $e->getMessage());
+}
+assertContains('is not a host name', puqProxmoxKVM_productPanelAction($pid, 'save', ['token' => $token, 'values' => ['novnc_domain' => 'javascript:alert(1)', 'novnc_key' => 'k']], 'POST')['errors']['novnc_domain']);
+$r = puqProxmoxKVM_productPanelAction($pid, 'save', ['token' => $token, 'values' => ['novnc_domain' => 'vnc.attacker.example', 'novnc_key' => '']], 'POST');
+assertContains('enter the noVNC key again', $r['errors']['novnc_key'] ?? '', json_encode($r));
+$e = assertThrows(Throwable::class, fn () => puq_product_settings_save($pid, ['novnc_domain' => 'vnc.attacker.example']));
+assertContains("'novnc_key'", $e->getMessage());
+assertSame($before, $settingsRow(), 'nothing saved on refusal');
+// Good values: a domain with its leading dot, a host with a port and a new key, templates that exist, None.
+$r = puqProxmoxKVM_productPanelAction($pid, 'save', ['token' => $token, 'values' => ['main_domain' => '.vms.example.com',
+    'novnc_domain' => 'vnc.example.com:8443', 'novnc_key' => 'new-key', 'email_ready' => 'puqProxmoxKVM VM is ready',
+    'email_reset_password' => '', 'revdns_department' => (string) $dept]], 'POST');
+assertTrue($r['ok'], json_encode($r));
+$s = puq_product_settings_get($pid);
+assertSame(['.vms.example.com', 'vnc.example.com:8443', '', $dept], [$s['main_domain'], $s['novnc_domain'], $s['email_reset_password'], (int) $s['revdns_department']]);
+
 // ---- unreachable server: banner, highlighted fields, save refused ----
 $dead = Harness::createServer(['name' => 'pve-down', 'hostname' => '127.0.0.1', 'ipaddress' => '127.0.0.1', 'port' => 1, 'password' => 'dead-secret']);
 $pDead = Harness::createProduct(['servergroup' => Harness::createServerGroup('Down group', [$dead])]);

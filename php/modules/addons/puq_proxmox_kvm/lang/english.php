@@ -1,4 +1,8 @@
 <?php
+
+if (!defined('WHMCS')) {
+    die('This file cannot be accessed directly');
+}
 /* PUQ Proxmox KVM addon — English strings of the admin pages ($_ADDONLANG). Every page string lives here. */
 
 $_ADDONLANG['title'] = 'PUQ Proxmox KVM';

@@ -14,6 +14,10 @@ use WHMCS\UsageBilling\Metrics\Metric;
 use WHMCS\UsageBilling\Metrics\Units\GigaBytes;
 use WHMCS\UsageBilling\Metrics\Usage;
 
+if (!defined('WHMCS')) {
+    die('This file cannot be accessed directly');
+}
+
 class MetricsProvider implements ProviderInterface
 {
     private $params;

@@ -19,6 +19,10 @@ try {
     http_response_code($reply['status']);
     echo $reply['body'];
 } catch (\Throwable $e) {
+    // No detail to an unauthenticated caller: it goes to the module log.
+    if (function_exists('logModuleCall')) {
+        logModuleCall('puqProxmoxKVM', 'dns.php', '', get_class($e) . ': ' . $e->getMessage(), '');
+    }
     http_response_code(500);
-    echo json_encode(['error' => $e->getMessage()]);
+    echo json_encode(['error' => 'internal error; see the WHMCS module log']);
 }
