@@ -21,11 +21,7 @@ pub fn client_for(
     ctx_host: &dyn crate::whmcs::Host,
     server_id: u32,
 ) -> impl FnMut(&mut PooledConn) -> Result<crate::pve::Client> + '_ {
-    move |conn: &mut PooledConn| {
-        let sp = crate::jobs::server_params(conn, ctx_host, server_id)?;
-        let st = crate::db::settings::load(conn)?;
-        crate::server::client(&sp, &st)
-    }
+    move |conn: &mut PooledConn| crate::server::client_for_server(conn, ctx_host, server_id)
 }
 
 /// The live cache read for the service's VM; a failed read is a Proxmox

@@ -57,9 +57,7 @@ fn vm_of(conn: &mut PooledConn, service_id: u32) -> Result<VmRow> {
 
 /// A client for the VM's server (token decrypted on this, the PHP thread).
 fn client_for(conn: &mut PooledConn, host: &dyn Host, vm: &VmRow) -> Result<Client> {
-    let s = settings::load(conn)?;
-    let server = jobs::server_params(conn, host, vm.server_id)?;
-    super::client(&server, &s)
+    super::client_for_server(conn, host, vm.server_id)
 }
 
 fn has_vm(vm: &VmRow) -> bool {

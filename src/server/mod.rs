@@ -36,6 +36,18 @@ pub fn config_options() -> Value {
     })
 }
 
+/// The Proxmox client of WHMCS server `server_id` (its token decrypted on
+/// the PHP thread) with the configured timeouts.
+pub fn client_for_server(
+    conn: &mut mysql::PooledConn,
+    host: &dyn crate::whmcs::Host,
+    server_id: u32,
+) -> Result<Client> {
+    let settings = crate::db::settings::load(conn)?;
+    let server = crate::jobs::server_params(conn, host, server_id)?;
+    client(&server, &settings)
+}
+
 /// A client for a WHMCS server entry with the configured timeouts.
 pub fn client(server: &ServerParams, settings: &Settings) -> Result<Client> {
     let conn = Connection::from_server(

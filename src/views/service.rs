@@ -489,8 +489,7 @@ pub fn page(conn: &mut PooledConn, host: &dyn Host, sid: u32) -> Result<Value> {
         return Ok(Value::Object(out));
     }
     let sp = crate::jobs::server_params(conn, host, vm.server_id)?;
-    let st = crate::db::settings::load(conn)?;
-    let client = crate::server::client(&sp, &st)?;
+    let client = crate::server::client(&sp, &crate::db::settings::load(conn)?)?;
     let started = Instant::now();
     let live = read_live(&client, &vm.node, vm.vm_id);
     let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -546,9 +545,7 @@ pub fn chart(conn: &mut PooledConn, host: &dyn Host, sid: u32, timeframe: &str) 
     if vm.vm_id == 0 || vm.node.is_empty() {
         return Ok(json!({"ok": false, "message": "the VM is not deployed yet"}));
     }
-    let sp = crate::jobs::server_params(conn, host, vm.server_id)?;
-    let st = crate::db::settings::load(conn)?;
-    let client = crate::server::client(&sp, &st)?;
+    let client = crate::server::client_for_server(conn, host, vm.server_id)?;
     // Charts fail soft: an RRD error is a message, never a broken page.
     match rrddata(&client, &vm.node, vm.vm_id, timeframe) {
         Ok(v) => Ok(json!({"ok": true, "timeframe": timeframe, "series": rrd::parse(&v)})),

@@ -50,6 +50,23 @@ final class Deploy
         return $out;
     }
 
+    /**
+     * Process VMs runs (at most $max) until the service's VM is in $want; returns their output, or throws with it
+     * naming where the VM stopped.
+     */
+    public static function until(int $sid, string $want, int $max = 8, int $pauseMs = 0): string
+    {
+        $all = '';
+        for ($i = 0; $i < $max; $i++) {
+            $all .= self::cron();
+            if (self::status($sid) === $want) {
+                return $all;
+            }
+            usleep($pauseMs * 1000);
+        }
+        throw new RuntimeException("service $sid is at " . self::status($sid) . ", not $want:\n$all");
+    }
+
     /** The command line of a cron run in a child PHP process on this test's database. */
     public static function cronCommand(): string
     {

@@ -15,10 +15,7 @@ Harness::createEmailTemplate('puqProxmoxKVM Reset password');
 $pid = Deploy::product(['cpu' => '2', 'ram_gb' => '2', 'sys_size_gb' => '10']);
 $sid = Deploy::order($pid);
 Harness::exec("UPDATE tblhosting SET domainstatus = 'Active' WHERE id = ?", [$sid]);
-for ($i = 0; $i < 10 && Deploy::status($sid) !== 'ready'; $i++) {
-    Deploy::cron();
-}
-assertSame('ready', Deploy::status($sid));
+Deploy::until($sid, 'ready', 10);
 $vmid = Deploy::vmid($sid);
 $client = Deploy::$client;
 $other = Harness::createClient();
@@ -114,11 +111,7 @@ $r = puq_client_action($sid, 'reset_password', $req($client, true, true));
 assertSame(true, $r['ok'], json_encode($r));
 assertSame(409, puq_client_action($sid, 'reset_password', $req($client, true, true))['status'], 'one at a time');
 $plain = decrypt(Harness::value('SELECT password FROM tblhosting WHERE id = ?', [$sid]));
-$out = '';
-for ($i = 0; $i < 10 && Deploy::status($sid) !== 'ready'; $i++) {
-    $out .= Deploy::cron();
-}
-assertSame('ready', Deploy::status($sid), $out);
+$out = Deploy::until($sid, 'ready', 10);
 assertContains('password set live by the QEMU guest agent', $out);
 $posts = array_column(Sim::control('GET', 'requests?method=POST')['data'], 'template');
 assertContains('/nodes/{node}/qemu/{vmid}/agent/set-user-password', implode(' ', $posts));
@@ -136,12 +129,7 @@ Sim::control('DELETE', 'requests');
 assertSame(true, puq_client_action($sid, 'reset_password', $req($client, true, true))['ok']);
 $plain2 = decrypt(Harness::value('SELECT password FROM tblhosting WHERE id = ?', [$sid]));
 assertTrue($plain2 !== $plain, 'another new password');
-$out = '';
-for ($i = 0; $i < 15 && Deploy::status($sid) !== 'ready'; $i++) {
-    $out .= Deploy::cron();
-    usleep(100000);
-}
-assertSame('ready', Deploy::status($sid), $out);
+$out = Deploy::until($sid, 'ready', 15, 100);
 assertContains('guest agent unavailable', $out);
 $posts = implode(' ', array_column(Sim::control('GET', 'requests?method=POST')['data'], 'template'));
 assertTrue(strpos($posts, '/status/shutdown') !== false || strpos($posts, '/status/stop') !== false, 'stopped for cloud-init');

@@ -29,17 +29,6 @@ function pveApi(string $method, string $path, array $form = [])
     return $r['data'];
 }
 
-function until(int $sid, string $want, int $max = 12): string
-{
-    $all = '';
-    for ($i = 0; $i < $max; $i++) {
-        $all .= Deploy::cron();
-        if (Deploy::status($sid) === $want) {
-            return $all;
-        }
-    }
-    throw new RuntimeException("service $sid is at " . Deploy::status($sid) . ", not $want:\n$all");
-}
 
 /** Notes of the backups of $vmid on the simulator. */
 function backupNotes(int $vmid): array
@@ -64,7 +53,7 @@ function settleBackups(): void
 
 // ---- The vmid_since rule ------------------------------------------------------
 $a = Deploy::order($pid);
-until($a, 'ready');
+Deploy::until($a, 'ready', 12);
 $va = Deploy::vmid($a);
 $node = (string) Harness::value('SELECT node FROM puqProxmoxKVM_vm_info WHERE service_id = ?', [$a]);
 // A backup the VMID's earlier owner left (made before this service held it).
@@ -76,13 +65,13 @@ assertSame('running', puq_backup_create($a, 'mine')['status']);
 settleBackups();
 assertSame(['earlier owner', 'mine'], backupNotes($va));
 assertSame('success', Harness::moduleCommand('TerminateAccount', $a));
-$out = until($a, 'remove');
+$out = Deploy::until($a, 'remove', 12);
 assertSame(['earlier owner'], backupNotes($va), "only this service's backup removed:\n$out");
 assertContains('not this service', $out);
 
 // ---- Another VM took the VMID between the DELETE and the retried terminate ------
 $b = Deploy::order($pid);
-until($b, 'ready');
+Deploy::until($b, 'ready', 12);
 $vb = Deploy::vmid($b);
 $node = (string) Harness::value('SELECT node FROM puqProxmoxKVM_vm_info WHERE service_id = ?', [$b]);
 assertSame('success', Harness::moduleCommand('TerminateAccount', $b));
@@ -100,7 +89,7 @@ pveApi('POST', "/nodes/$node/vzdump", ['vmid' => $vb, 'storage' => 'local', 'mod
 Sim::control('POST', 'tasks/complete');
 $before = backupNotes($vb);
 assertTrue(in_array('other-owner', $before, true), json_encode($before));
-$out = until($b, 'remove');
+$out = Deploy::until($b, 'remove', 12);
 assertSame($before, backupNotes($vb), "the VMID's new owner keeps its backup, nothing of the VMID is removed:\n$out");
 assertTrue(Sim::vm($vb) !== null, 'and its VM');
 assertContains('no longer this service', $out);

@@ -11,17 +11,6 @@ require __DIR__ . '/../harness/Deploy.php';
 Deploy::setUp();
 $pid = Deploy::product();
 
-function cronUntil(int $sid, string $want, int $max = 6): string
-{
-    $all = '';
-    for ($i = 0; $i < $max; $i++) {
-        $all .= Deploy::cron();
-        if (Deploy::status($sid) === $want) {
-            return $all;
-        }
-    }
-    throw new RuntimeException("service $sid is at " . Deploy::status($sid) . ", not $want:\n$all");
-}
 $since = fn (int $sid) => (int) Harness::value('SELECT wait_since FROM puqProxmoxKVM_vm_info WHERE service_id = ?', [$sid]);
 /** Moves the first refusal `$minutes` into the past. */
 $backdate = fn (int $sid, int $minutes) => Harness::exec('UPDATE puqProxmoxKVM_vm_info SET wait_since = UNIX_TIMESTAMP() - ? WHERE service_id = ?', [$minutes * 60, $sid]);
@@ -29,7 +18,7 @@ $backdate = fn (int $sid, int $minutes) => Harness::exec('UPDATE puqProxmoxKVM_v
 assertSame(30, puq_settings_get()['lock_wait_minutes']);
 
 $sid = Deploy::order($pid);
-cronUntil($sid, 'ready');
+Deploy::until($sid, 'ready', 6);
 $vmid = Deploy::vmid($sid);
 
 // ---- the wait is visible: what Proxmox answered, since when ----
@@ -80,7 +69,7 @@ Deploy::cron();
 assertSame('terminate', Deploy::status($sid));
 assertContains('(0 min; gives up after 30 min)', Deploy::lastError($sid));
 Sim::control('POST', 'lock', ['vmid' => $vmid, 'lock' => null]);
-cronUntil($sid, 'remove');
+Deploy::until($sid, 'remove', 6);
 assertSame('', Deploy::lastError($sid));
 assertSame(0, $since($sid));
 assertSame(null, Sim::vm($vmid));
@@ -91,7 +80,7 @@ assertSame(400, $r['status']);
 assertSame('lock_wait_minutes', $r['field']);
 assertSame(true, puq_admin_ajax('settings.save', ['lock_wait_minutes' => '5'], $admin, true)['ok']);
 $s2 = Deploy::order($pid);
-cronUntil($s2, 'ready');
+Deploy::until($s2, 'ready', 6);
 Sim::control('POST', 'lock', ['vmid' => Deploy::vmid($s2), 'lock' => 'migrate']);
 assertSame('success', Harness::callServer('TerminateAccount', $s2));
 Deploy::cron();
@@ -116,7 +105,7 @@ Deploy::cron();
 assertSame('set_cloudinit', Deploy::status($s3));
 assertContains('(120 min)', Deploy::lastError($s3));
 Sim::control('POST', 'lock', ['vmid' => Deploy::vmid($s3), 'lock' => null]);
-cronUntil($s3, 'ready');
+Deploy::until($s3, 'ready', 6);
 assertSame('', Deploy::lastError($s3));
 assertSame(0, $since($s3));
 

@@ -106,9 +106,12 @@ cmd_start() {
     # Unix socket paths are limited to ~107 bytes.
     if [ "${#dir}" -gt 100 ]; then die "DIR path too long for a Unix socket: $dir"; fi
 
+    # Its own temporary directory: several servers are set up at once (the browser suites run in parallel)
+    # and their bootstrap temporary tables must not meet in a shared /tmp.
+    mkdir -p "$dir/tmp"
     if [ ! -d "$dir/data/mysql" ]; then
         rm -rf "$dir/data"
-        if ! "$INSTALL_DB" --no-defaults --datadir="$dir/data" --auth-root-authentication-method=normal \
+        if ! "$INSTALL_DB" --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --auth-root-authentication-method=normal \
                 --skip-test-db --user="$(id -un)" >"$dir/install.log" 2>&1; then
             tail -n 40 "$dir/install.log" >&2
             die "mariadb-install-db failed (full log: $dir/install.log)"
@@ -119,6 +122,7 @@ cmd_start() {
     # setsid: own session, so a Ctrl-C in the calling shell does not hit the server; we stop it by pid.
     setsid "$MARIADBD" --no-defaults \
         --datadir="$dir/data" \
+        --tmpdir="$dir/tmp" \
         --socket="$dir/sock" \
         --port="$port" \
         --bind-address=127.0.0.1 \
