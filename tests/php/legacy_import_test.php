@@ -39,6 +39,7 @@ $e = $svc($s1, 'Active', ['dedicatedip' => '203.0.113.10']);
 $f = $svc($s1, 'Active', ['dedicatedip' => '203.0.113.10']);
 $g = $svc($s1, 'Active');
 $h = $svc($s1, 'Active', ['dedicatedip' => '198.51.100.20']);
+$j = $svc($s1, 'Active', ['dedicatedip' => '10.0.25.3']);
 
 // PUQ Customization's tables (columns as reconstructed; some optional ones left out on purpose).
 Harness::exec("CREATE TABLE {$P}ip_pools (id INT AUTO_INCREMENT PRIMARY KEY, server_id INT, type VARCHAR(8), bridge VARCHAR(32),
@@ -171,6 +172,9 @@ assertContains("service $h: VMID 5001 on server $s1 is already recorded for anot
 assertContains("service $g: legacy status 'creation' is not a finished VM", $vs);
 assertContains("service $c: Terminated in WHMCS", $vs);
 assertContains("service $e (Active): no VM record anywhere", $vs);
+// Its address from the server's list is recorded all the same (no new VM gets it).
+assertContains("service $j (Active): no VM record anywhere", $vs);
+assertContains("$j=10.0.25.3@0", array_map(fn ($x) => $x['service_id'] . '=' . $x['address'] . '@' . $x['pool_id'], $held()));
 $vi = implode("\n", $lines['VM records']['imported']);
 assertContains("service $b: VMID 5002 on server $s1 (node pve1) → VM record in 'ready'", $vi);
 assertContains("1 address(es) of the server's Assigned IP Addresses recorded", $vi);

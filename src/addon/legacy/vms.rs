@@ -74,17 +74,35 @@ pub fn import(conn: &mut PooledConn, _host: &dyn Host, section: &mut Section) ->
             }
         }
     }
-    let unmanaged: Vec<(u32, String)> = conn.exec(
-        "SELECT h.id, h.domainstatus FROM tblhosting h JOIN tblproducts p ON p.id = h.packageid \
-          LEFT JOIN puqProxmoxKVM_vm_info v ON v.service_id = h.id \
+    let unmanaged: Vec<(u32, String, u32, String, String)> = conn.exec(
+        "SELECT h.id, h.domainstatus, h.server, h.dedicatedip, h.assignedips \
+           FROM tblhosting h JOIN tblproducts p ON p.id = h.packageid \
+           LEFT JOIN puqProxmoxKVM_vm_info v ON v.service_id = h.id \
           WHERE p.servertype = ? AND h.domainstatus IN ('Active', 'Suspended') AND v.id IS NULL \
           ORDER BY h.id",
         (SERVER_TYPE,),
     )?;
-    for (id, status) in unmanaged {
-        section.skipped.push(format!(
+    for (id, status, server, ded, asg) in unmanaged {
+        // Its addresses from the server's list are in use all the same: recorded, so no
+        // new VM gets them.
+        let mut tx = conn.start_transaction(
+            TxOpts::default().set_isolation_level(Some(IsolationLevel::ReadCommitted)),
+        )?;
+        let notes = match record_list_addresses(&mut tx, server, id, &hosting_addresses(&ded, &asg))
+        {
+            Ok(n) => {
+                tx.commit()?;
+                n
+            }
+            Err(e) => vec![e],
+        };
+        let mut line = format!(
             "service {id} ({status}): no VM record anywhere (legacy table or ours); it is not managed until one exists — if it has a VM, add the legacy record and activate again; Module Create deploys a new VM"
-        ));
+        );
+        if !notes.is_empty() {
+            line.push_str(&format!("; {}", notes.join("; ")));
+        }
+        section.skipped.push(line);
     }
     Ok(())
 }
