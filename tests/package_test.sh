@@ -9,7 +9,11 @@
 #     php-fpm on a temporary socket that answers a FastCGI request calling a native function;
 #   - checks the refusal of another PHP API (preinst) and that nothing was unpacked then;
 #   - installs the console proxy's package the same way (user, generated key, unit, config mode);
-#   - removes and purges both, and checks the tarball of php/modules.
+#   - removes and purges both, and checks the tarball of php/modules;
+#   - then installs both for real — plain `dpkg -i` against this machine's PHP packages, the maintainer scripts
+#     running phpenmod/useradd as on a server — but in a private mount namespace whose /etc, /usr and /var are
+#     copy-on-write overlays, so no other process ever sees the package and nothing of it stays: the system
+#     php-cli (php --ri) and php-fpm with their own configuration load it, remove and purge leave nothing.
 # Everything it makes is under one temporary directory, removed on exit; php-fpm is stopped.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,6 +22,54 @@ cd "$ROOT"
 fail() { echo "package_test: FAIL: $*" >&2; exit 1; }
 ok() { echo "  ok  $*"; }
 [ "$(id -u)" = 0 ] || { echo "package_test: needs root (dpkg); skipped"; echo OK; exit 0; }
+
+# The real installation, run by this script inside its private mount namespace (see the end).
+if [ "${1:-}" = --in-namespace ]; then
+    T=$2 DEB=$3 VDEB=$4
+    PHPVER="$(php-config --version | cut -d. -f1,2)"
+    EXTDIR="$(php-config --extension-dir)"
+    PKG="php${PHPVER}-puq-proxmox-kvm"
+    for d in etc usr var; do
+        mkdir -p "$T/ns/$d-up" "$T/ns/$d-work"
+        mount -t overlay overlay -o "lowerdir=/$d,upperdir=$T/ns/$d-up,workdir=$T/ns/$d-work" "/$d"
+    done
+    # No service manager is asked to do anything for this view of the machine.
+    [ -d /run/systemd ] && mount -t tmpfs tmpfs /run/systemd
+    dpkg -i "$DEB" > "$T/ns/dpkg.log" 2>&1 || { cat "$T/ns/dpkg.log"; fail "real dpkg -i"; }
+    dpkg -i "$DEB" >> "$T/ns/dpkg.log" 2>&1 || { cat "$T/ns/dpkg.log"; fail "real dpkg -i again"; }
+    for sapi in cli fpm; do
+        link="/etc/php/$PHPVER/$sapi/conf.d/20-puq_proxmox_kvm.ini"
+        [ "$(readlink "$link")" = "/etc/php/$PHPVER/mods-available/puq_proxmox_kvm.ini" ] || fail "phpenmod did not enable $sapi: $(ls -l "$link" 2>&1)"
+    done
+    ri="$("php$PHPVER" --ri puq_proxmox_kvm 2>&1)" || fail "system php --ri: $ri"
+    grep -q 'version' <<<"$ri" || fail "system php --ri: $ri"
+    [ "$("php$PHPVER" -r 'echo (new ReflectionExtension("puq_proxmox_kvm"))->getFunctions()["puq_version"]->getExtensionName();')" = puq_proxmox_kvm ] \
+        || fail "puq_version() is not the extension's"
+    mkdir -p "$T/ns/fpm"
+    printf '%s\n' '<?php echo json_encode(["sapi" => PHP_SAPI, "ini" => php_ini_loaded_file(), "version" => puq_version()]);' > "$T/ns/fpm/page.php"
+    printf '[global]\npid = %s\nerror_log = %s\ndaemonize = no\n[www]\nuser = nobody\ngroup = nogroup\nlisten = %s\nlisten.owner = root\nlisten.mode = 0600\npm = static\npm.max_children = 1\n' \
+        "$T/ns/fpm/fpm.pid" "$T/ns/fpm/fpm.log" "$T/ns/fpm/fpm.sock" > "$T/ns/fpm/fpm.conf"
+    chmod 0755 "$T/ns" "$T/ns/fpm"; chmod 0644 "$T/ns/fpm/page.php"
+    # The system php-fpm's own php.ini and conf.d (no -c, no scan dir): as the packaged service runs it.
+    "php-fpm$PHPVER" -F -y "$T/ns/fpm/fpm.conf" > "$T/ns/fpm/out" 2>&1 &
+    fpm=$!
+    for _ in $(seq 1 100); do [ -S "$T/ns/fpm/fpm.sock" ] && break; sleep 0.05; done
+    answer="$(SCRIPT_FILENAME="$T/ns/fpm/page.php" REQUEST_METHOD=GET cgi-fcgi -bind -connect "$T/ns/fpm/fpm.sock" 2>&1 || true)"
+    kill "$fpm"; wait "$fpm" 2>/dev/null || true
+    { grep -qF '"sapi":"fpm-fcgi"' <<<"$answer" && grep -qF "\\/etc\\/php\\/$PHPVER\\/fpm\\/php.ini" <<<"$answer" \
+        && grep -qF '"version":"' <<<"$answer"; } \
+        || { cat "$T/ns/fpm/fpm.log" "$T/ns/fpm/out" 2>/dev/null; fail "system php-fpm: $answer"; }
+    dpkg -i "$VDEB" > "$T/ns/vdpkg.log" 2>&1 || { cat "$T/ns/vdpkg.log"; fail "real dpkg -i puq-vncproxy"; }
+    getent passwd puq-vncproxy | grep -q ':/nonexistent:/usr/sbin/nologin$' || fail "no system user puq-vncproxy"
+    grep -Eq '^PUQ_VNCPROXY_KEY=[0-9a-f]{64}$' /etc/puq-vncproxy/config || fail "no key generated"
+    dpkg -P puq-vncproxy "$PKG" > "$T/ns/rm.log" 2>&1 || { cat "$T/ns/rm.log"; fail "real dpkg -P"; }
+    "php$PHPVER" -m | grep -qx puq_proxmox_kvm && fail "still loaded after purge"
+    left="$(ls /etc/php/$PHPVER/*/conf.d/*puq* /etc/php/$PHPVER/mods-available/*puq* "$EXTDIR"/*puq* /etc/puq-vncproxy \
+        /usr/bin/puq-vncproxy /lib/systemd/system/puq-vncproxy.service 2>/dev/null || true)"
+    [ -z "$left" ] || fail "left after purge: $left"
+    echo "  ok  real dpkg -i / -P (private namespace): phpenmod enabled cli+fpm; system php --ri and php-fpm ($(grep -o '"ini":"[^"]*"' <<<"$answer")) load it; user and key made; purge leaves nothing"
+    exit 0
+fi
 
 T="$(mktemp -d "${TMPDIR:-/tmp}/puq-package-test.XXXXXX")"
 FPM_PID=""
@@ -28,6 +80,9 @@ cleanup() {
 trap cleanup EXIT
 echo "run directory: $T"
 
+# What this machine's dpkg knows of our packages, before: it must be the same after.
+machine_state() { { grep -c -e ' puq-vncproxy:' -e '-puq-proxmox-kvm:' /var/log/dpkg.log 2>/dev/null || true; dpkg -l 2>/dev/null | grep -c puq || true; } | tr '\n' ' '; }
+STATE_BEFORE="$(machine_state)"
 PHPVER="$(php-config --version | cut -d. -f1,2)"
 API="$(php-config --phpapi)"
 EXTDIR="$(php-config --extension-dir)"
@@ -75,7 +130,8 @@ new_root() {
     ln -s "$php" "$r/usr/bin/php$PHPVER"
 }
 # phpapi-* and php-common are this machine's packages, not the scratch root's: --force-depends.
-sdpkg() { local r=$1; shift; dpkg --root="$r" --force-script-chrootless --force-depends --force-not-root "$@"; }
+# Its own log: dpkg --root still writes to /var/log/dpkg.log otherwise.
+sdpkg() { local r=$1; shift; dpkg --root="$r" --log="$T/dpkg-scratch.log" --force-script-chrootless --force-depends --force-not-root "$@"; }
 
 R="$T/root"
 new_root "$R" "/usr/bin/php$PHPVER"
@@ -207,4 +263,14 @@ tar -xzf "$TGZ" -C "$T/whmcs"
 diff -r php/modules "$T/whmcs/modules" > /dev/null || fail "the tarball differs from php/modules"
 [ -z "$(tar -tvzf "$TGZ" | awk '$2 != "root/root" && $2 != "0/0"')" ] || fail "tarball entries not owned by root"
 ok "$(basename "$TGZ"): php/modules exactly, owned by root"
+
+# --- for real, in a private mount namespace -------------------------------------------------------------------
+if unshare --mount --propagation private true 2>/dev/null; then
+    unshare --mount --propagation private bash "$0" --in-namespace "$T" "$DEB" "$VDEB" || fail "the real installation"
+    [ -z "$(ls /etc/php/$PHPVER/*/conf.d/ /usr/lib/php/*/ 2>/dev/null | grep puq_proxmox_kvm)" ] || fail "the namespace leaked into the machine"
+    ! getent passwd puq-vncproxy >/dev/null || fail "the namespace leaked a user into the machine"
+    [ "$(machine_state)" = "$STATE_BEFORE" ] || fail "this machine's dpkg log or database changed: $STATE_BEFORE -> $(machine_state)"
+else
+    echo "  --  real installation skipped: no private mount namespace here (unshare --mount)"
+fi
 echo OK

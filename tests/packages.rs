@@ -2,7 +2,9 @@
 //! from the release build tests/run.sh made, installs them with dpkg into a
 //! scratch root (the maintainer scripts honour DPKG_ROOT), loads the installed
 //! extension into php-cli and php-fpm, checks the refusal of another PHP API,
-//! removes and purges. Afterwards nothing it started may still run.
+//! removes and purges, then installs them for real in a private mount namespace
+//! over copy-on-write overlays of /etc, /usr and /var (system php --ri and
+//! php-fpm). Afterwards nothing it started may still run.
 
 use std::path::PathBuf;
 use std::process::Command;
