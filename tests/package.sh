@@ -6,7 +6,8 @@
 #                                                     (php-config: its extension dir, /etc/php/<VER>/mods-available,
 #                                                     enabled for every SAPI (cli, fpm, …) by phpenmod in postinst;
 #                                                     Depends: phpapi-<API>; preinst refuses another PHP API)
-#     puq-vncproxy_<version>_<arch>.deb               the console proxy: /usr/bin/puq-vncproxy, a systemd unit,
+#     puq-vncproxy_<version>_<arch>.deb               the console proxy: /usr/bin/puq-vncproxy, noVNC's files in
+#                                                     /usr/share/puq-vncproxy/novnc, a systemd unit,
 #                                                     /etc/puq-vncproxy/config (key, listen address), a system user
 #                                                     (skipped, saying so, while this tree has no vncproxy binary)
 #     puq-proxmox-kvm-modules-<version>.tar.gz        php/modules, to unpack into the WHMCS root
@@ -14,6 +15,7 @@
 #
 # Environment: PUQ_NO_BUILD=1 packages what target/release holds; PHP_CONFIG (default php-config) names the
 # PHP to build for; PUQ_VNCPROXY_BIN=FILE packages that binary as puq-vncproxy instead of building it;
+# PUQ_NOVNC_DIR (default tests/admin/node_modules/@novnc/novnc, which npm ci there installs) holds noVNC;
 # PUQ_DEB_COMPRESSION (default xz) is dpkg-deb's -Z.
 set -euo pipefail
 
@@ -198,6 +200,19 @@ if [ -n "$VNC_BIN" ]; then
     install -d "$S/DEBIAN" "$S/usr/bin" "$S/lib/systemd/system" "$S/etc/puq-vncproxy" "$S/usr/share/doc/puq-vncproxy"
     install -m 0755 "$VNC_BIN" "$S/usr/bin/puq-vncproxy"
     strip --strip-unneeded "$S/usr/bin/puq-vncproxy" 2>/dev/null || true
+    # noVNC's own files (MPL-2.0, unmodified), which the console page loads from the proxy.
+    NOVNC="${PUQ_NOVNC_DIR:-$ROOT/tests/admin/node_modules/@novnc/novnc}"
+    if [ -f "$NOVNC/core/rfb.js" ]; then
+        install -d "$S/usr/share/puq-vncproxy/novnc"
+        cp -r "$NOVNC/core" "$NOVNC/vendor" "$S/usr/share/puq-vncproxy/novnc/"
+        for f in LICENSE.txt AUTHORS package.json; do
+            if [ -f "$NOVNC/$f" ]; then install -m 0644 "$NOVNC/$f" "$S/usr/share/puq-vncproxy/novnc/$f"; fi
+        done
+        echo "   noVNC $(sed -n 's/^ *"version": *"\(.*\)".*/\1/p' "$NOVNC/package.json" | head -1) from $NOVNC"
+    else
+        echo "   WARNING: no noVNC files at $NOVNC (core/rfb.js): the package is built without them and its console" >&2
+        echo "   page cannot load; run (cd tests/admin && npm ci) or set PUQ_NOVNC_DIR=<noVNC directory>" >&2
+    fi
     cat > "$S/etc/puq-vncproxy/config" <<'EOF'
 # puq-vncproxy settings, read by puq-vncproxy.service (EnvironmentFile); after a change:
 #   systemctl restart puq-vncproxy
@@ -219,7 +234,12 @@ Wants=network-online.target
 
 [Service]
 EnvironmentFile=/etc/puq-vncproxy/config
-ExecStart=/usr/bin/puq-vncproxy --key ${PUQ_VNCPROXY_KEY} --listen ${PUQ_VNCPROXY_LISTEN} $PUQ_VNCPROXY_ARGS
+RuntimeDirectory=puq-vncproxy
+RuntimeDirectoryMode=0700
+# The key reaches the proxy as a file only it can read, never on its command line (which every local user
+# can see in ps): written by root (+) from the config, without expanding it into any command line ($$).
+ExecStartPre=+/bin/sh -c 'umask 077; printf "%%s" "$${PUQ_VNCPROXY_KEY}" > /run/puq-vncproxy/key; chown puq-vncproxy: /run/puq-vncproxy/key'
+ExecStart=/usr/bin/puq-vncproxy --key-file /run/puq-vncproxy/key --listen ${PUQ_VNCPROXY_LISTEN} --novnc /usr/share/puq-vncproxy/novnc $PUQ_VNCPROXY_ARGS
 User=puq-vncproxy
 Group=puq-vncproxy
 Restart=on-failure

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The release packages (tests/package.sh), installed with dpkg and used:
 #   - builds them from the release build (PUQ_NO_BUILD=1 unless PUQ_PACKAGE_BUILD=1), with a stand-in binary for
-#     puq-vncproxy while this tree has none (the real one when it exists);
+#     puq-vncproxy while this tree has none (the real one when it exists, or PUQ_VNCPROXY_BIN=FILE);
 #   - installs the extension package with dpkg into a scratch root (dpkg --root --force-script-chrootless: the
 #     maintainer scripts honour DPKG_ROOT, so nothing outside the scratch root is touched — this machine's PHP
 #     and the other test runs that load their own build are left alone), twice (idempotent);
@@ -33,8 +33,9 @@ if [ "${1:-}" = --in-namespace ]; then
         mkdir -p "$T/ns/$d-up" "$T/ns/$d-work"
         mount -t overlay overlay -o "lowerdir=/$d,upperdir=$T/ns/$d-up,workdir=$T/ns/$d-work" "/$d"
     done
-    # No service manager is asked to do anything for this view of the machine.
-    [ -d /run/systemd ] && mount -t tmpfs tmpfs /run/systemd
+    # A /run of its own: no service manager is asked to do anything for this view of the machine, and the
+    # unit's runtime directory below lives only here.
+    mount -t tmpfs tmpfs /run
     dpkg -i "$DEB" > "$T/ns/dpkg.log" 2>&1 || { cat "$T/ns/dpkg.log"; fail "real dpkg -i"; }
     dpkg -i "$DEB" >> "$T/ns/dpkg.log" 2>&1 || { cat "$T/ns/dpkg.log"; fail "real dpkg -i again"; }
     for sapi in cli fpm; do
@@ -62,6 +63,31 @@ if [ "${1:-}" = --in-namespace ]; then
     dpkg -i "$VDEB" > "$T/ns/vdpkg.log" 2>&1 || { cat "$T/ns/vdpkg.log"; fail "real dpkg -i puq-vncproxy"; }
     getent passwd puq-vncproxy | grep -q ':/nonexistent:/usr/sbin/nologin$' || fail "no system user puq-vncproxy"
     grep -Eq '^PUQ_VNCPROXY_KEY=[0-9a-f]{64}$' /etc/puq-vncproxy/config || fail "no key generated"
+    # The unit's start, as systemd runs it: RuntimeDirectory, then ExecStartPre (as root, with the config as
+    # its environment, systemd's %% and $$ unescaped), then the proxy as its user with the key file.
+    unit=/lib/systemd/system/puq-vncproxy.service
+    install -d -m 0700 -o puq-vncproxy -g puq-vncproxy /run/puq-vncproxy
+    pre="$(sed -n 's/^ExecStartPre=+//p' "$unit" | sed -e 's/%%/%/g' -e 's/\$\$/$/g')"
+    (set -a; . /etc/puq-vncproxy/config; set +a; eval "$pre") || fail "ExecStartPre: $pre"
+    key="$(sed -n 's/^PUQ_VNCPROXY_KEY=//p' /etc/puq-vncproxy/config)"
+    [ "$(cat /run/puq-vncproxy/key)" = "$key" ] || fail "the key file does not hold the configured key"
+    [ "$(stat -c '%U %a' /run/puq-vncproxy/key)" = "puq-vncproxy 600" ] || fail "key file: $(stat -c '%U %a' /run/puq-vncproxy/key)"
+    if [ "$(/usr/bin/puq-vncproxy 2>/dev/null)" != stand-in ]; then
+        # The real proxy: started as the unit starts it, it answers /health.
+        port="$(php -r '$s = stream_socket_server("tcp://127.0.0.1:0"); $n = stream_socket_get_name($s, false); echo substr($n, strrpos($n, ":") + 1);')"
+        runuser -u puq-vncproxy -- /usr/bin/puq-vncproxy --key-file /run/puq-vncproxy/key --listen "127.0.0.1:$port" \
+            --novnc /usr/share/puq-vncproxy/novnc > "$T/ns/vnc.log" 2>&1 &
+        vnc=$!
+        health=""
+        for _ in $(seq 1 100); do
+            health="$(php -r 'echo @file_get_contents("http://127.0.0.1:'"$port"'/health");')" && [ -n "$health" ] && break
+            sleep 0.05
+        done
+        kill "$vnc" 2>/dev/null; wait "$vnc" 2>/dev/null || true
+        grep -q '"status":"ok"' <<<"$health" || { cat "$T/ns/vnc.log"; fail "puq-vncproxy /health: $health"; }
+        [ -f /usr/share/puq-vncproxy/novnc/core/rfb.js ] || fail "the package has no noVNC files"
+        echo "  ok  puq-vncproxy started as its unit does (user, key file) answers /health: $health"
+    fi
     dpkg -P puq-vncproxy "$PKG" > "$T/ns/rm.log" 2>&1 || { cat "$T/ns/rm.log"; fail "real dpkg -P"; }
     "php$PHPVER" -m | grep -qx puq_proxmox_kvm && fail "still loaded after purge"
     left="$(ls /etc/php/$PHPVER/*/conf.d/*puq* /etc/php/$PHPVER/mods-available/*puq* "$EXTDIR"/*puq* /etc/puq-vncproxy \
@@ -92,7 +118,9 @@ PKG="php${PHPVER}-puq-proxmox-kvm"
 
 # --- build ----------------------------------------------------------------------------------------------
 STANDIN=""
-if ! sed -n '/^\[features\]/,/^\[/p' Cargo.toml | grep -q '^vncproxy *='; then
+if [ -n "${PUQ_VNCPROXY_BIN:-}" ]; then
+    : # a proxy binary given from elsewhere (tests/package.sh packages it)
+elif ! sed -n '/^\[features\]/,/^\[/p' Cargo.toml | grep -q '^vncproxy *='; then
     # No proxy binary in this tree yet: package a stand-in to check the package itself.
     STANDIN="$T/puq-vncproxy"
     printf '#!/bin/sh\necho stand-in\n' > "$STANDIN"
@@ -101,6 +129,7 @@ fi
 build_env=(PUQ_DEB_COMPRESSION=gzip)
 [ "${PUQ_PACKAGE_BUILD:-}" = 1 ] || build_env+=(PUQ_NO_BUILD=1)
 [ -n "$STANDIN" ] && build_env+=(PUQ_VNCPROXY_BIN="$STANDIN")
+[ -n "${PUQ_VNCPROXY_BIN:-}" ] && build_env+=(PUQ_VNCPROXY_BIN="$PUQ_VNCPROXY_BIN")
 env "${build_env[@]}" tests/package.sh "$T/out" > "$T/build.log" 2>&1 || { cat "$T/build.log"; fail "tests/package.sh failed"; }
 DEB="$T/out/${PKG}_${VERSION}_${ARCH}.deb"
 VDEB="$T/out/puq-vncproxy_${VERSION}_${ARCH}.deb"
