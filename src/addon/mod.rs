@@ -1,10 +1,13 @@
 //! The addon module `puq_proxmox_kvm`: activation, upgrade, deactivation
 //! and the global settings.
 
+pub mod legacy;
+
 use serde_json::{json, Value};
 
 use crate::db::{self, migrate, settings, DbConfig};
 use crate::error::Result;
+use crate::whmcs::Host;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -19,11 +22,13 @@ pub fn config() -> Value {
     })
 }
 
-/// Creates or upgrades the module's tables.
-pub fn activate(db: &DbConfig) -> Result<String> {
+/// Creates or upgrades the module's tables, then imports what PUQ
+/// Customization and v2 left (see [`legacy`]).
+pub fn activate(db: &DbConfig, host: &dyn Host) -> Result<String> {
     let mut conn = db::conn(db)?;
     let o = migrate::run(&mut conn)?;
-    let mails = templates_note(&crate::email::ensure(&mut conn)?);
+    let mut mails = templates_note(&crate::email::ensure(&mut conn)?);
+    mails.push_str(&legacy::run(&mut conn, host)?.summary());
     Ok(if o.from == o.to {
         format!(
             "PUQ Proxmox KVM {VERSION} activated; database schema already at version {}.{mails}",
@@ -37,10 +42,11 @@ pub fn activate(db: &DbConfig) -> Result<String> {
     })
 }
 
-pub fn upgrade(db: &DbConfig, previous: &str) -> Result<String> {
+pub fn upgrade(db: &DbConfig, host: &dyn Host, previous: &str) -> Result<String> {
     let mut conn = db::conn(db)?;
     let o = migrate::run(&mut conn)?;
-    let mails = templates_note(&crate::email::ensure(&mut conn)?);
+    let mut mails = templates_note(&crate::email::ensure(&mut conn)?);
+    mails.push_str(&legacy::run(&mut conn, host)?.summary());
     Ok(format!(
         "Upgraded from {previous} to {VERSION}; database schema version {} -> {}.{mails}",
         o.from, o.to

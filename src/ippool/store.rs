@@ -316,7 +316,7 @@ pub fn list_pools<Q: Queryable>(q: &mut Q, server_id: Option<u32>) -> Result<Vec
         .collect()
 }
 
-fn pool_values(pool: &Pool) -> Vec<mysql::Value> {
+pub(crate) fn pool_values(pool: &Pool) -> Vec<mysql::Value> {
     let dns = |i: usize| pool.dns.get(i).map(IpAddr::to_string).unwrap_or_default();
     vec![
         pool.server_id.into(),
@@ -332,7 +332,7 @@ fn pool_values(pool: &Pool) -> Vec<mysql::Value> {
     ]
 }
 
-fn check_server(conn: &mut PooledConn, server_id: u32) -> Result<()> {
+pub(crate) fn check_server<Q: Queryable>(conn: &mut Q, server_id: u32) -> Result<()> {
     let kind: Option<String> =
         conn.exec_first("SELECT type FROM tblservers WHERE id = ?", (server_id,))?;
     match kind {
@@ -350,7 +350,7 @@ fn check_server(conn: &mut PooledConn, server_id: u32) -> Result<()> {
 
 /// Two pools of one server sharing addresses would report confusing usage
 /// and split one network's settings: refused.
-fn check_overlap<Q: Queryable>(conn: &mut Q, pool: &Pool) -> Result<()> {
+pub(crate) fn check_overlap<Q: Queryable>(conn: &mut Q, pool: &Pool) -> Result<()> {
     let (s, e) = pool.bounds();
     // Addresses in use on the server that another pool (or none, a legacy
     // import) handed out.

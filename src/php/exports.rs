@@ -209,7 +209,9 @@ pub fn puq_addon_config() -> PhpResult<Zval> {
 /// Addon _activate(): creates or upgrades the module's tables.
 #[php_function]
 pub fn puq_addon_activate() -> Zval {
-    addon_status("puq_addon_activate", || addon::activate(&db_config()?))
+    addon_status("puq_addon_activate", || {
+        addon::activate(&db_config()?, &PhpHost)
+    })
 }
 
 /// Addon _deactivate(): drops tables only if "Delete all database tables" is on.
@@ -224,7 +226,7 @@ pub fn puq_addon_upgrade(vars: &Zval) -> Zval {
     addon_status("puq_addon_upgrade", || {
         let v = to_value(vars)?;
         let prev = crate::whmcs::fields::Fields::new(&v)?.str_or_empty("version")?;
-        addon::upgrade(&db_config()?, &prev)
+        addon::upgrade(&db_config()?, &PhpHost, &prev)
     })
 }
 

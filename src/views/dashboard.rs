@@ -43,6 +43,7 @@ pub fn page(ctx: &mut Ctx<'_>) -> Result<Value> {
             "vms": vms,
         },
         "health": vm_health(c)?,
+        "legacy_import": crate::addon::legacy::last_report(c)?,
         "module": {
             "version": crate::addon::VERSION,
             "schema_version": crate::db::migrate::current_version(c)?,

@@ -244,3 +244,6 @@ $_ADDONLANG['vms_record_unchanged'] = 'Nothing was changed.';
 $_ADDONLANG['vms_delete_record'] = 'Delete Record';
 $_ADDONLANG['vms_delete_confirm'] = 'Delete the VM record of service #{id}? Only the module\'s row is removed: Proxmox and the WHMCS service are not touched.';
 $_ADDONLANG['vms_deleted'] = 'VM record of service #{id} deleted.';
+$_ADDONLANG['legacy_title'] = 'Import from PUQ Customization / v2';
+$_ADDONLANG['legacy_intro'] = 'What the last activation or upgrade imported from the legacy tables and the v2 product fields, and what it skipped and why. Fix a skipped item and activate (or upgrade) again: what was imported is never imported twice. Last run:';
+$_ADDONLANG['legacy_skipped'] = 'Skipped';

@@ -62,6 +62,23 @@
       </div>
     </div>
   </div>
+  {if $v.legacy_import}
+  <div class="panel panel-default" id="puq-legacy-import">
+    <div class="panel-heading"><h3 class="panel-title">{$LANG.legacy_title}</h3></div>
+    <div class="panel-body">
+      <p class="text-muted small">{$LANG.legacy_intro} {$v.legacy_import.at|date_format:"%Y-%m-%d %H:%M:%S"}</p>
+      {foreach $v.legacy_import.sections as $s}
+        {if $s.imported || $s.skipped}
+        <h4 class="puq-legacy-section">{$s.name} <small>{$s.source}</small></h4>
+        <ul class="list-unstyled puq-legacy-list">
+          {foreach $s.imported as $line}<li class="text-success puq-legacy-imported"><i class="fas fa-check"></i> {$line}</li>{/foreach}
+          {foreach $s.skipped as $line}<li class="text-warning puq-legacy-skipped"><i class="fas fa-exclamation-triangle"></i> {$LANG.legacy_skipped}: {$line}</li>{/foreach}
+        </ul>
+        {/if}
+      {/foreach}
+    </div>
+  </div>
+  {/if}
   <p class="text-muted small" id="puq-version">PUQ Proxmox KVM {$v.module.version} &middot; {$LANG.schema} {$v.module.schema_version}/{$v.module.schema_latest}</p>
 </div>
 {/block}
