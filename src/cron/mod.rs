@@ -316,7 +316,9 @@ pub fn tick(db: &DbConfig, host: &dyn Host, opts: &Options, run_task: &TaskFn) -
                 ))
         ));
         let started = Instant::now();
+        crate::whmcs::debuglog::new_batch(host);
         let r = run_task(t, host);
+        crate::whmcs::debuglog::hand_over(host);
         let secs = started.elapsed().as_secs_f64();
         let finished = now + started.elapsed().as_secs() as i64;
         match &r {
