@@ -18,6 +18,7 @@ pub mod config;
 pub mod cron;
 pub mod db;
 pub mod dns;
+pub mod doctor;
 pub mod email;
 pub mod error;
 pub mod ippool;
