@@ -220,7 +220,9 @@ pub fn run(db: &DbConfig, host: &dyn Host, rt: &Runtime, addon_dir: &str) -> Res
     }
     // Remote checks, all at once.
     let settings = crate::db::settings::load(&mut conn).unwrap_or_default();
-    let call = CALL_TIMEOUT.min(Duration::from_secs(u64::from(settings.default_timeout.max(1))));
+    let call = CALL_TIMEOUT.min(Duration::from_secs(u64::from(
+        settings.default_timeout.max(1),
+    )));
     let (tx, rx) = mpsc::channel::<(usize, Vec<Check>)>();
     let mut pending: BTreeMap<usize, Check> = BTreeMap::new();
     let mut slots: Vec<Vec<Check>> = Vec::new();
@@ -254,7 +256,10 @@ pub fn run(db: &DbConfig, host: &dyn Host, rt: &Runtime, addon_dir: &str) -> Res
             format!("no answer within the doctor's {budget} s"),
             "the server accepts the connection but does not answer: check pveproxy on the node (systemctl status pveproxy) and the network between WHMCS and Proxmox",
         );
-        spawn(placeholder, Box::new(move || remote::server_checks(t, call)));
+        spawn(
+            placeholder,
+            Box::new(move || remote::server_checks(t, call)),
+        );
     }
     if schema_ok {
         for z in remote::zones(&mut conn, host, &mut checks) {
@@ -265,7 +270,10 @@ pub fn run(db: &DbConfig, host: &dyn Host, rt: &Runtime, addon_dir: &str) -> Res
                 "no answer within the doctor's time",
                 "check the zone's server URL in Addons > PUQ Proxmox KVM > DNS Zones and that the provider answers",
             );
-            spawn(placeholder, Box::new(move || vec![remote::zone_check(&z, call)]));
+            spawn(
+                placeholder,
+                Box::new(move || vec![remote::zone_check(&z, call)]),
+            );
         }
     }
     let consoles = remote::console_domains(&products);
@@ -480,7 +488,13 @@ fn cron_checks(
     };
     let last = crate::cron::store::load(conn, "process_vms")?.and_then(|r| r.last_run);
     out.push(match last {
-        None => check(g, "Process VMs ran", Status::Fail, "Process VMs has never run", fix),
+        None => check(
+            g,
+            "Process VMs ran",
+            Status::Fail,
+            "Process VMs has never run",
+            fix,
+        ),
         Some(l) if now - l > CRON_FRESH_S => check(
             g,
             "Process VMs ran",

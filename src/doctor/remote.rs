@@ -69,7 +69,11 @@ const NEEDED: &[(&str, &str, &str)] = &[
     ("VM.Config.Disk", "PVEVMAdmin", "resize and add disks"),
     ("VM.Config.HWType", "PVEVMAdmin", "set the NIC model"),
     ("VM.Config.Memory", "PVEVMAdmin", "set the RAM"),
-    ("VM.Config.Network", "PVEVMAdmin", "set networks and firewall"),
+    (
+        "VM.Config.Network",
+        "PVEVMAdmin",
+        "set networks and firewall",
+    ),
     ("VM.Config.Options", "PVEVMAdmin", "set VM options"),
     ("VM.PowerMgmt", "PVEVMAdmin", "start and stop VMs"),
     ("VM.Console", "PVEVMAdmin", "open the noVNC console"),
@@ -83,8 +87,16 @@ const NEEDED: &[(&str, &str, &str)] = &[
         "PVEDatastoreUser",
         "allocate disks and backups",
     ),
-    ("Datastore.Audit", "PVEDatastoreUser", "list storages and backups"),
-    ("Sys.Audit", "PVEAuditor", "read nodes, tasks and statistics"),
+    (
+        "Datastore.Audit",
+        "PVEDatastoreUser",
+        "list storages and backups",
+    ),
+    (
+        "Sys.Audit",
+        "PVEAuditor",
+        "read nodes, tasks and statistics",
+    ),
     ("SDN.Use", "PVESDNUser", "attach VMs to the bridges"),
 ];
 
@@ -127,7 +139,16 @@ pub fn server_checks(t: ServerTarget, call: Duration) -> Vec<Check> {
     let sp = match t.params {
         Ok(sp) => sp,
         Err(e) => {
-            out.push(check(&g, "Settings", Status::Fail, e, format!("{SERVERS_FIX} > {}: enter the API token secret again as Password and save", t.name)));
+            out.push(check(
+                &g,
+                "Settings",
+                Status::Fail,
+                e,
+                format!(
+                    "{SERVERS_FIX} > {}: enter the API token secret again as Password and save",
+                    t.name
+                ),
+            ));
             return out;
         }
     };
@@ -154,7 +175,11 @@ pub fn server_checks(t: ServerTarget, call: Duration) -> Vec<Check> {
             return out;
         }
     };
-    out.push(ok(&g, "Reachable", format!("Proxmox VE {}", version.version)));
+    out.push(ok(
+        &g,
+        "Reachable",
+        format!("Proxmox VE {}", version.version),
+    ));
     out.push(ok(
         &g,
         "Certificate",
@@ -164,7 +189,11 @@ pub fn server_checks(t: ServerTarget, call: Duration) -> Vec<Check> {
             "matches the pinned fingerprint (Access Hash)"
         },
     ));
-    out.push(ok(&g, "API token", format!("{} accepted", sp.username.trim())));
+    out.push(ok(
+        &g,
+        "API token",
+        format!("{} accepted", sp.username.trim()),
+    ));
     out.extend(privileges(&g, &client, &sp, &version.version));
     let choices = match crate::views::product::read_choices(&client) {
         Ok(c) => c,
@@ -277,9 +306,17 @@ fn privileges(g: &str, client: &Client, sp: &ServerParams, version: &str) -> Vec
         .and_then(|m| m.parse().ok())
         .unwrap_or(9);
     let agent = if major >= 9 {
-        ("VM.GuestAgent.Unrestricted", "PVEVMAdmin", "set passwords through the guest agent")
+        (
+            "VM.GuestAgent.Unrestricted",
+            "PVEVMAdmin",
+            "set passwords through the guest agent",
+        )
     } else {
-        ("VM.Monitor", "PVEVMAdmin", "set passwords through the guest agent")
+        (
+            "VM.Monitor",
+            "PVEVMAdmin",
+            "set passwords through the guest agent",
+        )
     };
     let mut out = Vec::new();
     let mut granted = 0;
@@ -293,13 +330,20 @@ fn privileges(g: &str, client: &Client, sp: &ServerParams, version: &str) -> Vec
                 g,
                 &format!("Privilege {privilege}"),
                 Status::Warn,
-                format!("granted only on {} — the module needs it for new VMs and storages too ({why})", paths.join(", ")),
+                format!(
+                    "granted only on {} — the module needs it for new VMs and storages too ({why})",
+                    paths.join(", ")
+                ),
                 grant,
             )),
             (_, _) => out.push(check(
                 g,
                 &format!("Privilege {privilege}"),
-                if privilege == agent.0 { Status::Warn } else { Status::Fail },
+                if privilege == agent.0 {
+                    Status::Warn
+                } else {
+                    Status::Fail
+                },
                 format!("the token lacks {privilege}: it cannot {why}"),
                 grant,
             )),
@@ -343,7 +387,13 @@ fn product_checks(
             "warning" => Status::Warn,
             _ => continue,
         };
-        out.push(check(&g, &b.title, status, b.message.clone(), format!("{panel}: see the banner there")));
+        out.push(check(
+            &g,
+            &b.title,
+            status,
+            b.message.clone(),
+            format!("{panel}: see the banner there"),
+        ));
     }
     for (field, msg) in &errors {
         out.push(check(
@@ -355,10 +405,30 @@ fn product_checks(
         ));
     }
     for (field, label, value) in [
-        ("node", "Node", if cfg.node.is_empty() { "automatically".to_string() } else { cfg.node.clone() }),
-        ("sys_storage", "System disk storage", or_auto(&cfg.sys_storage, "as the template")),
-        ("add_storage", "Additional disk storage", or_auto(&cfg.add_storage, "as the system disk")),
-        ("backup_storage", "Backup storage", or_auto(&cfg.backup_storage, "none")),
+        (
+            "node",
+            "Node",
+            if cfg.node.is_empty() {
+                "automatically".to_string()
+            } else {
+                cfg.node.clone()
+            },
+        ),
+        (
+            "sys_storage",
+            "System disk storage",
+            or_auto(&cfg.sys_storage, "as the template"),
+        ),
+        (
+            "add_storage",
+            "Additional disk storage",
+            or_auto(&cfg.add_storage, "as the system disk"),
+        ),
+        (
+            "backup_storage",
+            "Backup storage",
+            or_auto(&cfg.backup_storage, "none"),
+        ),
         ("bridge", "Bridge", or_auto(&cfg.bridge, "as the template")),
     ] {
         if !errors.contains_key(field) {
@@ -425,7 +495,11 @@ pub fn zones(conn: &mut PooledConn, host: &dyn Host, checks: &mut Vec<Check>) ->
     match crate::dns::store::load_zones(conn, host) {
         Ok(z) => {
             if z.zones.is_empty() {
-                checks.push(ok("DNS zones", "Zones", "no DNS zone configured: nothing to check"));
+                checks.push(ok(
+                    "DNS zones",
+                    "Zones",
+                    "no DNS zone configured: nothing to check",
+                ));
             }
             z.zones
         }
@@ -479,13 +553,25 @@ pub fn console_check(domain: &str, products: &[String], call: Duration) -> Check
         "run puq-vncproxy on the host {domain} points to (systemctl status puq-vncproxy), with a certificate for {domain} and port 443 open to the clients; products: {}",
         products.join(", ")
     );
-    match send(&format!("console proxy at {url}"), "GET", &url, &[], Body::None, call) {
-        Ok(r) if (200..300).contains(&r.status) => ok(g, domain, format!("{url} answered {}", r.status)),
+    match send(
+        &format!("console proxy at {url}"),
+        "GET",
+        &url,
+        &[],
+        Body::None,
+        call,
+    ) {
+        Ok(r) if (200..300).contains(&r.status) => {
+            ok(g, domain, format!("{url} answered {}", r.status))
+        }
         Ok(r) => check(
             g,
             domain,
             Status::Fail,
-            format!("{url} answered HTTP {} (not the console proxy's health answer)", r.status),
+            format!(
+                "{url} answered HTTP {} (not the console proxy's health answer)",
+                r.status
+            ),
             fix,
         ),
         Err(e) => check(g, domain, Status::Fail, e.message, fix),
