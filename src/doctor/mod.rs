@@ -621,16 +621,19 @@ fn pool_checks(conn: &mut PooledConn, products: &[Product]) -> Result<Vec<Check>
             }
             for sid in &p.servers {
                 let key = (*sid, fam == Family::V4);
-                if !free.contains_key(&key) {
-                    let pools = crate::ippool::store::list_pools(conn, Some(*sid))?;
-                    let n = pools
-                        .iter()
-                        .filter(|u| u.pool.family == fam)
-                        .map(|u| u.total.saturating_sub(u128::from(u.allocated)))
-                        .sum();
-                    free.insert(key, n);
-                }
-                let n = free.get(&key).copied().unwrap_or(0);
+                let n = match free.get(&key) {
+                    Some(n) => *n,
+                    None => {
+                        let pools = crate::ippool::store::list_pools(conn, Some(*sid))?;
+                        let n: u128 = pools
+                            .iter()
+                            .filter(|u| u.pool.family == fam)
+                            .map(|u| u.total.saturating_sub(u128::from(u.allocated)))
+                            .sum();
+                        free.insert(key, n);
+                        n
+                    }
+                };
                 let g = format!("Product {} (#{})", p.name, p.id);
                 let name = format!("{label} addresses on server #{sid}");
                 out.push(if n >= count as u128 {

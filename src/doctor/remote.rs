@@ -577,3 +577,30 @@ pub fn console_check(domain: &str, products: &[String], call: Duration) -> Check
         Err(e) => check(g, domain, Status::Fail, e.message, fix),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn privileges_count_on_the_paths_that_cover_new_objects() {
+        let p = json!({"/": {"VM.Audit": 1}, "/vms": {"VM.Allocate": 1},
+                       "/storage/local": {"Datastore.AllocateSpace": 1}, "/vms/100": {"VM.Snapshot": 1}});
+        assert_eq!(privilege_state(&p, "VM.Audit").0, Status::Ok);
+        assert_eq!(privilege_state(&p, "VM.Allocate").0, Status::Ok);
+        assert_eq!(
+            privilege_state(&p, "Datastore.AllocateSpace"),
+            (Status::Warn, vec!["/storage/local".to_string()])
+        );
+        assert_eq!(privilege_state(&p, "VM.Snapshot").0, Status::Warn);
+        assert_eq!(privilege_state(&p, "VM.Backup").0, Status::Fail);
+        assert_eq!(privilege_state(&json!(null), "VM.Backup").0, Status::Fail);
+    }
+
+    #[test]
+    fn php_versions_of_api_numbers() {
+        assert_eq!(crate::doctor::php_of_api(20220829), Some("8.2"));
+        assert_eq!(crate::doctor::php_of_api(1), None);
+    }
+}

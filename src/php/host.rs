@@ -142,7 +142,7 @@ pub fn php_runtime() -> crate::doctor::Runtime {
         php_version: text("phpversion", Vec::new()),
         sapi: text("php_sapi_name", Vec::new()),
         php_binary: text("constant", vec![s("PHP_BINARY")]),
-        api: u32::try_from(ext_php_rs::ffi::ZEND_MODULE_API_NO).unwrap_or(0),
+        api: ext_php_rs::ffi::ZEND_MODULE_API_NO,
         ext_version: crate::addon::VERSION.to_string(),
         build: env!("PUQ_GIT_HASH").to_string(),
         at: 0,
