@@ -18,6 +18,7 @@ pub mod config;
 pub mod cron;
 pub mod db;
 pub mod dns;
+pub mod doctor;
 pub mod email;
 pub mod error;
 pub mod ippool;
@@ -37,7 +38,9 @@ use ext_php_rs::prelude::*;
 #[php_module]
 pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
     // One line per area of exports (src/php/exports*.rs).
-    let mut module = module.info_function(php::info::module_info);
+    let mut module = module
+        .info_function(php::info::module_info)
+        .request_startup_function(php::guard::request_startup);
     module = php::exports::build_module(module);
     module = php::exports_lifecycle::build_module(module);
     module = php::exports_admin::build_module(module);

@@ -10,6 +10,8 @@
 //     per poll interval, not 50).
 //   PUQ_TEST_DB_PORT=… php -d extension=target/release/libpuq_proxmox_kvm.so tests/bench_client.php
 require __DIR__ . '/harness/bootstrap.php';
+// Measured as a production WHMCS runs: Module Debug Logging off (the harness turns it on).
+Harness::setConfig('ModuleDebugMode', '');
 require __DIR__ . '/harness/Sim.php';
 require __DIR__ . '/harness/Deploy.php';
 require __DIR__ . '/harness/Fpm.php';

@@ -4,6 +4,8 @@
 // Schedule Backup pass over BENCH_BACKUP_VMS (500) due VMs, with
 // BENCH_LATENCY_MS (20) per Proxmox call.
 require __DIR__ . '/harness/bootstrap.php';
+// Measured as a production WHMCS runs: Module Debug Logging off (the harness turns it on).
+Harness::setConfig('ModuleDebugMode', '');
 require __DIR__ . '/harness/Sim.php';
 
 $nStats = (int) (getenv('BENCH_STATS_VMS') ?: 2000);

@@ -4,6 +4,8 @@
 // the same task durations — first with no DNS zone, then with three zones per VM: forward on the real
 // PowerDNS and on the Cloudflare simulator (answering after the same latency), reverse on PowerDNS.
 require __DIR__ . '/harness/bootstrap.php';
+// Measured as a production WHMCS runs: Module Debug Logging off (the harness turns it on).
+Harness::setConfig('ModuleDebugMode', '');
 require __DIR__ . '/harness/Sim.php';
 require __DIR__ . '/harness/Deploy.php';
 require __DIR__ . '/harness/Dns.php';

@@ -6,6 +6,8 @@
 // the time the set_dns step adds to a VM's critical path), then from BENCH_WORKERS (32) parallel PHP
 // processes (wall time, as the cron's workers would), then the terminate delete likewise.
 require __DIR__ . '/harness/bootstrap.php';
+// Measured as a production WHMCS runs: Module Debug Logging off (the harness turns it on).
+Harness::setConfig('ModuleDebugMode', '');
 require __DIR__ . '/harness/Dns.php';
 
 $n = (int) (getenv('BENCH_DNS_VMS') ?: 200);

@@ -6,6 +6,8 @@
 // one Proxmox call. Prints figures; the aim is page <= 1.3 x one round trip.
 //   PUQ_TEST_DB_PORT=… php -d extension=target/release/libpuq_proxmox_kvm.so tests/bench_service_page.php
 require __DIR__ . '/harness/bootstrap.php';
+// Measured as a production WHMCS runs: Module Debug Logging off (the harness turns it on).
+Harness::setConfig('ModuleDebugMode', '');
 require __DIR__ . '/harness/Sim.php';
 require __DIR__ . '/harness/Deploy.php';
 

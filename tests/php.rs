@@ -94,4 +94,6 @@ php_tests! {
     vm_management_refusals_are_409_and_db_record_errors_name_the_field => "vm_management_refusals_test.php",
     terminate_on_a_locked_vm_waits_visibly_then_gives_up => "terminate_wait_test.php",
     legacy_puq_customization_and_v2_import => "legacy_import_test.php",
+    module_debug_log_has_every_api_call_and_no_secret => "module_debug_log_test.php",
+    installation_doctor_names_each_failure_and_its_fix => "doctor_test.php",
 }

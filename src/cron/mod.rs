@@ -79,6 +79,11 @@ pub struct Options {
     pub force: bool,
     pub clear_locks: bool,
     pub verbose: bool,
+    /// `--doctor`: the installation doctor instead of the tasks.
+    pub doctor: bool,
+    /// The addon's directory (cron.php passes `__DIR__`), for the doctor's
+    /// crontab line.
+    pub addon_dir: String,
     pub task: Option<String>,
     /// "hook" (AfterCronJob) or "standalone" (cron.php, and scripts).
     pub mode: String,
@@ -105,6 +110,7 @@ impl Options {
             Some(_) => return Err(Error::input("argv", "expected a list of strings")),
         };
         let mut o = Self::parse(&argv)?;
+        o.addon_dir = f.str_or_empty("addon_dir")?;
         o.mode = match f.str_or_empty("mode")?.as_str() {
             "" | "standalone" => "standalone".into(),
             "hook" => "hook".into(),
@@ -139,6 +145,7 @@ impl Options {
                 "--force" => o.force = true,
                 "--clear-locks" => o.clear_locks = true,
                 "--verbose" | "-v" => o.verbose = true,
+                "--doctor" => o.doctor = true,
                 s => {
                     let v = s
                         .strip_prefix("--task=")
@@ -182,6 +189,9 @@ Usage: php modules/addons/puq_proxmox_kvm/cron.php [options]
   --force             run every task now, ignoring intervals and the cron mode
   --clear-locks       free locks whose holder died or stopped renewing (live ones are kept)
   --verbose           also print tasks that are not due and per-item details
+  --doctor            check the installation end to end (extension, database, cron, email
+                      templates, Proxmox servers and token privileges, products, IP pools,
+                      DNS zones, console proxy) and say what to fix; exit code 1 on a failure
 Tasks: process_vms (processVirtualMachines), backup_status (nowBackupStatus),
   restore_backup (restoreBackupStatus), schedule_backup (scheduleBackup),
   remove_snapshots (removeOldSnapshots), collect_statistics (collectingStatistics)";
@@ -316,7 +326,9 @@ pub fn tick(db: &DbConfig, host: &dyn Host, opts: &Options, run_task: &TaskFn) -
                 ))
         ));
         let started = Instant::now();
+        crate::whmcs::debuglog::new_batch(host);
         let r = run_task(t, host);
+        crate::whmcs::debuglog::hand_over(host);
         let secs = started.elapsed().as_secs_f64();
         let finished = now + started.elapsed().as_secs() as i64;
         match &r {

@@ -5,10 +5,13 @@
 
 use std::fmt;
 use std::io::ErrorKind;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use once_cell::sync::Lazy;
+use serde_json::Value;
 use ureq::Agent;
+
+use crate::whmcs::debuglog;
 
 /// A provider failure, in words an operator can act on. Never holds a
 /// credential.
@@ -101,6 +104,109 @@ static AGENT: Lazy<Agent> = Lazy::new(|| {
 /// (`PowerDNS at http://…`); `headers` may carry credentials and are never
 /// echoed.
 pub fn send(
+    what: &str,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Body,
+    timeout: Duration,
+) -> PResult<Reply> {
+    let started = Instant::now();
+    let logged = match &body {
+        Body::None => LoggedBody::None,
+        Body::Json(s) => LoggedBody::Json(s.clone()),
+        Body::Form(p) => LoggedBody::Form(p.to_vec()),
+    };
+    let r = send_once(what, method, url, headers, body, timeout);
+    debuglog::record(|| log_entry(what, method, url, headers, &logged, &r, started.elapsed()));
+    r
+}
+
+enum LoggedBody {
+    None,
+    Json(String),
+    Form(Vec<(String, String)>),
+}
+
+/// The Module Debug Log entry of one request. Header values (the API key,
+/// the bearer token) are never logged and masked wherever they appear; form fields and JSON
+/// members named like a password or token are masked; an answer that is
+/// not the provider's JSON is logged by its size only (as in error
+/// messages: a zone pointed at an internal address must not become a way
+/// to read it).
+fn log_entry(
+    what: &str,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &LoggedBody,
+    reply: &PResult<Reply>,
+    elapsed: Duration,
+) -> debuglog::Entry {
+    let mut m = debuglog::Masker::default();
+    for (k, v) in headers {
+        let k = k.to_ascii_lowercase();
+        if !["auth", "key", "token", "secret"]
+            .iter()
+            .any(|w| k.contains(w))
+        {
+            continue;
+        }
+        m.add(v);
+        if let Some(t) = v.strip_prefix("Bearer ") {
+            m.add(t);
+        }
+    }
+    let sent = match body {
+        LoggedBody::None => Value::Null,
+        LoggedBody::Form(p) => m.form(p),
+        LoggedBody::Json(s) => match serde_json::from_str::<Value>(s) {
+            Ok(mut v) => {
+                m.json(&mut v);
+                v
+            }
+            Err(_) => Value::String(s.clone()),
+        },
+    };
+    let request = serde_json::json!({
+        "provider": what,
+        "url": url,
+        "headers": headers.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+        "body": sent,
+    });
+    let (status, response, error) = match reply {
+        Ok(r) => {
+            let text = match r.json() {
+                Some(mut v) if !r.is_html() => {
+                    m.json(&mut v);
+                    v.to_string()
+                }
+                _ if !r.body.is_empty()
+                    && r.body.len() <= 32
+                    && r.body.trim().bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    r.body.trim().to_string()
+                }
+                _ => excerpt(&r.body),
+            };
+            (r.status, text, None)
+        }
+        Err(e) => (0, String::new(), Some(e.message.clone())),
+    };
+    let path = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest.find('/').map_or("/", |i| &rest[i..]));
+    let path = path.split('?').next().unwrap_or(path);
+    debuglog::Entry {
+        action: debuglog::action(method, path),
+        request: m.text(&request.to_string(), debuglog::MAX_REQUEST),
+        response: m.text(&response, debuglog::MAX_RESPONSE),
+        processed: debuglog::outcome(status, elapsed, error.map(|e| m.text(&e, 500)).as_deref()),
+        secrets: m.secrets(),
+    }
+}
+
+fn send_once(
     what: &str,
     method: &str,
     url: &str,

@@ -310,9 +310,38 @@ pub fn resize(ctx: &mut Ctx, system: bool) -> Result<Outcome> {
         Resize::Keep => Ok(Outcome::Skipped("size 0: keep as is".into())),
         Resize::NoDisk => Ok(Outcome::Skipped("no additional disk".into())),
         Resize::Same => Ok(Outcome::Skipped("no change".into())),
-        Resize::Shrink(cur) => Ok(Outcome::Skipped(format!(
-            "shrink not allowed by Proxmox (disk is {cur}G)"
-        ))),
+        Resize::Shrink(cur) => {
+            let job = &mut *ctx.job;
+            let spec = if system {
+                &job.eff.system_disk
+            } else {
+                &job.eff.additional_disk
+            };
+            // The spec's log entry for a refused shrink (the VM is not
+            // stopped and nothing is sent to Proxmox).
+            job.module_logs.push((
+                if system {
+                    "system_disk_shrink_rejected"
+                } else {
+                    "additional_disk_shrink_rejected"
+                }
+                .to_string(),
+                serde_json::json!({
+                    "serviceid": job.vm.service_id,
+                    "vmid": job.vm.vm_id,
+                    "requested_gb": spec.size_gb,
+                })
+                .to_string(),
+                serde_json::json!({
+                    "current_gb": cur,
+                    "result": "skip — shrink not allowed by Proxmox",
+                })
+                .to_string(),
+            ));
+            Ok(Outcome::Skipped(format!(
+                "shrink not allowed by Proxmox (disk is {cur}G)"
+            )))
+        }
         Resize::Grow(key, size) => {
             let job = &*ctx.job;
             let upid = job

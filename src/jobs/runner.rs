@@ -106,6 +106,8 @@ pub fn process_vms(db: &DbConfig, host: &dyn Host) -> Result<Report> {
         drop(tx);
         // Only this (the PHP) thread prints and calls WHMCS.
         for m in rx {
+            // The workers' API calls, for the Module Debug Log.
+            crate::whmcs::debuglog::hand_over(host);
             match m {
                 Msg::Line(l) => host.output(&l),
                 Msg::Done(f) => {

@@ -269,6 +269,18 @@ pub fn puq_cron_tick(options: &Zval) -> PhpResult<i64> {
         opts.tz_offset = super::host::php_tz_offset();
         let host = PhpHost;
         let db = db_config()?;
+        let rt = super::host::php_runtime();
+        if opts.doctor {
+            let report = crate::doctor::run(&db, &host, &rt, &opts.addon_dir)?;
+            for l in report.lines() {
+                crate::whmcs::Host::output(&host, &l);
+            }
+            return Ok(i64::from(report.fail > 0));
+        }
+        // What the CLI PHP runs, for the doctor on the Dashboard.
+        if let Ok(mut c) = db::conn(&db) {
+            crate::doctor::record_runtime(&mut c, &rt, cron::now_unix());
+        }
         cron::tick(&db, &host, &opts, &|task, host| {
             cron::tasks::run(&db, task, host, &opts)
         })

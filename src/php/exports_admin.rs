@@ -63,11 +63,13 @@ pub fn puq_admin_ajax(action: &Zval, request: &Zval, admin_id: i64, posted: bool
         let action = action.as_str();
         let input = to_value(request)?;
         let db = db_config()?;
+        // The PHP this runs in, for the installation doctor.
+        let runtime = serde_json::json!(super::host::php_runtime());
         let req = views::Request {
             admin_id: u32::try_from(admin_id).unwrap_or(0),
             posted,
             input: &input,
-            install: None,
+            install: Some(&runtime),
         };
         Ok(views::ajax(&db, &PhpHost, action, &req))
     });

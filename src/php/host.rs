@@ -128,3 +128,23 @@ pub fn php_tz_offset() -> i64 {
         .and_then(|z| z.string().and_then(|t| t.parse().ok()).or_else(|| z.long()))
         .unwrap_or(0)
 }
+
+/// The PHP this runs in (version, SAPI, binary) and the PHP API the
+/// extension was built for, for the installation doctor.
+pub fn php_runtime() -> crate::doctor::Runtime {
+    let text = |name: &str, args: Vec<Zval>| {
+        call(name, args)
+            .ok()
+            .and_then(|z| z.string())
+            .unwrap_or_default()
+    };
+    crate::doctor::Runtime {
+        php_version: text("phpversion", Vec::new()),
+        sapi: text("php_sapi_name", Vec::new()),
+        php_binary: text("constant", vec![s("PHP_BINARY")]),
+        api: ext_php_rs::ffi::ZEND_MODULE_API_NO,
+        ext_version: crate::addon::VERSION.to_string(),
+        build: env!("PUQ_GIT_HASH").to_string(),
+        at: 0,
+    }
+}

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::ErrorKind;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use once_cell::sync::Lazy;
 use serde_json::Value;
@@ -14,7 +14,7 @@ use ureq::Agent;
 
 use super::tls::{Fingerprint, ProxmoxTls, Trust};
 use super::PveError;
-use crate::whmcs::ServerParams;
+use crate::whmcs::{debuglog, ServerParams};
 
 pub type PveResult<T> = Result<T, PveError>;
 
@@ -299,6 +299,13 @@ impl Client {
                 .read_to_string()?;
             Ok((status, body))
         };
+        // Each request sent is one Module Debug Log entry (when it is on).
+        let send = || {
+            let started = Instant::now();
+            let r = send();
+            debuglog::record(|| self.log_entry(method, path, form, &r, started.elapsed()));
+            r
+        };
         // A GET changes nothing, so one dropped connection (a pooled
         // keep-alive connection pveproxy closed, a reset) or a timeout is
         // retried once. POST/PUT/DELETE never are: they may have happened.
@@ -311,6 +318,48 @@ impl Client {
         }
         .map_err(|e| self.transport_error(e, &url))?;
         parse_reply(status, &body, method, path)
+    }
+
+    /// The Module Debug Log entry of one request: the token secret, form
+    /// fields such as `cipassword` / `password` and reply members such as
+    /// a console `ticket` are masked; the Authorization header is never
+    /// logged.
+    fn log_entry(
+        &self,
+        method: Method,
+        path: &str,
+        form: &Form,
+        reply: &Result<(u16, String), ureq::Error>,
+        elapsed: Duration,
+    ) -> debuglog::Entry {
+        let mut m = debuglog::Masker::new(&[&self.conn.token_secret]);
+        let request = serde_json::json!({
+            "url": format!("{}{}", self.conn.base_url(), path),
+            "token_id": self.conn.token_id,
+            "params": m.form(&form.0),
+        });
+        let (status, response, error) = match reply {
+            Ok((status, body)) => {
+                let text = match serde_json::from_str::<Value>(body) {
+                    Ok(mut v) => {
+                        m.json(&mut v);
+                        v.to_string()
+                    }
+                    Err(_) => body.clone(),
+                };
+                (*status, text, None)
+            }
+            Err(e) => (0, String::new(), Some(e.to_string())),
+        };
+        let processed =
+            debuglog::outcome(status, elapsed, error.map(|e| m.text(&e, 500)).as_deref());
+        debuglog::Entry {
+            action: debuglog::action(method.as_str(), &format!("/api2/json{path}")),
+            request: m.text(&request.to_string(), debuglog::MAX_REQUEST),
+            response: m.text(&response, debuglog::MAX_RESPONSE),
+            processed,
+            secrets: m.secrets(),
+        }
     }
 
     fn transport_error(&self, e: ureq::Error, url: &str) -> PveError {

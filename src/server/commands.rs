@@ -150,6 +150,10 @@ pub fn run(db: &DbConfig, host: &dyn Host, command: &str, p: &ServiceParams) -> 
         }
     })();
     let _: Option<Option<i64>> = conn.exec_first("SELECT RELEASE_LOCK(?)", (&lock,))?;
+    // The steps' own entries (a refused disk shrink).
+    for (action, request, response) in std::mem::take(&mut job.module_logs) {
+        host.log_module_call(&action, &request, &response, "", &[]);
+    }
     let note = r?;
     log(
         host,

@@ -61,6 +61,20 @@ pub fn health(ctx: &mut Ctx<'_>) -> Result<Value> {
     Ok(json!({"cron": cron, "vms": vms, "servers": servers}))
 }
 
+/// The installation doctor (`crate::doctor`), run from the Dashboard's
+/// button. `install` carries the PHP runtime the boundary read.
+pub fn doctor(ctx: &mut Ctx<'_>) -> Result<Value> {
+    let rt = crate::doctor::Runtime::from_value(ctx.install.unwrap_or(&Value::Null));
+    let dir = ctx
+        .install
+        .and_then(|i| i.get("addon_dir"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let report = crate::doctor::run(ctx.db, ctx.host, &rt, &dir)?;
+    Ok(json!(report))
+}
+
 fn count<P: Into<mysql::Params>>(c: &mut PooledConn, sql: &str, p: P) -> Result<u64> {
     Ok(c.exec_first::<u64, _, _>(sql, p)?.unwrap_or(0))
 }

@@ -107,6 +107,13 @@ pub const ACTIONS: &[Action] = &[
         kind: Kind::Read,
         run: dashboard::health,
     },
+    // POST: it makes the server contact Proxmox, DNS providers and the
+    // console proxies.
+    Action {
+        name: "dashboard.doctor",
+        kind: Kind::Write,
+        run: dashboard::doctor,
+    },
     Action {
         name: "ip_pools.list",
         kind: Kind::Read,

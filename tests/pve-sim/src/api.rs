@@ -65,6 +65,7 @@ pub fn dispatch(ctx: &mut Ctx) -> ApiResult<Value> {
     let path = ctx.method.path.clone();
     match (m.as_str(), path.as_str()) {
         ("GET", "/version") => version(ctx),
+        ("GET", "/access/permissions") => permissions(ctx),
         ("GET", "/nodes") => nodes_index(ctx),
         ("GET", "/nodes/{node}") => Ok(json!([
             {"name": "qemu"}, {"name": "storage"}, {"name": "tasks"}, {"name": "status"},
@@ -494,6 +495,105 @@ fn validate_sshkeys(enc: &str) -> ApiResult<()> {
 }
 
 // ------------------------------------------------------------------ cluster
+
+/// Every privilege of PVE 9 (`pveum role list` of Administrator).
+pub const PRIVILEGES: &[&str] = &[
+    "Datastore.Allocate",
+    "Datastore.AllocateSpace",
+    "Datastore.AllocateTemplate",
+    "Datastore.Audit",
+    "Group.Allocate",
+    "Mapping.Audit",
+    "Mapping.Modify",
+    "Mapping.Use",
+    "Permissions.Modify",
+    "Pool.Allocate",
+    "Pool.Audit",
+    "Realm.Allocate",
+    "Realm.AllocateUser",
+    "SDN.Allocate",
+    "SDN.Audit",
+    "SDN.Use",
+    "Sys.AccessNetwork",
+    "Sys.Audit",
+    "Sys.Console",
+    "Sys.Incoming",
+    "Sys.Modify",
+    "Sys.PowerMgmt",
+    "Sys.Syslog",
+    "User.Modify",
+    "VM.Allocate",
+    "VM.Audit",
+    "VM.Backup",
+    "VM.Clone",
+    "VM.Config.CDROM",
+    "VM.Config.CPU",
+    "VM.Config.Cloudinit",
+    "VM.Config.Disk",
+    "VM.Config.HWType",
+    "VM.Config.Memory",
+    "VM.Config.Network",
+    "VM.Config.Options",
+    "VM.Console",
+    "VM.GuestAgent.Audit",
+    "VM.GuestAgent.FileRead",
+    "VM.GuestAgent.FileSystemMgmt",
+    "VM.GuestAgent.FileWrite",
+    "VM.GuestAgent.Unrestricted",
+    "VM.Migrate",
+    "VM.PowerMgmt",
+    "VM.Replicate",
+    "VM.Snapshot",
+    "VM.Snapshot.Rollback",
+];
+
+/// `GET /access/permissions` (`path`, `userid`): "Map of path => (Map of
+/// privilege => propagate boolean)". A token starts with every privilege on
+/// `/` (root@pam without privilege separation); a denial on `/` (or
+/// everywhere) removes it there, a denial on a deeper path gives that path
+/// its own entry without it. Another user's or token's permissions need
+/// Sys.Audit on /access, as in PVE.
+fn permissions(ctx: &mut Ctx) -> ApiResult<Value> {
+    let me = ctx.user.clone();
+    let who = ctx.p.s("userid").unwrap_or_else(|| me.clone());
+    let tokens = &ctx.st.control.tokens;
+    let mine = tokens.iter().find(|t| t.id == me);
+    if who != me {
+        let owned = who.split_once('!').is_some_and(|(u, _)| u == me);
+        if !owned && mine.is_some_and(|t| !crate::server::has_priv(t, "/access", "Sys.Audit")) {
+            return Err(ApiError::perm("/access, Sys.Audit"));
+        }
+    }
+    let token = tokens.iter().find(|t| t.id == who).cloned();
+    if token.is_none() && tokens.iter().any(|t| t.id == me) && who != me {
+        return Err(ApiError::internal(format!("no such user ('{who}')")));
+    }
+    let privs_at = |path: &str| -> Map<String, Value> {
+        PRIVILEGES
+            .iter()
+            .filter(|p| {
+                token
+                    .as_ref()
+                    .is_none_or(|t| crate::server::has_priv(t, path, p))
+            })
+            .map(|p| ((*p).to_string(), json!(1)))
+            .collect()
+    };
+    let mut out = Map::new();
+    if let Some(path) = ctx.p.s("path") {
+        out.insert(path.clone(), Value::Object(privs_at(&path)));
+        return Ok(Value::Object(out));
+    }
+    out.insert("/".into(), Value::Object(privs_at("/")));
+    if let Some(t) = &token {
+        for d in &t.deny {
+            if let Some(p) = d.path.as_deref().filter(|p| *p != "/") {
+                out.insert(p.to_string(), Value::Object(privs_at(p)));
+            }
+        }
+    }
+    Ok(Value::Object(out))
+}
 
 fn version(_ctx: &mut Ctx) -> ApiResult<Value> {
     Ok(json!({"version": "9.1.2", "release": "9.1", "repoid": "3ac12a5d", "console": "html5"}))

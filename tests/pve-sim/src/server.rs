@@ -609,7 +609,7 @@ fn check_permissions(
     eval_check(check, params, token).map(|_| ())
 }
 
-fn has_priv(token: &Token, path: &str, privilege: &str) -> bool {
+pub(crate) fn has_priv(token: &Token, path: &str, privilege: &str) -> bool {
     !token.deny.iter().any(|d| {
         d.privilege == privilege
             && d.path

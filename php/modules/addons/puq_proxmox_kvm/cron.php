@@ -2,7 +2,7 @@
 /**
  * PUQ Proxmox KVM — standalone cron (system crontab):
  *   * * * * * php /path/to/whmcs/modules/addons/puq_proxmox_kvm/cron.php
- * Options: --help, --list, --task=NAME, --force, --clear-locks.
+ * Options: --help, --list, --task=NAME, --force, --clear-locks, --doctor.
  */
 
 if (PHP_SAPI !== 'cli') {
@@ -25,7 +25,7 @@ if (!extension_loaded('puq_proxmox_kvm')) {
 }
 
 try {
-    exit(puq_cron_tick(['mode' => 'standalone', 'argv' => array_slice($argv ?? [], 1)]));
+    exit(puq_cron_tick(['mode' => 'standalone', 'argv' => array_slice($argv ?? [], 1), 'addon_dir' => __DIR__]));
 } catch (\Throwable $e) {
     fwrite(STDERR, 'PUQ Proxmox KVM cron failed: ' . $e->getMessage() . "\n");
     exit(1);

@@ -38,5 +38,43 @@
         }).fail(function (f) {
             PUQ.flash('error', f.error);
         });
+        $('#puq-doctor-run').on('click', runDoctor);
     };
+
+    /* The installation doctor: one POST, then a table grouped by what was checked. */
+    function runDoctor() {
+        var $btn = $(this).prop('disabled', true);
+        var $summary = $('#puq-doctor-summary').prop('hidden', false).attr('class', 'puq-doctor-summary text-muted')
+            .text(PUQ.t('doctor_running', {seconds: 20}));
+        $('#puq-doctor-results').prop('hidden', true);
+        PUQ.post('dashboard.doctor', {}).done(function (r) {
+            var labels = {ok: ['success', 'doctor_ok'], warn: ['warning', 'doctor_warn'], fail: ['danger', 'doctor_fail']};
+            var $body = $('#puq-doctor-results tbody').empty();
+            var group = null;
+            $.each(r.checks, function (i, c) {
+                if (c.group !== group) {
+                    group = c.group;
+                    $body.append(PUQ.el('tr', {'class': 'puq-doctor-group'}).append(PUQ.el('th', {colspan: 3}, group)));
+                }
+                var l = labels[c.status] || labels.fail;
+                var $detail = PUQ.el('td').append(PUQ.el('div', {'class': 'puq-doctor-detail'}, c.detail));
+                if (c.fix) {
+                    $detail.append(PUQ.el('div', {'class': 'puq-doctor-fix small'})
+                        .append(PUQ.el('strong', null, PUQ.t('doctor_fix') + ' ')).append(document.createTextNode(c.fix)));
+                }
+                $body.append(PUQ.el('tr', {'class': 'puq-doctor-' + c.status, 'data-status': c.status})
+                    .append(PUQ.el('td').append(PUQ.el('span', {'class': 'label label-' + l[0]}, PUQ.t(l[1]))))
+                    .append(PUQ.el('td', null, c.name))
+                    .append($detail));
+            });
+            $('#puq-doctor-results').prop('hidden', false);
+            $summary.attr('class', 'puq-doctor-summary text-' + (r.fail ? 'danger' : (r.warn ? 'warning' : 'success')))
+                .text(PUQ.t('doctor_summary', {ok: r.ok, warn: r.warn, fail: r.fail, seconds: r.seconds}));
+        }).fail(function (f) {
+            $summary.prop('hidden', true);
+            PUQ.flash('error', f.error);
+        }).always(function () {
+            $btn.prop('disabled', false);
+        });
+    }
 })(jQuery);

@@ -79,6 +79,21 @@
     </div>
   </div>
   {/if}
+  <div class="panel panel-default" id="puq-doctor">
+    <div class="panel-heading">
+      <button type="button" class="btn btn-primary btn-sm pull-right" id="puq-doctor-run"><i class="fas fa-stethoscope"></i> {$LANG.doctor_run}</button>
+      <h3 class="panel-title">{$LANG.doctor_title}</h3>
+      <div class="clearfix"></div>
+    </div>
+    <div class="panel-body">
+      <p class="text-muted" id="puq-doctor-intro">{$LANG.doctor_intro}</p>
+      <p class="puq-doctor-summary" id="puq-doctor-summary" hidden></p>
+      <table class="table table-condensed puq-doctor-table" id="puq-doctor-results" hidden>
+        <thead><tr><th class="puq-doctor-state">{$LANG.doctor_state}</th><th>{$LANG.doctor_check}</th><th>{$LANG.doctor_detail}</th></tr></thead>
+        <tbody></tbody>
+      </table>
+    </div>
+  </div>
   <p class="text-muted small" id="puq-version">PUQ Proxmox KVM {$v.module.version} &middot; {$LANG.schema} {$v.module.schema_version}/{$v.module.schema_latest}</p>
 </div>
 {/block}
