@@ -93,4 +93,5 @@ php_tests! {
     metric_billing_toggle_through_the_panel_and_the_provider => "metric_billing_test.php",
     vm_management_refusals_are_409_and_db_record_errors_name_the_field => "vm_management_refusals_test.php",
     terminate_on_a_locked_vm_waits_visibly_then_gives_up => "terminate_wait_test.php",
+    admin_writes_check_whmcs_permissions_and_log_activity => "admin_permissions_test.php",
 }

@@ -4,6 +4,7 @@
 pub mod fields;
 pub mod host;
 pub mod params;
+pub mod perms;
 
 pub use host::{Host, RecordingHost};
 pub use params::{ServerParams, ServiceParams};
