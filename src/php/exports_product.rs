@@ -90,9 +90,7 @@ fn edit_products(c: &mut mysql::PooledConn, admin_id: i64) -> Result<Admin> {
 }
 
 fn admin_data(name: &str, f: impl FnOnce() -> Result<Value>) -> PhpResult<Zval> {
-    guard(name, f)
-        .map(|v| to_zval(&v))
-        .map_err(admin_exception)
+    guard(name, f).map(|v| to_zval(&v)).map_err(admin_exception)
 }
 
 /// Data of the admin service page: VM record, addresses with rDNS, API

@@ -874,10 +874,7 @@ pub fn record_save(ctx: &mut Ctx<'_>) -> Result<Value> {
     perms::audit(
         ctx.host,
         &ctx.admin,
-        &format!(
-            "DB Record of service #{sid} saved: {}",
-            changed.join(", ")
-        ),
+        &format!("DB Record of service #{sid} saved: {}", changed.join(", ")),
         client,
     );
     record_get(ctx)

@@ -124,7 +124,10 @@ pub fn missing(conn: &mut PooledConn, role: i64, needed: &[Perm]) -> Result<Vec<
 
 /// The refusal naming what the role lacks (empty `lacking`: none).
 pub fn refusal(role: i64, lacking: &[Perm]) -> Option<Error> {
-    let names: Vec<String> = lacking.iter().map(|p| format!("\"{}\"", p.name())).collect();
+    let names: Vec<String> = lacking
+        .iter()
+        .map(|p| format!("\"{}\"", p.name()))
+        .collect();
     match names.as_slice() {
         [] => None,
         [one] => Some(Error::input(
