@@ -297,10 +297,11 @@ function puq_module_command(string $command, mixed $params): string {}
 
 /**
  * Creates the 18 configurable options as a group linked to the product;
- * those it already has are skipped. Returns `['group_id', 'created',
- * 'skipped', 'message']`.
+ * those it already has are skipped. `$admin_id` needs "View
+ * Products/Services" and "Edit Products/Services" (else code 403). Returns
+ * `['group_id', 'created', 'skipped', 'message']`.
  */
-function puq_product_create_options(int $product_id): mixed {}
+function puq_product_create_options(int $product_id, int $admin_id): mixed {}
 
 /**
  * Data of a product's Module Settings panel: `settings`, `defaults`,
@@ -314,10 +315,13 @@ function puq_product_panel(int $product_id): mixed {}
 /**
  * Saves the panel (`name => value`): every field is validated and checked
  * against the product's Proxmox server; nothing is stored unless all are
- * right. Returns `['ok' => bool, 'errors' => [field => message],
- * 'banners' => [...], 'message' => string, 'settings' => [...]]`.
+ * right. `$admin_id` is the logged-in admin (`$_SESSION['adminid']`), whose
+ * role needs WHMCS's "View Products/Services" and "Edit Products/Services";
+ * without them this throws with code 403 and changes nothing. Returns
+ * `['ok' => bool, 'errors' => [field => message], 'banners' => [...],
+ * 'message' => string, 'settings' => [...]]`.
  */
-function puq_product_panel_save(int $product_id, mixed $values): mixed {}
+function puq_product_panel_save(int $product_id, mixed $values, int $admin_id): mixed {}
 
 /**
  * A product's Module Settings (every field with its current value).
@@ -428,9 +432,10 @@ function puq_version(): string {}
 
 /**
  * Delete Record: removes the VM row of an error_terminate / remove service
- * (Proxmox and tblhosting untouched).
+ * (Proxmox and tblhosting untouched); `$admin_id` needs "Perform Server
+ * Operations". Throws like puq_vm_redeploy().
  */
-function puq_vm_delete_record(int $service_id): bool {}
+function puq_vm_delete_record(int $service_id, int $admin_id): bool {}
 
 /**
  * The VM record of a service (no secrets), or null.
@@ -438,15 +443,21 @@ function puq_vm_delete_record(int $service_id): bool {}
 function puq_vm_info(int $service_id): mixed {}
 
 /**
- * Redeploy: deletes the VM and its IP assignments and starts a fresh deploy.
- * Throws with the reason when refused.
+ * Redeploy from the admin service page: deletes the VM and its IP
+ * assignments and starts a fresh deploy. `$admin_id` is the logged-in
+ * admin (`$_SESSION['adminid']`), whose role needs WHMCS's "View Clients
+ * Products/Services" and "Perform Server Operations". Throws with the
+ * reason when refused: code 403 (permission), 409 (the VM's state: another
+ * operation runs, or it was terminated), 400 (bad input).
  */
-function puq_vm_redeploy(int $service_id): bool {}
+function puq_vm_redeploy(int $service_id, int $admin_id): bool {}
 
 /**
- * Reset VM Status to one of the reset statuses (see puq_vm_status_reference()).
+ * Reset VM Status to one of the reset statuses (see
+ * puq_vm_status_reference()), as VM Management does; `$admin_id` needs
+ * "Perform Server Operations". Throws like puq_vm_redeploy().
  */
-function puq_vm_reset_status(int $service_id, string $status): bool {}
+function puq_vm_reset_status(int $service_id, string $status, int $admin_id): bool {}
 
 /**
  * The run log of a service: the last `$limit` runs (max 50), newest first.

@@ -96,4 +96,5 @@ php_tests! {
     legacy_puq_customization_and_v2_import => "legacy_import_test.php",
     module_debug_log_has_every_api_call_and_no_secret => "module_debug_log_test.php",
     installation_doctor_names_each_failure_and_its_fix => "doctor_test.php",
+    admin_writes_check_whmcs_permissions_and_log_activity => "admin_permissions_test.php",
 }

@@ -227,7 +227,8 @@ impl Settings {
         }
     }
 
-    fn to_pairs(&self) -> Vec<(&'static str, String)> {
+    /// Every setting as stored (name, value).
+    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
         let b = |v: bool| if v { "1" } else { "0" }.to_string();
         vec![
             ("default_timeout", self.default_timeout.to_string()),

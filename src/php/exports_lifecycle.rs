@@ -9,10 +9,12 @@ use ext_php_rs::types::Zval;
 
 use super::convert::{to_value, to_zval};
 use super::globals::db_config;
-use super::guard::{guard, status_string};
+use super::guard::{admin_exception, guard, status_string};
 use super::host::PhpHost;
 use crate::error::{Error, Result};
-use crate::server::{commands, lifecycle};
+use crate::server::lifecycle::RedeployFrom;
+use crate::server::{admin, commands, lifecycle};
+use crate::whmcs::perms::{self, Perm};
 use crate::whmcs::ServiceParams;
 
 fn throw(e: Error) -> PhpException {
@@ -96,36 +98,68 @@ pub fn puq_reinstall(service_id: i64, template: Option<i64>) -> PhpResult<bool> 
     .map_err(throw)
 }
 
-/// Redeploy: deletes the VM and its IP assignments and starts a fresh deploy.
-/// Throws with the reason when refused.
-#[php_function]
-pub fn puq_vm_redeploy(service_id: i64) -> PhpResult<bool> {
-    guard("puq_vm_redeploy", || {
-        lifecycle::redeploy(&db_config()?, &PhpHost, sid_of(service_id)?)?;
-        Ok(true)
-    })
-    .map_err(throw)
+fn admin_of(admin_id: i64) -> u32 {
+    u32::try_from(admin_id).unwrap_or(0)
 }
 
-/// Reset VM Status to one of the reset statuses (see puq_vm_status_reference()).
+/// Redeploy from the admin service page: deletes the VM and its IP
+/// assignments and starts a fresh deploy. `$admin_id` is the logged-in
+/// admin (`$_SESSION['adminid']`), whose role needs WHMCS's "View Clients
+/// Products/Services" and "Perform Server Operations". Throws with the
+/// reason when refused: code 403 (permission), 409 (the VM's state: another
+/// operation runs, or it was terminated), 400 (bad input).
 #[php_function]
-pub fn puq_vm_reset_status(service_id: i64, status: String) -> PhpResult<bool> {
-    guard("puq_vm_reset_status", || {
-        lifecycle::reset_status(&db_config()?, &PhpHost, sid_of(service_id)?, &status)?;
+pub fn puq_vm_redeploy(service_id: i64, admin_id: i64) -> PhpResult<bool> {
+    guard("puq_vm_redeploy", || {
+        let db = db_config()?;
+        let sid = sid_of(service_id)?;
+        let admin = perms::require(
+            &mut crate::db::conn(&db)?,
+            admin_of(admin_id),
+            &[Perm::ViewClientsProducts, Perm::PerformServerOperations],
+        )?;
+        admin::redeploy(&db, &PhpHost, &admin, sid, RedeployFrom::ServicePage)?;
         Ok(true)
     })
-    .map_err(throw)
+    .map_err(admin_exception)
+}
+
+/// Reset VM Status to one of the reset statuses (see
+/// puq_vm_status_reference()), as VM Management does; `$admin_id` needs
+/// "Perform Server Operations". Throws like puq_vm_redeploy().
+#[php_function]
+pub fn puq_vm_reset_status(service_id: i64, status: String, admin_id: i64) -> PhpResult<bool> {
+    guard("puq_vm_reset_status", || {
+        let db = db_config()?;
+        let sid = sid_of(service_id)?;
+        let admin = perms::require(
+            &mut crate::db::conn(&db)?,
+            admin_of(admin_id),
+            &[Perm::PerformServerOperations],
+        )?;
+        admin::reset_status(&db, &PhpHost, &admin, sid, &status)?;
+        Ok(true)
+    })
+    .map_err(admin_exception)
 }
 
 /// Delete Record: removes the VM row of an error_terminate / remove service
-/// (Proxmox and tblhosting untouched).
+/// (Proxmox and tblhosting untouched); `$admin_id` needs "Perform Server
+/// Operations". Throws like puq_vm_redeploy().
 #[php_function]
-pub fn puq_vm_delete_record(service_id: i64) -> PhpResult<bool> {
+pub fn puq_vm_delete_record(service_id: i64, admin_id: i64) -> PhpResult<bool> {
     guard("puq_vm_delete_record", || {
-        lifecycle::delete_record(&db_config()?, &PhpHost, sid_of(service_id)?)?;
+        let db = db_config()?;
+        let sid = sid_of(service_id)?;
+        let admin = perms::require(
+            &mut crate::db::conn(&db)?,
+            admin_of(admin_id),
+            &[Perm::PerformServerOperations],
+        )?;
+        admin::delete_record(&db, &PhpHost, &admin, sid)?;
         Ok(true)
     })
-    .map_err(throw)
+    .map_err(admin_exception)
 }
 
 /// The VM status reference: `['reset' => [[status, use]...], 'statuses' => [...]]`.

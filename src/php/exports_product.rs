@@ -11,11 +11,12 @@ use serde_json::Value;
 
 use super::convert::{to_value, to_zval};
 use super::globals::db_config;
-use super::guard::guard;
+use super::guard::{admin_exception, guard};
 use super::host::PhpHost;
 use crate::db;
 use crate::error::{Error, Result};
 use crate::views;
+use crate::whmcs::perms::{self, Admin, Perm};
 
 fn data(name: &str, f: impl FnOnce() -> Result<Value>) -> PhpResult<Zval> {
     guard(name, f)
@@ -46,11 +47,14 @@ pub fn puq_product_panel(product_id: i64) -> PhpResult<Zval> {
 
 /// Saves the panel (`name => value`): every field is validated and checked
 /// against the product's Proxmox server; nothing is stored unless all are
-/// right. Returns `['ok' => bool, 'errors' => [field => message],
-/// 'banners' => [...], 'message' => string, 'settings' => [...]]`.
+/// right. `$admin_id` is the logged-in admin (`$_SESSION['adminid']`), whose
+/// role needs WHMCS's "View Products/Services" and "Edit Products/Services";
+/// without them this throws with code 403 and changes nothing. Returns
+/// `['ok' => bool, 'errors' => [field => message], 'banners' => [...],
+/// 'message' => string, 'settings' => [...]]`.
 #[php_function]
-pub fn puq_product_panel_save(product_id: i64, values: &Zval) -> PhpResult<Zval> {
-    data("puq_product_panel_save", || {
+pub fn puq_product_panel_save(product_id: i64, values: &Zval, admin_id: i64) -> PhpResult<Zval> {
+    admin_data("puq_product_panel_save", || {
         let v = to_value(values)?;
         let pid = id("product_id", product_id)?;
         let form: BTreeMap<String, String> = crate::whmcs::fields::Fields::new(&v)?
@@ -58,20 +62,35 @@ pub fn puq_product_panel_save(product_id: i64, values: &Zval) -> PhpResult<Zval>
             .into_iter()
             .collect();
         let mut c = db::conn(&db_config()?)?;
-        views::product::save(&mut c, &PhpHost, pid, &form)
+        let admin = edit_products(&mut c, admin_id)?;
+        views::product::save(&mut c, &PhpHost, &admin, pid, &form)
     })
 }
 
 /// Creates the 18 configurable options as a group linked to the product;
-/// those it already has are skipped. Returns `['group_id', 'created',
-/// 'skipped', 'message']`.
+/// those it already has are skipped. `$admin_id` needs "View
+/// Products/Services" and "Edit Products/Services" (else code 403). Returns
+/// `['group_id', 'created', 'skipped', 'message']`.
 #[php_function]
-pub fn puq_product_create_options(product_id: i64) -> PhpResult<Zval> {
-    data("puq_product_create_options", || {
+pub fn puq_product_create_options(product_id: i64, admin_id: i64) -> PhpResult<Zval> {
+    admin_data("puq_product_create_options", || {
         let pid = id("product_id", product_id)?;
         let mut c = db::conn(&db_config()?)?;
-        views::product::create_options(&mut c, &PhpHost, pid)
+        let admin = edit_products(&mut c, admin_id)?;
+        views::product::create_options(&mut c, &PhpHost, &admin, pid)
     })
+}
+
+fn edit_products(c: &mut mysql::PooledConn, admin_id: i64) -> Result<Admin> {
+    perms::require(
+        c,
+        u32::try_from(admin_id).unwrap_or(0),
+        &[Perm::ViewProducts, Perm::EditProducts],
+    )
+}
+
+fn admin_data(name: &str, f: impl FnOnce() -> Result<Value>) -> PhpResult<Zval> {
+    guard(name, f).map(|v| to_zval(&v)).map_err(admin_exception)
 }
 
 /// Data of the admin service page: VM record, addresses with rDNS, API

@@ -8,6 +8,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::globals::db_config;
 use super::host::PhpHost;
+use ext_php_rs::exception::PhpException;
+use ext_php_rs::zend::ce;
+
 use crate::error::{Error, Result};
 use crate::whmcs::debuglog;
 
@@ -52,6 +55,31 @@ pub fn status_string(name: &str, f: impl FnOnce() -> Result<()>) -> String {
     }
 }
 
+/// The HTTP status an admin endpoint answers an error with: 403 for a
+/// refusal (not logged in, no access, a permission missing), 409 when the
+/// VM's state does not allow it, 400 for bad input, 500 otherwise.
+pub fn admin_status(e: &Error) -> i32 {
+    match e {
+        _ if crate::whmcs::perms::is_denial(e) => 403,
+        Error::Config(_) => 409,
+        Error::Input { .. } => 400,
+        _ => 500,
+    }
+}
+
+/// The exception of an admin native: its code is [`admin_status`], so the
+/// page's glue answers with that status.
+pub fn admin_exception(e: Error) -> PhpException {
+    let code = admin_status(&e);
+    let text = match &e {
+        Error::Input { message, .. } if code == 403 => {
+            crate::util::printable(&format!("Access denied: {message}")).into_owned()
+        }
+        _ => e.to_string(),
+    };
+    PhpException::new(text, code, ce::exception())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,5 +93,14 @@ mod tests {
         let e = r.unwrap_err().to_string();
         assert!(e.contains("puq_x") && e.contains("boom"), "{e}");
         assert!(catch("f", || Ok(())).is_ok());
+        assert_eq!(status_string("f", || Ok(())), "success");
+        assert_eq!(
+            status_string("f", || Err(Error::Config("no template".into()))),
+            "Configuration error: no template"
+        );
+        assert_eq!(admin_status(&Error::input("access", "no")), 403);
+        assert_eq!(admin_status(&Error::input("vm_id", "no")), 400);
+        assert_eq!(admin_status(&Error::Config("busy".into())), 409);
+        assert_eq!(admin_status(&Error::Db("down".into())), 500);
     }
 }

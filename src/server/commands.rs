@@ -68,7 +68,15 @@ pub fn run(db: &DbConfig, host: &dyn Host, command: &str, p: &ServiceParams) -> 
     let sid = p.service_id;
     match command {
         "Reinstall" => return super::lifecycle::reinstall(db, host, sid, 0),
-        "Redeploy" => return super::lifecycle::redeploy(db, host, sid),
+        "Redeploy" => {
+            return super::lifecycle::redeploy(
+                db,
+                host,
+                sid,
+                super::lifecycle::RedeployFrom::ServicePage,
+            )
+            .map(|_| ())
+        }
         "VMRemove" => return queue(db, host, sid, "vm_remove", command),
         "SetDNSRecords" => return queue(db, host, sid, "set_dns_records", command),
         "VMClone" => return vm_clone(db, host, sid),

@@ -418,19 +418,49 @@ pub fn can_delete_record(state: &str) -> bool {
     matches!(state, "error_terminate" | "remove")
 }
 
+/// Where an admin asks for Redeploy: each page offers it in its own states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RedeployFrom {
+    /// The service page (its tab and WHMCS's module command button): any
+    /// VM that no other operation holds.
+    ServicePage,
+    /// VM Management's list: the spec shows the button only when
+    /// vm_status != ready.
+    VmList,
+}
+
+/// Why `from` does not offer Redeploy for a VM in `state`, if it does not
+/// (the page hides or disables the button then, and the action refuses).
+pub fn redeploy_offered(from: RedeployFrom, state: &str, vm_id: u32) -> Option<String> {
+    if from == RedeployFrom::VmList && state == "ready" {
+        return Some(
+            "VM Management does not offer Redeploy for a ready VM (it works): use Reinstall to rebuild it from its template"
+                .into(),
+        );
+    }
+    redeploy_refusal(state, vm_id)
+}
+
 /// Deletes the VM and its IP assignments and starts a fresh deploy.
-pub fn redeploy(db: &DbConfig, host: &dyn Host, service_id: u32) -> Result<()> {
+/// Returns the VM row as it was when this call changed it, `None` when a
+/// redeploy was already queued (a double click).
+pub fn redeploy(
+    db: &DbConfig,
+    host: &dyn Host,
+    service_id: u32,
+    from: RedeployFrom,
+) -> Result<Option<VmRow>> {
     let mut conn = db::conn(db)?;
     let vm = vm_of(&mut conn, service_id)?;
     if vm.vm_status == "redeploy" {
-        return Ok(());
+        return Ok(None);
     }
-    if let Some(why) = redeploy_refusal(&vm.vm_status, vm.vm_id) {
+    if let Some(why) = redeploy_offered(from, &vm.vm_status, vm.vm_id) {
         return Err(Error::Config(why));
     }
     force_status(&mut conn, service_id, "redeploy")?;
     log(host, "Redeploy", service_id, json!({"from": vm.vm_status}));
-    Ok(())
+    Ok(Some(vm))
 }
 
 /// The statuses an admin may reset a VM to, with when to use each.
@@ -473,7 +503,13 @@ pub fn status_reference() -> Value {
 }
 
 /// Reset VM Status: any of `RESET_STATUSES`, whatever the current state.
-pub fn reset_status(db: &DbConfig, host: &dyn Host, service_id: u32, status: &str) -> Result<()> {
+/// Returns the VM row as it was before the reset.
+pub fn reset_status(
+    db: &DbConfig,
+    host: &dyn Host,
+    service_id: u32,
+    status: &str,
+) -> Result<VmRow> {
     if !RESET_STATUSES.iter().any(|(s, _)| *s == status) {
         return Err(Error::input(
             "status",
@@ -504,11 +540,12 @@ pub fn reset_status(db: &DbConfig, host: &dyn Host, service_id: u32, status: &st
         service_id,
         json!({"from": vm.vm_status, "to": status}),
     );
-    Ok(())
+    Ok(vm)
 }
 
 /// Delete Record: only rows in error_terminate / remove; our row only.
-pub fn delete_record(db: &DbConfig, host: &dyn Host, service_id: u32) -> Result<()> {
+/// Returns the row deleted.
+pub fn delete_record(db: &DbConfig, host: &dyn Host, service_id: u32) -> Result<VmRow> {
     let mut conn = db::conn(db)?;
     let vm = vm_of(&mut conn, service_id)?;
     if !can_delete_record(&vm.vm_status) {
@@ -525,7 +562,7 @@ pub fn delete_record(db: &DbConfig, host: &dyn Host, service_id: u32) -> Result<
         service_id,
         json!({"status": vm.vm_status}),
     );
-    Ok(())
+    Ok(vm)
 }
 
 fn log(host: &dyn Host, action: &str, service_id: u32, response: Value) {

@@ -95,5 +95,6 @@ pub fn test_connection(server: &ServerParams, settings: &Settings) -> Result<Str
         names.join(", ")
     ))
 }
+pub mod admin;
 pub mod commands;
 pub mod lifecycle;

@@ -1,16 +1,19 @@
 //! Who may open the addon's pages: a logged-in, enabled WHMCS administrator
 //! whose role is ticked in the addon's Access Control (Setup > Addon
 //! Modules), stored by WHMCS as `tbladdonmodules.access`, a comma-separated
-//! list of role ids. WHMCS checks the same before calling `_output`; the
-//! module checks again so no endpoint depends on being reached that way.
+//! list of role ids, and who holds WHMCS's "Addon Modules" permission
+//! (addonmodules.php needs it). WHMCS checks the same before calling
+//! `_output`; the module checks again so no endpoint depends on being
+//! reached that way. An action may need more (`Action::perms`).
 
 use mysql::prelude::Queryable;
 use mysql::PooledConn;
 
 use crate::error::{Error, Result};
+use crate::whmcs::perms::{self, Admin, Perm};
 
 /// The `key` of an access refusal (answered with HTTP 403).
-pub const FIELD: &str = "access";
+pub const FIELD: &str = perms::DENIED;
 
 const MODULE: &str = "puq_proxmox_kvm";
 
@@ -22,25 +25,11 @@ pub fn role_allowed(access: &str, role_id: i64) -> bool {
         .any(|r| r == role_id)
 }
 
-pub fn check(conn: &mut PooledConn, admin_id: u32) -> Result<()> {
-    if admin_id == 0 {
-        return Err(Error::input(
-            FIELD,
-            "you are not logged in to the WHMCS admin area",
-        ));
-    }
-    let admin: Option<(i64, i64)> = conn.exec_first(
-        "SELECT roleid, disabled FROM tbladmins WHERE id = ?",
-        (admin_id,),
-    )?;
-    let (role, disabled) = admin
-        .ok_or_else(|| Error::input(FIELD, format!("administrator #{admin_id} does not exist")))?;
-    if disabled != 0 {
-        return Err(Error::input(
-            FIELD,
-            format!("administrator #{admin_id} is disabled"),
-        ));
-    }
+/// The admin, if they may use the addon and hold every permission of
+/// `needed` besides "Addon Modules".
+pub fn check(conn: &mut PooledConn, admin_id: u32, needed: &[Perm]) -> Result<Admin> {
+    let admin = perms::admin(conn, admin_id)?;
+    let role = admin.role;
     let access: Option<String> = conn.exec_first(
         "SELECT value FROM tbladdonmodules WHERE module = ? AND setting = 'access'",
         (MODULE,),
@@ -54,7 +43,13 @@ pub fn check(conn: &mut PooledConn, admin_id: u32) -> Result<()> {
             ),
         ));
     }
-    Ok(())
+    let mut all = vec![Perm::AddonModules];
+    all.extend_from_slice(needed);
+    let lacking = perms::missing(conn, role, &all)?;
+    match perms::refusal(role, &lacking) {
+        Some(e) => Err(e),
+        None => Ok(admin),
+    }
 }
 
 #[cfg(test)]

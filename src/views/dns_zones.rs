@@ -5,12 +5,14 @@
 
 use std::time::Duration;
 
+use mysql::prelude::Queryable;
 use serde_json::{json, Value};
 
 use super::Ctx;
 use crate::db::settings;
 use crate::dns::{self, store};
 use crate::error::Result;
+use crate::whmcs::perms;
 
 /// The modal's fields per type, in display order; `secret` fields show the
 /// kept-secret placeholder on edit.
@@ -47,10 +49,34 @@ pub fn list(ctx: &mut Ctx<'_>) -> Result<Value> {
     data(ctx)
 }
 
+/// A zone in one line for the activity log: name, type, endpoint (never
+/// its secret).
+fn describe(ctx: &mut Ctx<'_>, id: u32) -> Result<String> {
+    let row: Option<(String, String, Option<String>)> = ctx.conn.exec_first(
+        "SELECT name, type, server_url FROM puqProxmoxKVM_dns_zones WHERE id = ?",
+        (id,),
+    )?;
+    Ok(match row {
+        Some((name, kind, url)) => format!(
+            "'{}' ({kind}{})",
+            crate::util::one_line(&name, 80),
+            url.filter(|u| !u.is_empty())
+                .map(|u| format!(", {}", crate::util::one_line(&u, 120)))
+                .unwrap_or_default()
+        ),
+        None => String::new(),
+    })
+}
+
 pub fn create(ctx: &mut Ctx<'_>) -> Result<Value> {
     let id = store::create(&mut ctx.conn, ctx.host, &ctx.input)?;
-    ctx.host
-        .log_activity(&format!("PUQ Proxmox KVM: DNS zone #{id} added"), 0);
+    let what = describe(ctx, id)?;
+    perms::audit(
+        ctx.host,
+        &ctx.admin,
+        &format!("DNS zone #{id} {what} created"),
+        0,
+    );
     let mut v = data(ctx)?;
     v["id"] = json!(id);
     Ok(v)
@@ -58,14 +84,27 @@ pub fn create(ctx: &mut Ctx<'_>) -> Result<Value> {
 
 pub fn update(ctx: &mut Ctx<'_>) -> Result<Value> {
     store::update(&mut ctx.conn, ctx.host, &ctx.input)?;
+    let id = ctx.input.req_id("id")?;
+    let what = describe(ctx, id)?;
+    perms::audit(
+        ctx.host,
+        &ctx.admin,
+        &format!("DNS zone #{id} {what} updated"),
+        0,
+    );
     data(ctx)
 }
 
 pub fn delete(ctx: &mut Ctx<'_>) -> Result<Value> {
     let id = ctx.input.req_id("id")?;
+    let what = describe(ctx, id)?;
     store::delete(&mut ctx.conn, id)?;
-    ctx.host
-        .log_activity(&format!("PUQ Proxmox KVM: DNS zone #{id} deleted"), 0);
+    perms::audit(
+        ctx.host,
+        &ctx.admin,
+        &format!("DNS zone #{id} {what} deleted"),
+        0,
+    );
     data(ctx)
 }
 

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use super::Ctx;
 use crate::error::{Error, Result};
 use crate::ippool::{self, pool::parse_mask, Family, PoolUsage};
+use crate::whmcs::perms;
 
 /// Addresses per page in the allocated-addresses view.
 pub const ADDRESS_PAGE: u32 = 50;
@@ -78,6 +79,12 @@ pub fn create(ctx: &mut Ctx<'_>) -> Result<Value> {
     let mut pool = ippool::Pool::from_fields(&ctx.input)?;
     pool.id = 0;
     let id = ippool::create_pool(&mut ctx.conn, &pool)?;
+    perms::audit(
+        ctx.host,
+        &ctx.admin,
+        &format!("IP pool #{id} created: {}", describe(&pool)),
+        0,
+    );
     Ok(json!({"id": id}))
 }
 
@@ -89,6 +96,12 @@ pub fn update(ctx: &mut Ctx<'_>) -> Result<Value> {
         return Err(Error::input("id", format!("IP pool #{id} does not exist")));
     }
     ippool::update_pool(&mut ctx.conn, &pool)?;
+    perms::audit(
+        ctx.host,
+        &ctx.admin,
+        &format!("IP pool #{id} updated: {}", describe(&pool)),
+        0,
+    );
     Ok(json!({"id": id}))
 }
 
@@ -122,7 +135,20 @@ pub fn delete(ctx: &mut Ctx<'_>) -> Result<Value> {
     }
     // The store checks again under the pool's row lock.
     ippool::delete_pool(&mut ctx.conn, id)?;
+    perms::audit(ctx.host, &ctx.admin, &format!("IP pool #{id} deleted"), 0);
     Ok(json!({"deleted": id}))
+}
+
+/// A pool in one line for the activity log: range, mask, server, bridge.
+fn describe(p: &ippool::Pool) -> String {
+    format!(
+        "{}-{}/{} on server #{}, bridge {}",
+        p.start,
+        p.end,
+        p.mask,
+        p.server_id,
+        crate::util::one_line(&p.bridge, 40)
+    )
 }
 
 fn refusal(id: u32, used: u64, services: u64, holders: &[(u32, u64, Option<String>)]) -> Error {

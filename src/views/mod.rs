@@ -21,6 +21,7 @@ use serde_json::{json, Value};
 use crate::db::{self, DbConfig};
 use crate::error::{Error, Result};
 use crate::whmcs::fields::Fields;
+use crate::whmcs::perms::{Admin, Perm};
 use crate::whmcs::Host;
 
 /// One admin request, as the addon's `_output` saw it.
@@ -41,6 +42,8 @@ pub struct Ctx<'a> {
     pub conn: mysql::PooledConn,
     pub input: Fields<'a>,
     pub admin_id: u32,
+    /// The admin, checked: access, role and the action's permissions.
+    pub admin: Admin,
     /// WHMCS callbacks (decrypt, logActivity): PHP thread only.
     pub host: &'a dyn Host,
     /// Where this install lives, when the page call reported it.
@@ -68,8 +71,17 @@ pub enum Kind {
 pub struct Action {
     pub name: &'static str,
     pub kind: Kind,
+    /// WHMCS permissions needed besides the addon's access (as WHMCS would
+    /// ask for the same change made elsewhere).
+    pub perms: &'static [Perm],
     pub run: Build,
 }
+
+const NONE: &[Perm] = &[];
+/// VM Management changes a service's VM, as a module command does.
+const SERVER_OPS: &[Perm] = &[Perm::PerformServerOperations];
+/// Settings configure the addon module.
+const CONFIGURE: &[Perm] = &[Perm::ConfigureAddonModules];
 
 /// The pages, in navigation order. The first one is the default.
 pub const PAGES: &[Page] = &[
@@ -105,6 +117,7 @@ pub const ACTIONS: &[Action] = &[
     Action {
         name: "dashboard.health",
         kind: Kind::Read,
+        perms: NONE,
         run: dashboard::health,
     },
     // POST: it makes the server contact Proxmox, DNS providers and the
@@ -117,129 +130,158 @@ pub const ACTIONS: &[Action] = &[
     Action {
         name: "ip_pools.list",
         kind: Kind::Read,
+        perms: NONE,
         run: ippools::list,
     },
     Action {
         name: "ip_pools.hint",
         kind: Kind::Read,
+        perms: NONE,
         run: ippools::hint,
     },
     Action {
         name: "ip_pools.addresses",
         kind: Kind::Read,
+        perms: NONE,
         run: ippools::addresses,
     },
     Action {
         name: "ip_pools.create",
         kind: Kind::Write,
+        perms: NONE,
         run: ippools::create,
     },
     Action {
         name: "ip_pools.update",
         kind: Kind::Write,
+        perms: NONE,
         run: ippools::update,
     },
     Action {
         name: "ip_pools.delete",
         kind: Kind::Write,
+        perms: NONE,
         run: ippools::delete,
     },
     Action {
         name: "dns_zones.list",
         kind: Kind::Read,
+        perms: NONE,
         run: dns_zones::list,
     },
     Action {
         name: "dns_zones.create",
         kind: Kind::Write,
+        perms: NONE,
         run: dns_zones::create,
     },
     Action {
         name: "dns_zones.update",
         kind: Kind::Write,
+        perms: NONE,
         run: dns_zones::update,
     },
     Action {
         name: "dns_zones.delete",
         kind: Kind::Write,
+        perms: NONE,
         run: dns_zones::delete,
     },
     // POST: it makes the server call the provider.
     Action {
         name: "dns_zones.test",
         kind: Kind::Write,
+        perms: NONE,
         run: dns_zones::test,
     },
     Action {
         name: "vms.list",
         kind: Kind::Read,
+        perms: NONE,
         run: vms::list,
     },
     Action {
         name: "vms.poll",
         kind: Kind::Read,
+        perms: NONE,
         run: vms::poll,
     },
     Action {
         name: "vms.log",
         kind: Kind::Read,
+        perms: NONE,
         run: vms::log,
     },
     Action {
         name: "vms.record",
         kind: Kind::Read,
+        perms: NONE,
         run: vms::record_get,
     },
     Action {
         name: "vms.record_save",
         kind: Kind::Write,
+        perms: SERVER_OPS,
         run: vms::record_save,
     },
     Action {
         name: "vms.reset",
         kind: Kind::Write,
+        perms: SERVER_OPS,
         run: vms::reset,
     },
     Action {
         name: "vms.redeploy",
         kind: Kind::Write,
+        perms: SERVER_OPS,
         run: vms::redeploy,
     },
     Action {
         name: "vms.delete_record",
         kind: Kind::Write,
+        perms: SERVER_OPS,
         run: vms::delete_record,
     },
     Action {
         name: "settings.get",
         kind: Kind::Read,
+        perms: NONE,
         run: settings_page::get,
     },
     Action {
         name: "settings.save",
         kind: Kind::Write,
+        perms: CONFIGURE,
         run: settings_page::save,
     },
     Action {
         name: "settings.cron",
         kind: Kind::Read,
+        perms: NONE,
         run: settings_page::cron,
     },
     Action {
         name: "settings.clear_locks",
         kind: Kind::Write,
+        perms: CONFIGURE,
         run: settings_page::clear_locks,
     },
 ];
 
-fn context<'a>(db: &'a DbConfig, host: &'a dyn Host, req: &Request<'a>) -> Result<Ctx<'a>> {
+fn context<'a>(
+    db: &'a DbConfig,
+    host: &'a dyn Host,
+    req: &Request<'a>,
+    needed: &[Perm],
+) -> Result<Ctx<'a>> {
     let mut conn = db::conn(db)?;
-    access::check(&mut conn, req.admin_id)?;
+    let admin = access::check(&mut conn, req.admin_id, needed)?;
     Ok(Ctx {
         db,
         conn,
         input: Fields::new(req.input)?,
         admin_id: req.admin_id,
+        admin,
         host,
         install: req.install,
     })
@@ -258,7 +300,7 @@ pub fn page<'a>(
         .iter()
         .find(|p| p.name == name)
         .ok_or_else(|| Error::input("page", format!("no such page '{}'", short(name))))?;
-    let mut ctx = context(db, host, req)?;
+    let mut ctx = context(db, host, req, NONE)?;
     let vars = (p.build)(&mut ctx)?;
     Ok(json!({
         "page": p.name,
@@ -291,7 +333,7 @@ fn run_action<'a>(
     if a.kind == Kind::Write && !req.posted {
         return Err(Denied::Csrf.into());
     }
-    let mut ctx = context(db, host, req)?;
+    let mut ctx = context(db, host, req, a.perms)?;
     (a.run)(&mut ctx)
 }
 

@@ -15,6 +15,7 @@ use crate::config::product::{self, ProductConfig};
 use crate::db::settings;
 use crate::error::{Error, Result};
 use crate::pve::{Client, Form, Method, PveError, Weight};
+use crate::whmcs::perms::{self, Admin};
 use crate::whmcs::Host;
 
 /// WHMCS's tblservers.type of our servers.
@@ -575,6 +576,7 @@ pub fn panel(conn: &mut PooledConn, host: &dyn Host, pid: u32) -> Result<Value> 
 pub fn save(
     conn: &mut PooledConn,
     host: &dyn Host,
+    admin: &Admin,
     pid: u32,
     form: &BTreeMap<String, String>,
 ) -> Result<Value> {
@@ -612,13 +614,47 @@ pub fn save(
         }
     }
     product::store(conn, pid, &cfg)?;
+    let changed = changed_settings(&current, &cfg);
+    perms::audit(
+        host,
+        admin,
+        &format!(
+            "module settings of product #{pid} ({}) saved: {}",
+            crate::util::one_line(&prod.name, 60),
+            if changed.is_empty() {
+                "nothing changed".to_string()
+            } else {
+                changed.join(", ")
+            }
+        ),
+        0,
+    );
     Ok(json!({"ok": true, "errors": {}, "banners": [], "message": "Module settings saved."}))
+}
+
+/// The names of the settings that differ (names only: the noVNC key is a
+/// secret and other values may be long).
+fn changed_settings(before: &ProductConfig, after: &ProductConfig) -> Vec<String> {
+    let (Ok(Value::Object(a)), Ok(Value::Object(b))) =
+        (serde_json::to_value(before), serde_json::to_value(after))
+    else {
+        return Vec::new();
+    };
+    b.iter()
+        .filter(|(k, v)| a.get(*k) != Some(*v))
+        .map(|(k, _)| k.clone())
+        .collect()
 }
 
 /// Creates the 18 configurable options for the product (see
 /// `config::options`); the Operating System sub-options are the cluster's
 /// templates when the server answers.
-pub fn create_options(conn: &mut PooledConn, host: &dyn Host, pid: u32) -> Result<Value> {
+pub fn create_options(
+    conn: &mut PooledConn,
+    host: &dyn Host,
+    admin: &Admin,
+    pid: u32,
+) -> Result<Value> {
     let prod = product_row(conn, pid)?;
     let cfg = product::load(conn, pid)?;
     let templates: Vec<(String, String)> = match reach(conn, host, prod.servergroup)? {
@@ -643,6 +679,18 @@ pub fn create_options(conn: &mut PooledConn, host: &dyn Host, pid: u32) -> Resul
         _ => Vec::new(),
     };
     let out = crate::config::options::create(conn, pid, &prod.name, &templates)?;
+    if !out.created.is_empty() {
+        perms::audit(
+            host,
+            admin,
+            &format!(
+                "configurable options of product #{pid} ({}) created: {}",
+                crate::util::one_line(&prod.name, 60),
+                out.created.join(", ")
+            ),
+            0,
+        );
+    }
     let status = crate::config::options::status(conn, pid)?;
     let mut v = json!(out);
     if let Some(o) = v.as_object_mut() {

@@ -465,6 +465,9 @@ pub fn page(conn: &mut PooledConn, host: &dyn Host, sid: u32) -> Result<Value> {
             "vm_id": vm.vm_id, "vm_name": vm.vm_name, "hostname": vm.hostname, "node": vm.node,
             "vm_status": vm.vm_status, "server_id": vm.server_id, "template": vm.template_vmid,
             "last_error": last_error(conn, sid)?,
+            // Why the Redeploy button is disabled (the action refuses the same), or null.
+            "redeploy_refusal": crate::server::lifecycle::redeploy_offered(
+                crate::server::lifecycle::RedeployFrom::ServicePage, &vm.vm_status, vm.vm_id),
         }),
     );
     out.insert("ips".into(), json!(rdns));

@@ -14,6 +14,7 @@ use crate::cron::{self, lock, store};
 use crate::db::settings::{self, Settings};
 use crate::dns::legacy;
 use crate::error::Result;
+use crate::whmcs::perms;
 
 /// Where this install lives, as the addon's PHP file reported it
 /// (`puq_admin_page`'s fourth argument): the addon directory, PHP's
@@ -183,10 +184,38 @@ pub fn save(ctx: &mut Ctx<'_>) -> Result<Value> {
     if let Some(list) = &allowlist {
         legacy::parse_allowlist(list)?;
     }
-    settings::save(&mut ctx.conn, &changes)?;
+    let before = settings::load(&mut ctx.conn)?.to_pairs();
+    let old_list = legacy::allowlist(&mut ctx.conn)?;
+    let after = settings::save(&mut ctx.conn, &changes)?.to_pairs();
+    let mut changed: Vec<String> = after
+        .iter()
+        .filter(|(k, v)| !before.iter().any(|(bk, bv)| bk == k && bv == v))
+        .map(|(k, v)| format!("{k} = {}", crate::util::one_line(v, 60)))
+        .collect();
     if let Some(list) = allowlist {
         legacy::set_allowlist(&mut ctx.conn, &list)?;
+        let new_list = legacy::allowlist(&mut ctx.conn)?;
+        if new_list != old_list {
+            changed.push(format!(
+                "{} = {}",
+                legacy::SETTING,
+                crate::util::one_line(&new_list, 200)
+            ));
+        }
     }
+    perms::audit(
+        ctx.host,
+        &ctx.admin,
+        &format!(
+            "settings saved: {}",
+            if changed.is_empty() {
+                "nothing changed".to_string()
+            } else {
+                changed.join(", ")
+            }
+        ),
+        0,
+    );
     data(ctx)
 }
 
@@ -196,10 +225,11 @@ pub fn clear_locks(ctx: &mut Ctx<'_>) -> Result<Value> {
     let keys: Vec<&str> = cron::TASKS.iter().map(|t| t.key).collect();
     let found = lock::clear_stale(&mut ctx.conn, &keys)?;
     if found.iter().any(|f| f.cleared) {
-        ctx.host.log_activity(
+        perms::audit(
+            ctx.host,
+            &ctx.admin,
             &format!(
-                "PUQ Proxmox KVM: cron locks cleared by admin #{}: {}",
-                ctx.admin_id,
+                "cron locks cleared: {}",
                 found
                     .iter()
                     .filter(|f| f.cleared)

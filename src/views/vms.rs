@@ -13,7 +13,9 @@ use super::Ctx;
 use crate::error::{Error, Result};
 use crate::jobs::machine;
 use crate::jobs::record;
-use crate::server::lifecycle;
+use crate::server::admin;
+use crate::server::lifecycle::{self, RedeployFrom};
+use crate::whmcs::perms;
 
 /// Rows per page the list accepts.
 pub const PAGE_SIZES: &[u32] = &[10, 25, 50, 100];
@@ -332,8 +334,8 @@ fn rows_value(ctx: &mut Ctx<'_>, rows: Vec<RowTuple>) -> Result<Vec<Value>> {
                 "in_progress": machine::is_active(&state),
                 // The spec: shown when vm_status != ready; and only where the
                 // lifecycle would accept it (not while another operation runs).
-                "can_redeploy": !matches!(state.as_str(), "ready" | "redeploy")
-                    && lifecycle::redeploy_refusal(&state, vm_id.unwrap_or(0)).is_none(),
+                "can_redeploy": state != "redeploy"
+                    && lifecycle::redeploy_offered(RedeployFrom::VmList, &state, vm_id.unwrap_or(0)).is_none(),
                 "can_delete_record": lifecycle::can_delete_record(&state),
                 "ips": ips.remove(&sid).unwrap_or_default(),
             })
@@ -438,19 +440,19 @@ pub fn log(ctx: &mut Ctx<'_>) -> Result<Value> {
 pub fn reset(ctx: &mut Ctx<'_>) -> Result<Value> {
     let sid = service_id(ctx)?;
     let status = ctx.input.req_str("status")?;
-    lifecycle::reset_status(ctx.db, ctx.host, sid, &status)?;
+    admin::reset_status(ctx.db, ctx.host, &ctx.admin, sid, &status)?;
     Ok(json!({"service_id": sid, "vm_status": status}))
 }
 
 pub fn redeploy(ctx: &mut Ctx<'_>) -> Result<Value> {
     let sid = service_id(ctx)?;
-    lifecycle::redeploy(ctx.db, ctx.host, sid)?;
+    admin::redeploy(ctx.db, ctx.host, &ctx.admin, sid, RedeployFrom::VmList)?;
     Ok(json!({"service_id": sid}))
 }
 
 pub fn delete_record(ctx: &mut Ctx<'_>) -> Result<Value> {
     let sid = service_id(ctx)?;
-    lifecycle::delete_record(ctx.db, ctx.host, sid)?;
+    admin::delete_record(ctx.db, ctx.host, &ctx.admin, sid)?;
     Ok(json!({"service_id": sid, "deleted": true}))
 }
 
@@ -832,6 +834,13 @@ pub fn record_save(ctx: &mut Ctx<'_>) -> Result<Value> {
     if set.is_empty() {
         return Err(Error::input("values", "nothing to save"));
     }
+    let client: u32 = ctx
+        .conn
+        .exec_first(
+            "SELECT client_id FROM puqProxmoxKVM_vm_info WHERE service_id = ?",
+            (sid,),
+        )?
+        .ok_or_else(|| Error::input("service_id", format!("service #{sid} has no VM record")))?;
     args.push(sid.into());
     let updated = ctx.conn.exec_drop(
         format!(
@@ -862,13 +871,11 @@ pub fn record_save(ctx: &mut Ctx<'_>) -> Result<Value> {
     // Which columns changed (not their values: last_error and names may be
     // long), so an audit can tell what a later terminate acted on.
     let changed: Vec<&str> = set.iter().filter_map(|a| a.split('`').nth(1)).collect();
-    ctx.host.log_activity(
-        &format!(
-            "PUQ Proxmox KVM: DB Record of service #{sid} edited by admin #{}: {}",
-            ctx.admin_id,
-            changed.join(", ")
-        ),
-        0,
+    perms::audit(
+        ctx.host,
+        &ctx.admin,
+        &format!("DB Record of service #{sid} saved: {}", changed.join(", ")),
+        client,
     );
     record_get(ctx)
 }

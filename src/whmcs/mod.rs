@@ -5,6 +5,7 @@ pub mod debuglog;
 pub mod fields;
 pub mod host;
 pub mod params;
+pub mod perms;
 
 pub use host::{Host, RecordingHost};
 pub use params::{ServerParams, ServiceParams};

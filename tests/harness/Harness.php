@@ -425,6 +425,20 @@ final class Harness
         return self::insert('tblticketdepartments', array_merge($defaults, $overrides));
     }
 
+    /**
+     * An administrator role holding exactly the WHMCS permission ids $permIds (tbladminperms rows), as
+     * Setup > Staff Management > Administrator Roles saves it. E.g. [11, 46] (View Clients
+     * Products/Services, Addon Modules) without 14 (Perform Server Operations).
+     */
+    public static function createRole(string $name, array $permIds): int
+    {
+        $role = self::insert('tbladminroles', ['name' => $name, 'widgets' => '', 'reports' => '']);
+        foreach (array_unique(array_map('intval', $permIds)) as $perm) {
+            self::insert('tbladminperms', ['roleid' => $role, 'permid' => $perm]);
+        }
+        return $role;
+    }
+
     public static function createAdmin(string $username = 'admin', array $overrides = []): int
     {
         $defaults = [

@@ -446,6 +446,35 @@ CREATE TABLE `tbladmins` (
   KEY `username` (`username`(32))
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+-- Administrator roles and their permissions, as a fresh WHMCS install has them: role 1 (Full Administrator)
+-- holds every permission id of WHMCS\User\Admin\Permission; roles 2 and 3 hold a sales / support subset
+-- (the harness's choice) without "Perform Server Operations" (14), "Edit Products/Services" (117) or
+-- "Configure Addon Modules" (100). A role has a permission when (roleid, permid) is a row here.
+CREATE TABLE `tbladminroles` (
+  `id` int(10) NOT NULL AUTO_INCREMENT,
+  `name` text NOT NULL,
+  `widgets` text NOT NULL,
+  `reports` text NOT NULL,
+  `systememails` int(1) NOT NULL DEFAULT 0,
+  `accountemails` int(1) NOT NULL DEFAULT 0,
+  `supportemails` int(1) NOT NULL DEFAULT 0,
+  PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE `tbladminperms` (
+  `id` int(10) NOT NULL AUTO_INCREMENT,
+  `roleid` int(1) NOT NULL,
+  `permid` int(1) NOT NULL,
+  PRIMARY KEY (`id`),
+  KEY `roleid_permid` (`roleid`,`permid`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+INSERT INTO `tbladminroles` (`id`, `name`, `widgets`, `reports`, `systememails`, `accountemails`, `supportemails`) VALUES
+  (1, 'Full Administrator', '', '', 1, 1, 1), (2, 'Sales Operator', '', '', 0, 1, 1), (3, 'Support Operator', '', '', 0, 0, 1);
+INSERT INTO `tbladminperms` (`roleid`, `permid`) VALUES (1, 1), (1, 2), (1, 3), (1, 4), (1, 5), (1, 6), (1, 7), (1, 8), (1, 9), (1, 10), (1, 11), (1, 12), (1, 13), (1, 14), (1, 15), (1, 16), (1, 17), (1, 18), (1, 19), (1, 20), (1, 21), (1, 22), (1, 23), (1, 24), (1, 25), (1, 26), (1, 27), (1, 28), (1, 29), (1, 30), (1, 31), (1, 32), (1, 33), (1, 34), (1, 35), (1, 36), (1, 37), (1, 38), (1, 39), (1, 40), (1, 41), (1, 42), (1, 43), (1, 44), (1, 45), (1, 46), (1, 47), (1, 49), (1, 50), (1, 51), (1, 52), (1, 53), (1, 54), (1, 55), (1, 56), (1, 57), (1, 58), (1, 59), (1, 60), (1, 61), (1, 62), (1, 63), (1, 64), (1, 65), (1, 66), (1, 67), (1, 68), (1, 69), (1, 70), (1, 71), (1, 72), (1, 73), (1, 74), (1, 75), (1, 76), (1, 77), (1, 78), (1, 79), (1, 80), (1, 81), (1, 82), (1, 83), (1, 84), (1, 85), (1, 86), (1, 87), (1, 88), (1, 89), (1, 90), (1, 91), (1, 92), (1, 93), (1, 94), (1, 95), (1, 96), (1, 97), (1, 98), (1, 99), (1, 100), (1, 101), (1, 102), (1, 103), (1, 104), (1, 105), (1, 106), (1, 107), (1, 108), (1, 109), (1, 110), (1, 111), (1, 112), (1, 113), (1, 114), (1, 115), (1, 116), (1, 117), (1, 118), (1, 119), (1, 120), (1, 121), (1, 122), (1, 123), (1, 124), (1, 125), (1, 126), (1, 127), (1, 128), (1, 129), (1, 130), (1, 131), (1, 132), (1, 133), (1, 134), (1, 135), (1, 136), (1, 137), (1, 138), (1, 139), (1, 140), (1, 141), (1, 142), (1, 143), (1, 144), (1, 145), (1, 146), (1, 147), (1, 148);
+INSERT INTO `tbladminperms` (`roleid`, `permid`) VALUES (2, 1), (2, 2), (2, 3), (2, 4), (2, 5), (2, 6), (2, 7), (2, 8), (2, 9), (2, 11), (2, 12), (2, 15), (2, 16), (2, 18), (2, 19), (2, 24), (2, 26), (2, 27), (2, 28), (2, 33), (2, 34), (2, 35), (2, 38), (2, 42), (2, 43), (2, 46), (2, 50), (2, 99), (2, 104), (2, 105);
+INSERT INTO `tbladminperms` (`roleid`, `permid`) VALUES (3, 1), (3, 2), (3, 3), (3, 4), (3, 5), (3, 6), (3, 7), (3, 11), (3, 15), (3, 18), (3, 19), (3, 38), (3, 39), (3, 40), (3, 41), (3, 42), (3, 43), (3, 44), (3, 50), (3, 84), (3, 104), (3, 105);
+
 CREATE TABLE `tblcurrencies` (
   `id` int(10) NOT NULL AUTO_INCREMENT,
   `code` text NOT NULL,

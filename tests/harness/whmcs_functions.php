@@ -123,13 +123,16 @@ function logModuleCall($module, $action, $requestString = '', $responseData = ''
 function logActivity($message, $userId = 0)
 {
     harness_record('logActivity', [$message, $userId]);
+    // As WHMCS: in an admin's session the entry names that admin, else 'System'.
+    $adminId = (int) ($_SESSION['adminid'] ?? 0);
+    $admin = $adminId > 0 ? Harness::value('SELECT username FROM tbladmins WHERE id = ?', [$adminId]) : null;
     Harness::insert('tblactivitylog', [
         'date' => date('Y-m-d H:i:s'),
         'description' => (string) $message,
-        'user' => 'System',
+        'user' => $admin !== null && $admin !== false ? (string) $admin : 'System',
         'userid' => (int) $userId,
         'user_id' => 0,
-        'admin_id' => 0,
+        'admin_id' => $admin !== null && $admin !== false ? $adminId : 0,
         'ipaddr' => '',
     ]);
 }

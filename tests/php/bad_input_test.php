@@ -86,7 +86,7 @@ $cases = [
     'puq_metric_usage' => [fn ($a) => puq_metric_usage($a), ['serverid' => $server, 'serviceid' => $sid], 'serverid'],
     'puq_settings_save' => [fn ($a) => puq_settings_save($a), ['default_timeout' => '30'], 'default_timeout'],
     'puq_product_settings_save' => [fn ($a) => puq_product_settings_save($pid, $a), ['cpu' => '2'], 'cpu'],
-    'puq_product_panel_save' => [fn ($a) => puq_product_panel_save($pid, $a), ['cpu' => '2'], 'cpu'],
+    'puq_product_panel_save' => [fn ($a) => puq_product_panel_save($pid, $a, $admin), ['cpu' => '2'], 'cpu'],
     'puq_ip_pool_create' => [fn ($a) => puq_ip_pool_create($a), $poolForm, 'server_id'],
     'puq_ip_pool_update' => [fn ($a) => puq_ip_pool_update($a), $poolForm + ['id' => '1'], 'server_id'],
     'puq_dns_zone_create' => [fn ($a) => puq_dns_zone_create($a), $zoneForm, 'name'],

@@ -7,6 +7,7 @@
 require __DIR__ . '/../harness/bootstrap.php';
 require __DIR__ . '/../harness/Sim.php';
 require __DIR__ . '/../harness/Deploy.php';
+$puqAdmin = Harness::createAdmin('puq-admin');
 
 Deploy::setUp();
 Harness::createEmailTemplate('puqProxmoxKVM Upgrade Email');
@@ -193,8 +194,8 @@ assertSame('puqProxmoxKVM VM is ready', end($mails));
 // --- Unknown service, another module's service: clear errors, nothing changes.
 assertContains('no VM record', Harness::callServerWith('SuspendAccount', ['serviceid' => 999999] + Harness::params($sid)));
 assertContains('unknown module command', puq_module_command('Explode', Harness::params($sid)));
-assertThrows(Throwable::class, fn () => puq_vm_reset_status($sid, 'set_cpu_ram'));
-assertThrows(Throwable::class, fn () => puq_vm_delete_record($sid));
+assertThrows(Throwable::class, fn () => puq_vm_reset_status($sid, 'set_cpu_ram', $puqAdmin));
+assertThrows(Throwable::class, fn () => puq_vm_delete_record($sid, $puqAdmin));
 assertSame('ready', Deploy::status($sid));
 
 // --- A command on a VM gone from Proxmox is a clear error.
@@ -238,17 +239,17 @@ assertSame($ips2, ips($s2));
 assertTrue(Sim::vm(Deploy::vmid($s2)) !== null);
 // The cron skips error_terminate.
 assertNotContains("service=$s2", Deploy::cron());
-assertTrue(puq_vm_reset_status($s2, 'terminate'));
+assertTrue(puq_vm_reset_status($s2, 'terminate', $puqAdmin));
 cronUntil($s2, 'remove');
 assertSame([], ips($s2));
-assertTrue(puq_vm_delete_record($s2));
+assertTrue(puq_vm_delete_record($s2, $puqAdmin));
 assertSame(0, (int) Harness::value('SELECT COUNT(*) FROM puqProxmoxKVM_vm_info WHERE service_id = ?', [$s2]));
 
 // --- Redeploy: the VM and its IPs go, a fresh deploy follows.
 $s3 = Deploy::order($pid);
 cronUntil($s3, 'ready');
 $v3 = Deploy::vmid($s3);
-assertTrue(puq_vm_redeploy($s3));
+assertTrue(puq_vm_redeploy($s3, $puqAdmin));
 assertSame('redeploy', Deploy::status($s3));
 $out = cronUntil($s3, 'ready');
 assertContains('--- Redeploy: service=' . $s3, $out);

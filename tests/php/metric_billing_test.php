@@ -10,6 +10,7 @@ require __DIR__ . '/../harness/bootstrap.php';
 require __DIR__ . '/../harness/Sim.php';
 require __DIR__ . '/../harness/Deploy.php';
 require __DIR__ . '/../harness/whmcs_usage_billing.php';
+$puqAdmin = Harness::createAdmin('puq-admin');
 
 Deploy::setUp();
 Harness::loadServerModule();
@@ -71,7 +72,7 @@ assertTrue(puq_product_panel($pid)['settings']['metric_billing']);
 $values['os_template'] = '9000';
 $values['ipv4_count'] = '0';
 $values['ipv6_count'] = '0';
-$saved = puq_product_panel_save($pid, $values);
+$saved = puq_product_panel_save($pid, $values, $puqAdmin);
 assertTrue($saved['ok'], json_encode($saved));
 assertSame(2, json_decode(Harness::value('SELECT settings FROM puqProxmoxKVM_product_settings WHERE product_id = ?', [$pid]), true)['_format']);
 
@@ -103,12 +104,12 @@ assertSame(['bandwidth_in' => 3.0, 'bandwidth_out' => 0.5], $byName($provider->t
 $values = panelValues(panelHtml($pid));
 assertSame('on', $values['metric_billing'], 'the saved state is shown');
 $values['metric_billing'] = '';
-assertTrue(puq_product_panel_save($pid, $values)['ok']);
+assertTrue(puq_product_panel_save($pid, $values, $puqAdmin)['ok']);
 assertSame('', panelValues(panelHtml($pid))['metric_billing'], 'shown off after saving off');
 assertSame([], puqProxmoxKVM_MetricProvider($params)->usage());
 assertSame([], puqProxmoxKVM_MetricProvider($params)->tenantUsage('metered.example.net'));
 $values['metric_billing'] = 'on';
-assertTrue(puq_product_panel_save($pid, $values)['ok']);
+assertTrue(puq_product_panel_save($pid, $values, $puqAdmin)['ok']);
 assertSame(['metered.example.net'], array_keys(puqProxmoxKVM_MetricProvider($params)->usage()));
 
 // ---- settings stored before the toggle existed: format 1, metric_billing false (no page could set it) ----

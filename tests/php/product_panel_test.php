@@ -4,6 +4,8 @@
 // error, CSRF, escaping, no secrets, and "Create configurable options".
 require __DIR__ . '/../harness/bootstrap.php';
 require __DIR__ . '/../harness/Sim.php';
+$puqAdmin = Harness::createAdmin('puq-admin');
+$_SESSION['adminid'] = $puqAdmin;
 
 Harness::callAddon('activate');
 Harness::loadServerModule();
@@ -189,7 +191,7 @@ assertSame(18, (int) Harness::value('SELECT COUNT(*) FROM tblproductconfigoption
 $pLegacy = Harness::createProduct(['servergroup' => $group]);
 Harness::addConfigOption($pLegacy, 'CPU|Processor', ['1|1 Core']);
 Harness::addConfigOption($pLegacy, 'RAM|Memory', ['1|1 GB']);
-$r = puq_product_create_options($pLegacy);
+$r = puq_product_create_options($pLegacy, $puqAdmin);
 assertSame(16, count($r['created']));
 assertFalse(in_array('CPU Cores', $r['created'], true));
 

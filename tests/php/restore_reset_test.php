@@ -9,6 +9,7 @@
 require __DIR__ . '/../harness/bootstrap.php';
 require __DIR__ . '/../harness/Sim.php';
 require __DIR__ . '/../harness/Deploy.php';
+$puqAdmin = Harness::createAdmin('puq-admin');
 
 Deploy::setUp();
 Harness::callAddon('activate');
@@ -192,7 +193,7 @@ foreach ($procs as $i => $p) {
 assertSame(1, count(array_filter($answers, fn ($a) => str_contains($a, '"queued"'))), implode(' | ', $answers));
 assertSame(1, (int) Harness::value("SELECT COUNT(*) FROM puqProxmoxKVM_operations WHERE kind = 'restore' AND status IN ('starting', 'running')"));
 // A queued restore whose VM is reset before it starts is recorded as abandoned, not queued forever.
-assertSame(true, puq_vm_reset_status($sid, 'ready'));
+assertSame(true, puq_vm_reset_status($sid, 'ready', $puqAdmin));
 assertContains('queued: 0', task('restore_backup'));
 assertContains('abandoned', (string) Harness::value("SELECT error FROM puqProxmoxKVM_operations WHERE kind = 'restore' ORDER BY id DESC LIMIT 1"));
 

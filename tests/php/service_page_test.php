@@ -161,6 +161,7 @@ $e = assertThrows(Throwable::class, fn () => puq_service_page(0));
 assertContains("'service_id'", $e->getMessage());
 
 // ---- Redeploy with the token queues a fresh deploy (last: it deletes the VM) ----
+$_SESSION['adminid'] = Harness::createAdmin('puq-admin');
 $r = puqProxmoxKVM_serviceAction($sid, 'redeploy', ['token' => generate_token('plain')], 'POST');
 assertTrue($r['ok'], json_encode($r));
 assertTrue(Deploy::status($sid) !== 'ready', Deploy::status($sid));

@@ -40,10 +40,16 @@ $r = $ajax('vms.delete_record', ['service_id' => $ready]);
 assertSame(409, $r['status'], json_encode($r));
 assertContains("Delete Record is only for VMs in error_terminate or remove; this one is 'ready'", $r['error']);
 assertSame('ready', $status($ready));
-// What is allowed still works, and bad input is still a 400 with its field.
-assertSame(true, $ajax('vms.redeploy', ['service_id' => $ready])['ok']);
-assertSame('redeploy', $status($ready));
-$r = $ajax('vms.reset', ['service_id' => $ready, 'status' => 'clone']);
+// VM Management does not offer Redeploy for a ready VM (the spec: shown when vm_status != ready): refused too.
+$r = $ajax('vms.redeploy', ['service_id' => $ready]);
+assertSame(409, $r['status'], json_encode($r));
+assertContains('does not offer Redeploy for a ready VM', $r['error']);
+assertSame('ready', $status($ready));
+// What is allowed still works (a failed deploy), and bad input is still a 400 with its field.
+$failed = vm($client, $product, $server, 'set_cpu_ram', 104);
+assertSame(true, $ajax('vms.redeploy', ['service_id' => $failed])['ok']);
+assertSame('redeploy', $status($failed));
+$r = $ajax('vms.reset', ['service_id' => $failed, 'status' => 'clone']);
 assertSame(400, $r['status']);
 assertSame('status', $r['field']);
 

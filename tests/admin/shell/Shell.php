@@ -62,6 +62,25 @@ final class Shell
         return $id;
     }
 
+    /**
+     * What `new WHMCS\Admin("<permission>")` does at the top of an admin page: an admin whose role lacks the
+     * permission (no tbladminperms row) gets WHMCS's Access Denied page instead. Returns whether it may go on.
+     */
+    public static function requirePermission(int $adminId, int $permId, string $name): bool
+    {
+        $has = (int) Harness::value(
+            'SELECT COUNT(*) FROM tbladminperms p JOIN tbladmins a ON a.roleid = p.roleid WHERE a.id = ? AND p.permid = ?',
+            [$adminId, $permId]
+        );
+        if ($has > 0) {
+            return true;
+        }
+        http_response_code(403);
+        self::layout('Access Denied', '<div class="alert alert-danger" id="shell-denied">Access Denied: your role lacks the permission '
+            . htmlspecialchars($name) . '.</div>');
+        return false;
+    }
+
     /** Prints the admin area's page around $content (HTML of the module). */
     public static function layout(string $title, string $content): void
     {

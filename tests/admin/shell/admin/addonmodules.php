@@ -5,6 +5,9 @@
  * runs in an output buffer and its HTML goes into the admin layout. (An AJAX reply exits from _output.)
  */
 $adminId = Shell::requireAdmin();
+if (!Shell::requirePermission($adminId, 46, 'Addon Modules')) {
+    return;
+}
 $module = (string) ($_GET['module'] ?? '');
 if ($module !== Harness::ADDON_MODULE) {
     Shell::layout('Addons', '<div class="alert alert-danger" id="shell-denied">Invalid module name</div>');

@@ -4,7 +4,9 @@
  * module's AdminServicesTabFields rows under the service's details. Its own requests (puq_action=…) go to
  * this URL; the module answers them from AdminServicesTabFields.
  */
-Shell::requireAdmin();
+if (!Shell::requirePermission(Shell::requireAdmin(), 11, 'View Clients Products/Services')) {
+    return;
+}
 $sid = (int) ($_REQUEST['id'] ?? 0);
 $svc = Harness::row('SELECT h.domain, h.domainstatus, p.name FROM tblhosting h JOIN tblproducts p ON p.id = h.packageid WHERE h.id = ?', [$sid]);
 if (!$svc) {

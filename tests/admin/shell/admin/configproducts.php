@@ -7,7 +7,9 @@
  *                                   (FriendlyName, the input, then 'Description' as raw HTML). The module's own
  *                                   panel requests (puq_action=…) hit this URL too; ConfigOptions answers them.
  */
-Shell::requireAdmin();
+if (!Shell::requirePermission(Shell::requireAdmin(), 71, 'View Products/Services')) {
+    return;
+}
 $pid = (int) ($_REQUEST['id'] ?? 0);
 $product = Harness::row('SELECT p.name, p.servertype, g.name AS groupname FROM tblproducts p LEFT JOIN tblservergroups g ON g.id = p.servergroup WHERE p.id = ?', [$pid]);
 if (!$product) {

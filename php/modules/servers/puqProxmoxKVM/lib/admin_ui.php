@@ -53,6 +53,19 @@ function puqProxmoxKVM_selfUrl(): string
     return ($parts['path'] ?? '') . ($q ? '?' . http_build_query($q) : '');
 }
 
+/** The logged-in admin ($_SESSION['adminid']); the extension checks the role's permissions itself. */
+function puqProxmoxKVM_adminId(): int
+{
+    return (int) ($_SESSION['adminid'] ?? 0);
+}
+
+/** A refused or failed native call as the JSON answer: its code is the HTTP status (403, 409, 400). */
+function puqProxmoxKVM_failure(\Throwable $e): array
+{
+    $code = (int) $e->getCode();
+    return ['ok' => false, 'http_status' => in_array($code, [400, 403, 409, 500], true) ? $code : 400, 'message' => $e->getMessage()];
+}
+
 /** State-changing actions need POST and a valid token; returns an error array or null. */
 function puqProxmoxKVM_requirePost(string $method, array $request): ?array
 {
@@ -103,18 +116,18 @@ function puqProxmoxKVM_productPanelAction(int $pid, string $action, array $reque
                     return $err;
                 }
                 $values = is_array($request['values'] ?? null) ? $request['values'] : [];
-                return puq_product_panel_save($pid, $values);
+                return puq_product_panel_save($pid, $values, puqProxmoxKVM_adminId());
             case 'create_options':
                 if ($err = puqProxmoxKVM_requirePost($method, $request)) {
                     return $err;
                 }
-                return ['ok' => true] + puq_product_create_options($pid);
+                return ['ok' => true] + puq_product_create_options($pid, puqProxmoxKVM_adminId());
             case 'reload':
                 return ['ok' => true, 'html' => puqProxmoxKVM_productPanelHtml($pid)];
         }
         return ['ok' => false, 'http_status' => 400, 'message' => 'Unknown action.'];
     } catch (\Throwable $e) {
-        return ['ok' => false, 'http_status' => 400, 'message' => $e->getMessage()];
+        return puqProxmoxKVM_failure($e);
     }
 }
 
@@ -189,12 +202,12 @@ function puqProxmoxKVM_serviceAction(int $sid, string $action, array $request, s
                     return $err;
                 }
                 // Deletes the VM and queues a fresh deploy; throws naming what is wrong.
-                puq_vm_redeploy($sid);
+                puq_vm_redeploy($sid, puqProxmoxKVM_adminId());
                 return ['ok' => true, 'message' => 'Redeploy queued: the VM is rebuilt from scratch by the next cron run.'];
         }
         return ['ok' => false, 'http_status' => 400, 'message' => 'Unknown action.'];
     } catch (\Throwable $e) {
-        return ['ok' => false, 'http_status' => 400, 'message' => $e->getMessage()];
+        return puqProxmoxKVM_failure($e);
     }
 }
 

@@ -40,7 +40,7 @@
 </div>
 <div class="btn-toolbar" style="margin-bottom:10px">
     <button type="button" class="btn btn-default btn-sm" id="puq-toggle-log">{$LANG.puq_svc_deploy_log|escape}</button>
-    <button type="button" class="btn btn-danger btn-sm" id="puq-redeploy" data-confirm="{$LANG.puq_svc_redeploy_confirm|escape}"{if !$data.vm} disabled{/if}>{$LANG.puq_svc_redeploy|escape}</button>
+    <button type="button" class="btn btn-danger btn-sm" id="puq-redeploy" data-confirm="{$LANG.puq_svc_redeploy_confirm|escape}"{if !$data.vm} disabled{elseif $data.vm.redeploy_refusal} disabled title="{$data.vm.redeploy_refusal|escape}"{/if}>{$LANG.puq_svc_redeploy|escape}</button>
     <span id="puq-action-result" style="margin-left:10px"></span>
 </div>
 {if $data.config_options}
