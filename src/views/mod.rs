@@ -125,6 +125,7 @@ pub const ACTIONS: &[Action] = &[
     Action {
         name: "dashboard.doctor",
         kind: Kind::Write,
+        perms: NONE,
         run: dashboard::doctor,
     },
     Action {
