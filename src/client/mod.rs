@@ -182,6 +182,13 @@ pub const ACTIONS: &[Action] = &[
         run: actions::chart,
     },
     Action {
+        name: "console",
+        kind: Kind::Write,
+        perm: Perm::Novnc,
+        needs: Needs::Deployed,
+        run: actions::console,
+    },
+    Action {
         name: "start",
         kind: Kind::Write,
         perm: Perm::Start,
