@@ -259,11 +259,20 @@ impl Wire {
         match self {
             Wire::Plain(s) => s.write_all(data),
             Wire::Tls(c, s) => {
+                // rustls buffers a bounded amount of plaintext: feed it in
+                // pieces, sending the records of each.
                 let mut c = c.lock().unwrap_or_else(|e| e.into_inner());
-                c.writer().write_all(data)?;
                 let mut w: &TcpStream = s;
-                while c.wants_write() {
-                    c.write_tls(&mut w)?;
+                let mut rest = data;
+                while !rest.is_empty() {
+                    let n = c.writer().write(rest)?;
+                    rest = &rest[n..];
+                    while c.wants_write() {
+                        c.write_tls(&mut w)?;
+                    }
+                    if n == 0 && !c.wants_write() {
+                        return Err(io::Error::new(io::ErrorKind::WriteZero, "TLS buffer full"));
+                    }
                 }
                 Ok(())
             }
