@@ -442,6 +442,11 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin + Send + 'static>(
         match check(&app, vmid, token) {
             Ok(link) => page(&mut s, 200, vmid, &link.label, "").await,
             Err(why) => {
+                app.refused.fetch_add(1, Ordering::Relaxed);
+                log(&format!(
+                    "refused page vm={vmid} client={} reason=\"{why}\"",
+                    client_addr(peer, &head)
+                ));
                 let status = if why.contains("expired") || why.contains("already") {
                     410
                 } else {
