@@ -504,3 +504,228 @@ fn http_get(port: u16, path: &str) -> String {
     let _ = s.read_to_string(&mut out);
     out
 }
+
+// ------------------------------------------------------------------------------------------ benchmark
+// `cargo test --release --features vncproxy --test console_proxy -- --ignored --nocapture bench`
+// (tests/bench.sh): figures only, no timed assertion. A small VNC server stands in for QEMU so the relay, not the
+// guest, is measured: after the RFB handshake it echoes what it gets, and `B` + u32 streams that many MiB.
+
+fn fake_vnc() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = l.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for s in l.incoming().map_while(Result::ok) {
+            std::thread::spawn(move || {
+                let mut s = s;
+                let _ = s.set_nodelay(true);
+                let mut b = [0u8; 64];
+                let ok = (|| -> std::io::Result<()> {
+                    s.write_all(b"RFB 003.008\n")?;
+                    s.read_exact(&mut b[..12])?;
+                    s.write_all(&[1, 2])?;
+                    s.read_exact(&mut b[..1])?;
+                    s.write_all(&[7u8; 16])?;
+                    s.read_exact(&mut b[..16])?;
+                    s.write_all(&[0, 0, 0, 0])?;
+                    s.read_exact(&mut b[..1])?;
+                    let mut init = vec![0u8; 24];
+                    init[..4].copy_from_slice(&[2, 128, 1, 224]);
+                    s.write_all(&init)
+                })();
+                if ok.is_err() {
+                    return;
+                }
+                let mut buf = vec![0u8; 64 * 1024];
+                loop {
+                    let n = match s.read(&mut buf) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => n,
+                    };
+                    if buf[0] == b'B' && n >= 5 {
+                        let mib = u32::from_be_bytes([buf[1], buf[2], buf[3], buf[4]]) as usize;
+                        let chunk = vec![0x5au8; 64 * 1024];
+                        for _ in 0..mib * 16 {
+                            if s.write_all(&chunk).is_err() {
+                                return;
+                            }
+                        }
+                    } else if s.write_all(&buf[..n]).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+/// The browser side after the 101: RFB handshake (None, or VNC auth answered with zeros).
+fn bench_handshake<S: Read + Write>(ws: &mut WebSocket<S>) {
+    let mut buf = vec![];
+    let mut take = |ws: &mut WebSocket<S>, n: usize| -> Vec<u8> {
+        while buf.len() < n {
+            match ws.read().expect("read") {
+                Message::Binary(b) => buf.extend_from_slice(&b),
+                Message::Close(_) => panic!("closed"),
+                _ => {}
+            }
+        }
+        buf.drain(..n).collect()
+    };
+    take(ws, 12);
+    ws.send(Message::binary(b"RFB 003.008\n".to_vec())).unwrap();
+    let n = take(ws, 1)[0] as usize;
+    let types = take(ws, n);
+    let t = if types.contains(&2) { 2 } else { 1 };
+    ws.send(Message::binary(vec![t])).unwrap();
+    if t == 2 {
+        take(ws, 16);
+        ws.send(Message::binary(vec![0u8; 16])).unwrap();
+    }
+    take(ws, 4);
+    ws.send(Message::binary(vec![1])).unwrap();
+    take(ws, 24);
+}
+
+fn bench_run<S: Read + Write>(ws: &mut WebSocket<S>) -> (f64, Vec<f64>) {
+    // Latency: 2,000 small round trips.
+    let mut lat = vec![];
+    for i in 0..2000u32 {
+        let msg = i.to_be_bytes().to_vec();
+        let t = Instant::now();
+        ws.send(Message::binary(msg.clone())).unwrap();
+        let mut got = vec![];
+        while got.len() < 4 {
+            if let Message::Binary(b) = ws.read().unwrap() {
+                got.extend_from_slice(&b);
+            }
+        }
+        lat.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    lat.sort_by(|a, b| a.total_cmp(b));
+    // Throughput: 256 MiB from the VNC server to the browser.
+    let mib = 256u32;
+    let mut cmd = vec![b'B'];
+    cmd.extend_from_slice(&mib.to_be_bytes());
+    let t = Instant::now();
+    ws.send(Message::binary(cmd)).unwrap();
+    let mut n = 0usize;
+    while n < mib as usize * 1024 * 1024 {
+        if let Message::Binary(b) = ws.read().unwrap() {
+            n += b.len();
+        }
+    }
+    (n as f64 / 1048576.0 / t.elapsed().as_secs_f64(), lat)
+}
+
+fn pct(v: &[f64], p: f64) -> f64 {
+    v[((v.len() as f64 - 1.0) * p) as usize]
+}
+
+fn rss_kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
+}
+
+#[test]
+#[ignore]
+fn bench_console_proxy() {
+    let vnc = fake_vnc();
+    let sim = sim_with_vm(None);
+    sim.with_state(|s| s.control.vnc.backend = Some(vnc.clone()));
+    let p = proxy(&["--max-sessions", "2000", "--max-connections", "8000"]);
+    let pid = p.child.id();
+
+    // Direct: the browser's WebSocket straight to the simulator's vncwebsocket (TLS, pinned).
+    let l = link(&sim, VMID, 10);
+    let cfg = puq_proxmox_kvm::pve::tls::ProxmoxTls::new(puq_proxmox_kvm::pve::tls::Trust::Pinned(
+        puq_proxmox_kvm::pve::tls::Fingerprint::parse(&sim.fingerprint_sha256()).unwrap(),
+    ))
+    .unwrap()
+    .config();
+    let tcp = TcpStream::connect(("127.0.0.1", l.port)).unwrap();
+    tcp.set_nodelay(true).unwrap();
+    let conn = rustls::ClientConnection::new(cfg, "127.0.0.1".try_into().unwrap()).unwrap();
+    let tls = rustls::StreamOwned::new(conn, tcp);
+    let mut req = tungstenite::client::IntoClientRequest::into_client_request(format!(
+        "wss://127.0.0.1:{}/api2/json/nodes/pve1/qemu/{VMID}/vncwebsocket?port={}&vncticket={}",
+        l.port,
+        l.vnc_port,
+        l.ticket.replace(':', "%3A")
+    ))
+    .unwrap();
+    req.headers_mut().insert(
+        "Authorization",
+        format!("PVEAPIToken={}", l.token).parse().unwrap(),
+    );
+    let (mut direct, _) = tungstenite::client(req, tls).expect("direct websocket");
+    bench_handshake(&mut direct);
+    let (d_mibs, d_lat) = bench_run(&mut direct);
+    drop(direct);
+
+    // Through the proxy.
+    let s = seal::seal(KEY, &link(&sim, VMID, 10)).unwrap();
+    let mut via = ws(&p, &format!("/vncproxy/{VMID}/{s}/ws"));
+    bench_handshake(&mut via);
+    let (p_mibs, p_lat) = bench_run(&mut via);
+    drop(via);
+    println!("console proxy: relay throughput {p_mibs:.0} MiB/s through the proxy vs {d_mibs:.0} MiB/s direct = {:.2}x (aim >= 0.8x)", p_mibs / d_mibs);
+    println!(
+        "console proxy: added latency per message p50 {:.0} us, p99 {:.0} us (direct p50 {:.0} / p99 {:.0} us, via proxy {:.0} / {:.0} us; aim p50 < 1000 us)",
+        pct(&p_lat, 0.5) - pct(&d_lat, 0.5),
+        pct(&p_lat, 0.99) - pct(&d_lat, 0.99),
+        pct(&d_lat, 0.5),
+        pct(&d_lat, 0.99),
+        pct(&p_lat, 0.5),
+        pct(&p_lat, 0.99)
+    );
+
+    // Links opened per second: link made (vncproxy + seal), opened by the proxy, Proxmox websocket, VNC handshake.
+    let n = 200;
+    let t = Instant::now();
+    for _ in 0..n {
+        let s = seal::seal(KEY, &link(&sim, VMID, 10)).unwrap();
+        let mut w = ws(&p, &format!("/vncproxy/{VMID}/{s}/ws"));
+        bench_handshake(&mut w);
+    }
+    println!(
+        "console proxy: {:.0} consoles opened per second end to end (vncproxy, seal, proxy open, vncwebsocket, RFB), sequential",
+        n as f64 / t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    let l = link(&sim, VMID, 10);
+    for _ in 0..20_000 {
+        let s = seal::seal(KEY, &l).unwrap();
+        seal::open(&[KEY.to_string()], VMID, &s, now()).unwrap();
+    }
+    println!(
+        "console proxy: {:.0} links sealed and opened per second (crypto only)",
+        20_000.0 / t.elapsed().as_secs_f64()
+    );
+
+    // 1,000 idle sessions.
+    let base = rss_kib(pid, "VmRSS:");
+    let mut idle = vec![];
+    for _ in 0..1000 {
+        let s = seal::seal(KEY, &link(&sim, VMID, 10)).unwrap();
+        let mut w = ws(&p, &format!("/vncproxy/{VMID}/{s}/ws"));
+        bench_handshake(&mut w);
+        idle.push(w);
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    println!(
+        "console proxy: RSS {:.1} MB with 1,000 idle sessions (idle proxy {:.1} MB; aim < 100 MB)",
+        rss_kib(pid, "VmRSS:") as f64 / 1024.0,
+        base as f64 / 1024.0
+    );
+    drop(idle);
+    std::thread::sleep(Duration::from_millis(1500));
+    println!(
+        "console proxy: RSS {:.1} MB after they ended",
+        rss_kib(pid, "VmRSS:") as f64 / 1024.0
+    );
+}

@@ -30,7 +30,7 @@ export async function connect(page, linkSel) {
  * Waits until the console is connected and shows the BIOS screen, then checks that keyboard input reaches the VM:
  * Ctrl-Alt-2 switches QEMU to its monitor console and typed text appears there (the picture changes each time).
  */
-export async function assertConsoleWorks(h, tab, vmid) {
+export async function assertConsoleWorks(h, tab, vmid, biosShot = '') {
     await tab.waitForFunction(() => window.puqConsole && window.puqConsole.state !== 'connecting', { timeout: 20000 });
     const st = await tab.evaluate(() => window.puqConsole);
     h.eq(st.state, 'connected', `console state (${st.reason || ''})`);
@@ -43,6 +43,7 @@ export async function assertConsoleWorks(h, tab, vmid) {
     }
     h.check(bios.w >= 640 && bios.h >= 400, `canvas ${bios.w}x${bios.h}`);
     h.check(bios.lit >= 300, `QEMU's BIOS text is drawn on the canvas (${bios.lit} bright pixels)`);
+    if (biosShot) await h.shot(tab, biosShot);
     await tab.click('#screen canvas');
     await tab.keyboard.down('Control');
     await tab.keyboard.down('Alt');

@@ -214,10 +214,10 @@ fn server_tls(cert: &Path, key: &Path) -> Result<tokio_rustls::TlsAcceptor, Stri
 }
 
 async fn run(opts: Opts) {
-    let acceptor = match &opts.tls {
-        Some((c, k)) => Some(server_tls(c, k).unwrap_or_else(|e| usage(&format!("TLS: {e}")))),
-        None => None,
-    };
+    let acceptor = opts
+        .tls
+        .as_ref()
+        .map(|(c, k)| server_tls(c, k).unwrap_or_else(|e| usage(&format!("TLS: {e}"))));
     let listener = TcpListener::bind(opts.listen)
         .await
         .unwrap_or_else(|e| usage(&format!("cannot listen on {}: {e}", opts.listen)));
@@ -280,10 +280,11 @@ async fn run(opts: Opts) {
         tokio::spawn(async move {
             let _permit = permit;
             match acceptor {
-                Some(a) => match tokio::time::timeout(HANDSHAKE, a.accept(tcp)).await {
-                    Ok(Ok(s)) => serve(app, s, peer).await,
-                    _ => {}
-                },
+                Some(a) => {
+                    if let Ok(Ok(s)) = tokio::time::timeout(HANDSHAKE, a.accept(tcp)).await {
+                        serve(app, s, peer).await;
+                    }
+                }
                 None => serve(app, tcp, peer).await,
             }
         });

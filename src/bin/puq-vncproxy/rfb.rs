@@ -96,7 +96,7 @@ pub async fn client_handshake<S: AsyncRead + AsyncWrite + Unpin>(
     password: &str,
 ) -> Result<(), String> {
     let v = up.read_exact(12).await?;
-    if !v.starts_with(b"RFB 003.") || !(v.as_slice() >= b"RFB 003.007\n".as_slice()) {
+    if !v.starts_with(b"RFB 003.") || v.as_slice() < b"RFB 003.007\n".as_slice() {
         return Err(format!(
             "the VNC server speaks an unsupported protocol version ({})",
             String::from_utf8_lossy(&v).trim()

@@ -15,7 +15,7 @@ export default async function (h) {
         const url = await page.$eval('#puq-novnc-link', (a) => a.href);
         h.check(url.startsWith(`https://${process.env.PUQ_CONSOLE_DOMAIN}/vncproxy/${id}/`), `link ${url}`);
         const tab = await connect(page, '#puq-novnc-link');
-        await assertConsoleWorks(h, tab, id);
+        await assertConsoleWorks(h, tab, id, 'admin-console-bios.png');
         await h.shot(tab, 'admin-console.png');
         await tab.close();
         const logged = h.php(`echo Harness::value("SELECT description FROM tblactivitylog WHERE description LIKE '%noVNC console of service #${sid}%' ORDER BY id DESC LIMIT 1");`);

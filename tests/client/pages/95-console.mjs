@@ -21,7 +21,7 @@ export default async function (h) {
         h.check(url.startsWith(`https://${process.env.PUQ_CONSOLE_DOMAIN}/vncproxy/${id}/`), `link ${url}`);
         await h.shot(page, 'client-console-connect.png');
         const tab = await connect(page, '#puq-novnc-link');
-        await assertConsoleWorks(h, tab, id);
+        await assertConsoleWorks(h, tab, id, 'client-console-bios.png');
         await h.shot(tab, 'client-console.png');
         h.check(await page.$eval('#puq-novnc-connect', (e) => e.classList.contains('d-none')), 'CONNECT is gone once used');
         // The same link again, while the first console still runs: refused.
