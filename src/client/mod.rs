@@ -509,7 +509,7 @@ mod tests {
             assert_eq!(a.kind == Kind::Read, read, "{} kind", a.name);
             let expected = match a.name {
                 "rdns_save" => Needs::Any,
-                "schedule_save" => Needs::Deployed,
+                "schedule_save" | "console" => Needs::Deployed,
                 "reinstall" | "backup_restore" => Needs::Recoverable,
                 _ => Needs::Idle,
             };

@@ -304,10 +304,9 @@ mod tests {
             let s = String::from_utf8(b).unwrap();
             assert!(open(&[KEY.into()], 101, &s, 990).is_err(), "byte {i}");
         }
-        assert_eq!(
-            open(&[KEY.into()], 101, &t[..t.len() - 5], 990).unwrap_err(),
-            OpenError::Forged
-        );
+        for cut in 1..8 {
+            assert!(open(&[KEY.into()], 101, &t[..t.len() - cut], 990).is_err());
+        }
         for junk in ["", "x", "!!!!", "AAAA", &"A".repeat(9000)] {
             assert!(open(&[KEY.into()], 101, junk, 990).is_err());
         }
