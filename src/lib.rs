@@ -15,6 +15,7 @@ pub mod addon;
 pub mod backup;
 pub mod client;
 pub mod config;
+pub mod console;
 pub mod cron;
 pub mod db;
 pub mod dns;
@@ -48,5 +49,6 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
     module = php::exports_product::build_module(module);
     module = php::exports_cron::build_module(module);
     module = php::exports_client::build_module(module);
+    module = php::exports_console::build_module(module);
     module
 }

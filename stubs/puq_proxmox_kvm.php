@@ -143,6 +143,14 @@ function puq_client_upgrade_validate(int $service_id, int $client_id, mixed $con
 function puq_config_options(): mixed {}
 
 /**
+ * A one-time noVNC link for the admin service page: `['url', 'vmid',
+ * 'expires_in' => 10]` (valid once, for 10 seconds, for this VM only),
+ * written to the activity log. Throws with the reason when the product's
+ * noVNC domain/key cannot make links or Proxmox refuses the console.
+ */
+function puq_console_open(int $service_id, int $admin_id): mixed {}
+
+/**
  * Server module CreateAccount($params): `'success'` or an error message.
  * Writes the VM record in state `creation`; the cron deploys it.
  */

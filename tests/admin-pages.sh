@@ -37,7 +37,7 @@ fi
 
 [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
 if [ "${PUQ_NO_BUILD:-}" != 1 ]; then
-    CARGO_PROFILE_RELEASE_INCREMENTAL=true cargo build --release -q -p puq_proxmox_kvm -p pve-sim
+    CARGO_PROFILE_RELEASE_INCREMENTAL=true cargo build --release -q -p puq_proxmox_kvm -p pve-sim --features puq_proxmox_kvm/vncproxy
 fi
 EXT="$ROOT/target/release/libpuq_proxmox_kvm.so"
 
@@ -84,6 +84,29 @@ PUQ_SIM_HTTPS_PORT="$(php -r 'echo json_decode(file_get_contents($argv[1]), true
 PUQ_SIM_HTTP_PORT="$(php -r 'echo json_decode(file_get_contents($argv[1]), true)["http_port"];' "$RUN/sim.json")"
 PUQ_SIM_FINGERPRINT="$(php -r 'echo json_decode(file_get_contents($argv[1]), true)["fingerprint"];' "$RUN/sim.json")"
 export PUQ_DOWN_PORT
+
+# --- the console: a real QEMU (no disk: the SeaBIOS screen; VNC on loopback with a password that the simulator's
+# vncproxy sets through QMP) behind the simulator's vncwebsocket, and puq-vncproxy with its own TLS in front.
+VNC_PORT="$(free_port)"
+setsid qemu-system-x86_64 -display none -vnc "127.0.0.1:$((VNC_PORT - 5900)),password=on" \
+    -qmp "unix:$RUN/qmp.sock,server=on,wait=off" -monitor vc -m 32 -nodefaults -no-user-config -vga std -nic none \
+    >"$RUN/qemu.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 200); do [ -S "$RUN/qmp.sock" ] && break; sleep 0.05; done
+curl -sf -X POST "http://127.0.0.1:$PUQ_SIM_HTTP_PORT/_sim/vnc" \
+    -d "{\"backend\":\"127.0.0.1:$VNC_PORT\",\"qmp\":\"$RUN/qmp.sock\"}" >/dev/null
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=localhost \
+    -addext subjectAltName=DNS:localhost -days 2 -keyout "$RUN/proxy.key" -out "$RUN/proxy.crt" >/dev/null 2>&1
+export PUQ_CONSOLE_KEY PUQ_CONSOLE_DOMAIN PUQ_CONSOLE_LOG="$RUN/vncproxy.log" PUQ_CHROMIUM_SPKI
+PUQ_CONSOLE_KEY="console-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+PROXY_PORT="$(free_port)"
+PUQ_CONSOLE_DOMAIN="localhost:$PROXY_PORT"
+# Chromium trusts exactly this certificate (its public key's SHA-256), nothing else.
+PUQ_CHROMIUM_SPKI="$(openssl x509 -in "$RUN/proxy.crt" -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64)"
+setsid "$ROOT/target/release/puq-vncproxy" --key "$PUQ_CONSOLE_KEY" --listen "127.0.0.1:$PROXY_PORT" \
+    --tls-cert "$RUN/proxy.crt" --tls-key "$RUN/proxy.key" --novnc "$ROOT/tests/admin/node_modules/@novnc/novnc" \
+    >"$PUQ_CONSOLE_LOG" 2>&1 &
+PIDS+=($!)
 PUQ_DOWN_PORT="$(free_port)"   # nothing listens there: the "unreachable" server
 
 if [ "$AREA" = client ]; then

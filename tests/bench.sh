@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tests/lib/deps.sh
 source tests/lib/bench-env.sh
-cargo build --workspace --release
+cargo build --workspace --release --features puq_proxmox_kvm/vncproxy
 start_bench
 php -d extension="$PUQ_EXT" -d zend.assertions=1 -d memory_limit=1G tests/bench.php
 echo
@@ -24,3 +24,8 @@ echo
 php -d extension="$PUQ_EXT" -d zend.assertions=1 -d memory_limit=512M tests/bench_convert.php
 echo
 php -d extension="$PUQ_EXT" -d zend.assertions=1 -d assert.exception=1 -d memory_limit=512M tests/bench_client.php
+echo
+# The console proxy (puq-vncproxy): relay throughput and added latency against a direct WebSocket, consoles
+# opened per second, memory with 1,000 idle sessions (tests/console_proxy.rs, bench_console_proxy).
+cargo test --release -q --features puq_proxmox_kvm/vncproxy --test console_proxy -- --ignored --nocapture bench_console_proxy 2>&1 \
+    | grep '^console proxy:'

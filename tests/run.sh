@@ -10,10 +10,10 @@ source tests/lib/bench-env.sh
 echo "== cargo fmt --check"
 cargo fmt --all --check
 echo "== cargo clippy -D warnings"
-cargo clippy --workspace --all-targets --release -- -D warnings
+cargo clippy --workspace --all-targets --release --features puq_proxmox_kvm/vncproxy -- -D warnings
 echo "== build (release)"
-cargo build --workspace --release
+cargo build --workspace --release --features puq_proxmox_kvm/vncproxy
 start_bench
 echo "== tests"
-cargo test --workspace --release -- --test-threads="${PUQ_TEST_THREADS:-4}"
+cargo test --workspace --release --features puq_proxmox_kvm/vncproxy -- --test-threads="${PUQ_TEST_THREADS:-4}"
 echo "== all tests passed"

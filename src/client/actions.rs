@@ -338,3 +338,35 @@ pub fn rdns_save(ctx: &mut Ctx<'_>) -> Result<Value> {
         "dns_errors": dns_errors,
     }))
 }
+
+/// The noVNC button: a one-time console link (`src/console`) for the
+/// client's own VM. A product whose noVNC domain or key cannot make links
+/// is the provider's to fix: the client gets a plain refusal, the reason
+/// goes to the module log.
+pub fn console(ctx: &mut Ctx<'_>) -> Result<Value> {
+    let who = format!("client {}", ctx.svc.client_id);
+    let now = crate::cron::now_unix().max(0) as u64;
+    match crate::console::open(
+        &mut ctx.conn,
+        ctx.host,
+        &ctx.svc.vm,
+        &ctx.svc.product,
+        &who,
+        now,
+    ) {
+        Err(Error::Config(why)) => {
+            ctx.host.log_module_call(
+                "ClientConsole",
+                &format!("service {}", ctx.svc.service_id),
+                &why,
+                "",
+                &[],
+            );
+            Err(Error::input(
+                format!("{}console_unconfigured", super::access::PREFIX),
+                "The console is not available for this service: your provider has not set it up yet. Please contact support.",
+            ))
+        }
+        other => other,
+    }
+}

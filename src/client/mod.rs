@@ -182,6 +182,13 @@ pub const ACTIONS: &[Action] = &[
         run: actions::chart,
     },
     Action {
+        name: "console",
+        kind: Kind::Write,
+        perm: Perm::Novnc,
+        needs: Needs::Deployed,
+        run: actions::console,
+    },
+    Action {
         name: "start",
         kind: Kind::Write,
         perm: Perm::Start,
@@ -502,7 +509,7 @@ mod tests {
             assert_eq!(a.kind == Kind::Read, read, "{} kind", a.name);
             let expected = match a.name {
                 "rdns_save" => Needs::Any,
-                "schedule_save" => Needs::Deployed,
+                "schedule_save" | "console" => Needs::Deployed,
                 "reinstall" | "backup_restore" => Needs::Recoverable,
                 _ => Needs::Idle,
             };

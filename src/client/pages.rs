@@ -226,6 +226,8 @@ pub fn overview(ctx: &mut Ctx<'_>) -> Result<Value> {
         );
         o.insert("ips".into(), json!(ips));
         o.insert("poll_seconds".into(), json!(7));
+        // The noVNC button is always shown; dimmed when the package has no console.
+        o.insert("novnc".into(), json!(svc.allows(super::Perm::Novnc)));
     }
     Ok(state)
 }

@@ -4,6 +4,7 @@ pub mod convert;
 pub mod exports;
 pub mod exports_admin;
 pub mod exports_client;
+pub mod exports_console;
 pub mod exports_cron;
 pub mod exports_dns;
 pub mod exports_lifecycle;

@@ -277,6 +277,12 @@ impl ProxmoxTls {
             config: Arc::new(config),
         })
     }
+
+    /// The rustls client configuration (the console proxy dials Proxmox's
+    /// `vncwebsocket` with exactly the module's certificate rules).
+    pub fn config(&self) -> Arc<ClientConfig> {
+        self.config.clone()
+    }
 }
 
 impl<In: Transport> Connector<In> for ProxmoxTls {

@@ -179,3 +179,86 @@ impl Client {
         Ok(())
     }
 }
+
+/// What `POST …/vncproxy` answers: the VNC port, the ticket for
+/// `vncwebsocket`, the token user it is bound to, and — since qemu-server
+/// 8.4.7 / 9.1.7 always — the generated VNC password (before that the
+/// ticket itself was the VNC password of a websocket console).
+#[derive(Clone, PartialEq, Eq)]
+pub struct VncTicket {
+    pub port: u16,
+    pub ticket: String,
+    pub password: Option<String>,
+    pub user: String,
+}
+
+impl std::fmt::Debug for VncTicket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VncTicket")
+            .field("port", &self.port)
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VncTicket {
+    /// The password the VNC server asks for.
+    pub fn vnc_password(&self) -> &str {
+        self.password.as_deref().unwrap_or(&self.ticket)
+    }
+}
+
+impl Client {
+    /// `POST …/vncproxy websocket=1`: a console ticket for `vncwebsocket`.
+    pub fn vncproxy(&self, node: &str, vmid: u32) -> PveResult<VncTicket> {
+        let v = self.call(
+            Method::Post,
+            &vm_path(node, vmid, "/vncproxy")?,
+            &Form::new().flag("websocket", true),
+            Weight::Light,
+        )?;
+        parse_vncproxy(&v)
+    }
+}
+
+fn parse_vncproxy(v: &Value) -> PveResult<VncTicket> {
+    use super::error::PveError;
+    let bad = |what: &str| PveError::Protocol(format!("vncproxy answered without a valid {what}"));
+    let port = match &v["port"] {
+        Value::String(s) => s.trim().parse::<u16>().ok(),
+        Value::Number(n) => n.as_u64().and_then(|n| u16::try_from(n).ok()),
+        _ => None,
+    }
+    .filter(|p| (5900..=5999).contains(p))
+    .ok_or_else(|| bad("port"))?;
+    let ticket = v["ticket"]
+        .as_str()
+        .filter(|t| !t.is_empty() && t.len() <= 512)
+        .ok_or_else(|| bad("ticket"))?;
+    Ok(VncTicket {
+        port,
+        ticket: ticket.to_string(),
+        password: v["password"]
+            .as_str()
+            .filter(|p| !p.is_empty())
+            .map(str::to_string),
+        user: v["user"].as_str().unwrap_or("").to_string(),
+    })
+}
+
+#[cfg(test)]
+mod vnc_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn vncproxy_answers_old_and_new() {
+        let new = parse_vncproxy(&json!({"port": "5901", "ticket": "PVEVNC:x", "password": "abc", "user": "u", "upid": "U", "cert": "C"})).unwrap();
+        assert_eq!((new.port, new.vnc_password()), (5901, "abc"));
+        let old = parse_vncproxy(&json!({"port": 5902, "ticket": "PVEVNC:y"})).unwrap();
+        assert_eq!(old.vnc_password(), "PVEVNC:y");
+        assert!(parse_vncproxy(&json!({"port": 80, "ticket": "t"})).is_err());
+        assert!(parse_vncproxy(&json!({"port": 5900})).is_err());
+        assert!(!format!("{new:?}").contains("PVEVNC"));
+    }
+}

@@ -30,7 +30,9 @@ const browser = await puppeteer.launch({
     userDataDir,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        '--window-size=1366,768'],
+        '--window-size=1366,768',
+        // The console proxy's own certificate (tests/admin-pages.sh), and no other.
+        ...(process.env.PUQ_CHROMIUM_SPKI ? [`--ignore-certificate-errors-spki-list=${process.env.PUQ_CHROMIUM_SPKI}`] : [])],
     defaultViewport: { width: 1366, height: 768 },
 });
 

@@ -134,7 +134,9 @@ Harness::exec("INSERT INTO puqProxmoxKVM_cron_tasks (task, last_run, last_finish
 // The admin service page and the product panel (h5): the KVM Standard product has its template, and the
 // first ready service (and the one with the hostile hostname) have their VM in the simulator; a node-local
 // storage shows the panel's storage list following the chosen node.
-puq_product_settings_save($product, ['os_template' => '9000', 'node' => 'pve1', 'sys_mbps_rd' => '200', 'bandwidth_mbs' => '100']);
+puq_product_settings_save($product, ['os_template' => '9000', 'node' => 'pve1', 'sys_mbps_rd' => '200', 'bandwidth_mbs' => '100']
+    // The console (tests/admin-pages.sh runs puq-vncproxy with this key at this domain).
+    + (getenv('PUQ_CONSOLE_DOMAIN') ? ['novnc_domain' => getenv('PUQ_CONSOLE_DOMAIN'), 'novnc_key' => getenv('PUQ_CONSOLE_KEY')] : []));
 $simVms = [];
 foreach ([$services['ready'][0], $services['ready'][3]] as $k => $liveSid) {
     $liveVmid = (int) Harness::value('SELECT vm_id FROM puqProxmoxKVM_vm_info WHERE service_id = ?', [$liveSid]);

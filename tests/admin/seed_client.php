@@ -61,7 +61,9 @@ puq_dns_zone_create(['name' => $zone, 'type' => 'PowerDNS', 'server_url' => $pdn
 $dept = Harness::createTicketDepartment('Network Operations');
 $settings = ['os_template' => '9000', 'node' => 'pve1', 'ipv4_count' => '1', 'ipv6_count' => '1', 'sys_size_gb' => '20',
     'sys_mbps_rd' => '200', 'sys_mbps_wr' => '100', 'sys_iops_rd' => '5000', 'sys_iops_wr' => '2500', 'bandwidth_mbs' => '125',
-    'revdns_ticket' => '1', 'revdns_department' => (string) $dept, 'main_domain' => '.client.example'];
+    'revdns_ticket' => '1', 'revdns_department' => (string) $dept, 'main_domain' => '.client.example']
+    // The console (tests/admin-pages.sh runs puq-vncproxy with this key at this domain).
+    + (getenv('PUQ_CONSOLE_DOMAIN') ? ['novnc_domain' => getenv('PUQ_CONSOLE_DOMAIN'), 'novnc_key' => getenv('PUQ_CONSOLE_KEY')] : []);
 $product = Harness::createProduct(['name' => 'KVM Cloud S', 'servergroup' => $groupSim]);
 puq_product_settings_save($product, $settings);
 $locked = Harness::createProduct(['name' => 'KVM Locked', 'servergroup' => $groupSim]);
@@ -180,5 +182,5 @@ echo json_encode([
     'protect_product' => $protect,
     'options' => ['os' => $osOpt, 'system' => $sysOpt, 'additional' => $addOpt],
     'xss' => $xss,
-    'secrets' => array_values(array_unique(array_filter(array_merge([$tokenSecret, $downSecret, $pdnsKey], $passwords)))),
+    'secrets' => array_values(array_unique(array_filter(array_merge([$tokenSecret, $downSecret, $pdnsKey, (string) getenv('PUQ_CONSOLE_KEY')], $passwords)))),
 ], JSON_PRETTY_PRINT) . "\n";

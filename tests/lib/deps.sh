@@ -7,7 +7,7 @@ need_pkgs=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for p in php8.2-cli php8.2-dev php8.2-mysql php8.2-mbstring php8.2-fpm libfcgi-bin clang libclang-dev \
          mariadb-server mariadb-client smarty4 pkg-config build-essential git ca-certificates curl \
-         pdns-server pdns-backend-sqlite3 sqlite3; do
+         pdns-server pdns-backend-sqlite3 sqlite3 qemu-system-x86 openssl; do
     have "$p" || need_pkgs+=("$p")
 done
 # The admin pages' browser tests (tests/admin-pages.sh): Debian's chromium, and Node.js with npm for

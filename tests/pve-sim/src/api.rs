@@ -124,7 +124,8 @@ pub fn dispatch(ctx: &mut Ctx) -> ApiResult<Value> {
             agent_call(ctx, "set-user-password")
         }
         ("POST", "/nodes/{node}/qemu/{vmid}/agent/shutdown") => agent_call(ctx, "shutdown"),
-        ("POST", "/nodes/{node}/qemu/{vmid}/vncproxy") => vm_vncproxy(ctx),
+        ("POST", "/nodes/{node}/qemu/{vmid}/vncproxy") => crate::vnc::vncproxy(ctx),
+        ("GET", "/nodes/{node}/qemu/{vmid}/vncwebsocket") => crate::vnc::vncwebsocket(ctx),
         // snapshots
         ("GET", "/nodes/{node}/qemu/{vmid}/snapshot") => snapshot_list(ctx),
         ("POST", "/nodes/{node}/qemu/{vmid}/snapshot") => snapshot_create(ctx),
@@ -1936,41 +1937,6 @@ fn vm_rrddata(ctx: &mut Ctx) -> ApiResult<Value> {
         }
     }
     Ok(Value::Array(out))
-}
-
-fn vm_vncproxy(ctx: &mut Ctx) -> ApiResult<Value> {
-    let node = ctx.p.node();
-    let vmid = ctx.p.vmid();
-    ctx.st.vm(&node, vmid)?;
-    let r = ctx.st.control.next_rand();
-    let port = 5900 + (r % 100);
-    let upid = ctx.st.start_task(
-        &node,
-        "vncproxy",
-        &vmid_str(vmid),
-        &ctx.user,
-        Effect::None,
-        None,
-    );
-    let ticket = format!(
-        "PVEVNC:{:08X}::{:016x}{:016x}",
-        now_unix(),
-        ctx.st.control.next_rand(),
-        ctx.st.control.next_rand()
-    );
-    let mut out = json!({
-        "upid": upid, "port": port.to_string(), "ticket": ticket,
-        "cert": ctx.st.cert_pem, "user": ctx.user
-    });
-    if ctx.p.flag("generate-password") {
-        if let Some(o) = out.as_object_mut() {
-            o.insert(
-                "password".into(),
-                json!(format!("{:08x}", ctx.st.control.next_rand() as u32)),
-            );
-        }
-    }
-    Ok(out)
 }
 
 // -------------------------------------------------------------------- agent

@@ -32,6 +32,7 @@ DELETE /_sim/requests                   clear the request log
 POST   /_sim/requests                   {"capacity":1000}
 POST   /_sim/node                       {"node":"pve2","online":false}
 POST   /_sim/storage                    {"storage":"local","full":true,"total":107374182400,"enabled":true}
+POST   /_sim/vnc                      {"backend":"127.0.0.1:5901","qmp":"/tmp/qmp.sock"|null,"legacy":false}
 POST   /_sim/vm                         {"vmid":100,"node":"pve2","status":"running","config":{"k":"v"},"delete":["k"],
                                          "stats":{"netin":1},"agent_running":false,"agent_interfaces":[..]|null,
                                          "ignore_acpi":true,"shutdown_ms":2000|null,"ha":"started"|null,
@@ -355,6 +356,13 @@ pub fn handle(shared: &Shared, req: &Request) -> Response {
             }
             ok()
         }
+        ("POST", "/_sim/vnc") => match serde_json::from_value::<VncControl>(body) {
+            Ok(v) => {
+                shared.lock().control.vnc = v;
+                ok()
+            }
+            Err(e) => bad(&format!("bad vnc control: {e}")),
+        },
         ("POST", "/_sim/vm") => match vm_edit(&mut shared.lock(), &body) {
             Ok(()) => ok(),
             Err(e) => bad(&e),

@@ -51,6 +51,9 @@ pub struct Response {
     pub body: Vec<u8>,
     /// Injected network fault: write nothing, wait this long, then close the connection.
     pub drop_after_ms: Option<u64>,
+    /// A WebSocket upgrade (`vncwebsocket`): after this 101 answer the
+    /// connection is bridged to the VNC server at this address.
+    pub upgrade: Option<String>,
 }
 
 impl Response {
@@ -70,6 +73,7 @@ impl Response {
             headers: vec![("Content-Type".into(), content_type.into())],
             body,
             drop_after_ms: None,
+            upgrade: None,
         }
     }
 
@@ -91,6 +95,7 @@ impl Response {
             headers: vec![],
             body: vec![],
             drop_after_ms: None,
+            upgrade: None,
         }
     }
 }
@@ -120,6 +125,11 @@ fn bad(msg: &str) -> io::Error {
 }
 
 impl<S: Read + Write> Conn<S> {
+    /// Bytes read past the last request (a WebSocket client's first frames).
+    pub fn take_buffered(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.buf)
+    }
+
     pub fn new(stream: S) -> Conn<S> {
         Conn {
             stream,

@@ -23,6 +23,7 @@ pub mod schema;
 pub mod server;
 pub mod state;
 pub mod validate;
+pub mod vnc;
 
 pub use client::{Client, ClientResponse};
 pub use error::ApiError;

@@ -121,14 +121,23 @@ fn handle_connection(shared: Arc<Shared>, tcp: TcpStream, tls: Option<Arc<rustls
         Some(cfg) => {
             if let Ok(conn) = rustls::ServerConnection::new(cfg) {
                 let mut stream = rustls::StreamOwned::new(conn, tcp);
-                serve(&shared, &mut stream, true, peer);
-                stream.conn.send_close_notify();
-                let _ = stream.flush();
+                if let Some((backend, buffered)) = serve(&shared, &mut stream, true, peer) {
+                    let _ = stream.sock.set_read_timeout(None);
+                    let wire =
+                        crate::vnc::Wire::Tls(Arc::new(Mutex::new(stream.conn)), stream.sock);
+                    crate::vnc::bridge(wire, &backend, buffered);
+                } else {
+                    stream.conn.send_close_notify();
+                    let _ = stream.flush();
+                }
             }
         }
         None => {
             let mut tcp = tcp;
-            serve(&shared, &mut tcp, false, peer);
+            if let Some((backend, buffered)) = serve(&shared, &mut tcp, false, peer) {
+                let _ = tcp.set_read_timeout(None);
+                crate::vnc::bridge(crate::vnc::Wire::Plain(tcp), &backend, buffered);
+            }
         }
     }
     shared
@@ -138,7 +147,14 @@ fn handle_connection(shared: Arc<Shared>, tcp: TcpStream, tls: Option<Arc<rustls
         .remove(&id);
 }
 
-fn serve<S: Read + Write>(shared: &Shared, stream: &mut S, tls: bool, _peer: Option<SocketAddr>) {
+/// Serves requests until the connection ends; a WebSocket upgrade ends it
+/// with the VNC server to bridge to and the bytes read past the request.
+fn serve<S: Read + Write>(
+    shared: &Shared,
+    stream: &mut S,
+    tls: bool,
+    _peer: Option<SocketAddr>,
+) -> Option<(String, Vec<u8>)> {
     let mut conn = Conn::new(stream);
     loop {
         if shared.shutdown.load(Ordering::SeqCst) {
@@ -147,6 +163,19 @@ fn serve<S: Read + Write>(shared: &Shared, stream: &mut S, tls: bool, _peer: Opt
         match conn.read_request() {
             Ok(Some(req)) => {
                 let resp = handle(shared, &req, tls);
+                if let Some(backend) = &resp.upgrade {
+                    let mut head = format!("HTTP/1.1 {} {}\r\n", resp.status, resp.reason);
+                    for (k, v) in &resp.headers {
+                        head.push_str(&format!("{k}: {v}\r\n"));
+                    }
+                    head.push_str("\r\n");
+                    if conn.stream.write_all(head.as_bytes()).is_err()
+                        || conn.stream.flush().is_err()
+                    {
+                        return None;
+                    }
+                    return Some((backend.clone(), conn.take_buffered()));
+                }
                 if let Some(ms) = resp.drop_after_ms {
                     // injected network fault: no answer, then close
                     let deadline = Instant::now() + Duration::from_millis(ms);
@@ -174,6 +203,7 @@ fn serve<S: Read + Write>(shared: &Shared, stream: &mut S, tls: bool, _peer: Opt
             }
         }
     }
+    None
 }
 
 /// PVE-shaped error response.
@@ -189,6 +219,37 @@ pub fn error_response(e: &ApiError) -> Response {
 
 fn ok_response(data: Value) -> Response {
     Response::json(200, "OK", &json!({ "data": data }))
+}
+
+/// `vncwebsocket`: the 101 answer of a WebSocket upgrade, or the plain
+/// `{port}` answer of a request that asked for none.
+fn upgrade_response(req: &Request, v: &Value) -> Response {
+    let backend = v[crate::vnc::UPGRADE_KEY]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    let key = req.header("sec-websocket-key");
+    let wants = req
+        .header("upgrade")
+        .is_some_and(|u| u.eq_ignore_ascii_case("websocket"));
+    let (true, Some(key)) = (wants, key) else {
+        return ok_response(json!({"port": v["port"]}));
+    };
+    let mut r = Response::empty(101, "Switching Protocols");
+    r.headers = vec![
+        ("Upgrade".into(), "websocket".into()),
+        ("Connection".into(), "Upgrade".into()),
+        ("Sec-WebSocket-Accept".into(), crate::vnc::accept_key(key)),
+    ];
+    if req
+        .header("sec-websocket-protocol")
+        .is_some_and(|p| p.split(',').any(|p| p.trim() == "binary"))
+    {
+        r.headers
+            .push(("Sec-WebSocket-Protocol".into(), "binary".into()));
+    }
+    r.upgrade = Some(backend);
+    r
 }
 
 /// Handle one request (API or control).
@@ -249,6 +310,7 @@ pub fn handle(shared: &Shared, req: &Request, tls: bool) -> Response {
         parse_err,
     );
     let resp = match &result {
+        Ok(v) if v.get(crate::vnc::UPGRADE_KEY).is_some() => upgrade_response(req, v),
         Ok(v) => ok_response(v.clone()),
         Err(Failure::Api(e)) => error_response(e),
         Err(Failure::Auth(reason)) => Response::empty(401, reason),

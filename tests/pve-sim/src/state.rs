@@ -823,6 +823,40 @@ pub struct Control {
     pub seq: u64,
     #[serde(skip)]
     pub rng: u64,
+    /// The console (`vncproxy` / `vncwebsocket`): where the VNC server is.
+    pub vnc: VncControl,
+    /// Tickets handed out by `vncproxy`, each good for one `vncwebsocket`.
+    #[serde(skip)]
+    pub vnc_tickets: Vec<VncTicket>,
+}
+
+/// The VNC server behind every VM's console (the test's QEMU), and which
+/// Proxmox behaviour `vncproxy` has.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct VncControl {
+    /// `host:port` of the VNC server `vncwebsocket` bridges to.
+    #[serde(default)]
+    pub backend: Option<String>,
+    /// QEMU's QMP socket: `vncproxy` sets the VNC password there, as
+    /// qemu-server does.
+    #[serde(default)]
+    pub qmp: Option<String>,
+    /// Before qemu-server 8.4.7 / 9.1.7: a password only with
+    /// `generate-password`, otherwise the ticket is the VNC password.
+    #[serde(default)]
+    pub legacy: bool,
+}
+
+/// One `vncproxy` ticket: bound to the token user, the VM and the port.
+#[derive(Debug, Clone)]
+pub struct VncTicket {
+    pub ticket: String,
+    pub user: String,
+    pub node: String,
+    pub vmid: u32,
+    pub port: u64,
+    pub created: u64,
+    pub used: bool,
 }
 
 impl Default for Control {
@@ -860,6 +894,8 @@ impl Default for Control {
                     .duration_since(UNIX_EPOCH)
                     .map(|d| d.as_nanos() as u64)
                     .unwrap_or(1)),
+            vnc: VncControl::default(),
+            vnc_tickets: vec![],
         }
     }
 }

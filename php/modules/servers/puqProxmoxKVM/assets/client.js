@@ -180,6 +180,32 @@
         }
         timer = window.setTimeout(poll, every);
         $('#puq-live-retry').on('click', poll);
+        // noVNC: ask for a one-time link (valid once, for 10 s), then CONNECT opens it in a new tab.
+        var linkTimer = null;
+        function hideLink() {
+            window.clearTimeout(linkTimer);
+            $('#puq-novnc-connect').addClass('d-none');
+            $('#puq-novnc-link').attr('href', '#');
+        }
+        $('#puq-novnc').on('click', function () {
+            var btn = $(this);
+            hideLink();
+            busyButton(btn, true);
+            api('console', {}, 'POST').then(function (r) {
+                busyButton(btn, false);
+                if (!r.ok) {
+                    flash(r.status === 409 ? 'warning' : 'danger', errorText(r));
+                    return;
+                }
+                $('#puq-novnc-link').attr('href', r.data.url);
+                $('#puq-novnc-connect').removeClass('d-none');
+                linkTimer = window.setTimeout(hideLink, (r.data.expires_in || 10) * 1000);
+            });
+        });
+        $('#puq-novnc-link').on('click', function () {
+            // Used once: the link is gone from the page as it opens.
+            window.setTimeout(hideLink, 0);
+        });
         root.on('click', '.puq-act[data-act]', function () {
             var btn = $(this);
             var act = String(btn.data('act'));

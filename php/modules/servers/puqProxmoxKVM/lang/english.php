@@ -323,6 +323,11 @@ $_LANG['client_err_failed'] = 'The request could not be completed. Please try ag
 $_LANG['client_err_bad_input'] = 'Please check the value you entered.';
 $_LANG['client_err_stale'] = 'The rules were changed meanwhile (in another window or by your provider): they have been reloaded and nothing was changed. Please try again.';
 $_LANG['client_err_quota'] = 'The quota is full: delete one first.';
+$_LANG['client_err_console_unconfigured'] = 'The console is not available for this service: your provider has not set it up yet. Please contact support.';
+$_LANG['client_console_button'] = 'noVNC';
+$_LANG['client_console_connect'] = 'CONNECT';
+$_LANG['client_console_note'] = 'This is a one-time link, valid for 10 seconds: click CONNECT to open the console in a new tab.';
+$_LANG['client_console_not_included'] = 'Your package does not include the console.';
 $_LANG['client_retry'] = 'Try again';
 $_LANG['client_back_overview'] = 'Back to overview';
 
@@ -495,3 +500,7 @@ $_LANG['client_fw_source_help'] = 'IPv4 or IPv6 address, network (CIDR) or range
 $_LANG['client_fw_port_help'] = 'Port or range (from:to), comma separated; needs tcp, udp, sctp or udplite; empty = any.';
 $_LANG['client_fw_comment'] = 'Comment';
 $_LANG['client_fw_add_save'] = 'Add';
+$_LANG['puq_console_button'] = 'noVNC';
+$_LANG['puq_console_connect'] = 'CONNECT';
+$_LANG['puq_console_note'] = 'One-time link, valid for 10 seconds.';
+

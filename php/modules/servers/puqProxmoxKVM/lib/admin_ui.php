@@ -186,7 +186,7 @@ function puqProxmoxKVM_productPanelOptions(array $request): array
 // Admin service page
 // ---------------------------------------------------------------------------------------------
 
-/** Answers a service tab request (live, chart, redeploy). */
+/** Answers a service tab request (live, chart, console, redeploy). */
 function puqProxmoxKVM_serviceAction(int $sid, string $action, array $request, string $method): array
 {
     try {
@@ -197,6 +197,12 @@ function puqProxmoxKVM_serviceAction(int $sid, string $action, array $request, s
                     'log' => puqProxmoxKVM_render('service_log', ['data' => $data]), 'progress' => $data['progress'] ?? null];
             case 'chart':
                 return puq_service_chart($sid, (string) ($request['timeframe'] ?? 'hour'));
+            case 'console':
+                if ($err = puqProxmoxKVM_requirePost($method, $request)) {
+                    return $err;
+                }
+                // A one-time noVNC link (valid once, for 10 s); written to the activity log.
+                return ['ok' => true] + puq_console_open($sid, (int) ($_SESSION['adminid'] ?? 0));
             case 'redeploy':
                 if ($err = puqProxmoxKVM_requirePost($method, $request)) {
                     return $err;

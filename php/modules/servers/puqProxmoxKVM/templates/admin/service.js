@@ -24,6 +24,37 @@
 
     $('#puq-toggle-log').on('click', function () { $('#puq-log').toggle(); });
 
+    // noVNC: a one-time link (valid once, for 10 s); CONNECT opens it in a new tab.
+    var linkTimer = null;
+    function hideLink() {
+        window.clearTimeout(linkTimer);
+        $('#puq-novnc-connect').hide();
+        $('#puq-novnc-link').attr('href', '#');
+    }
+    $('#puq-novnc').on('click', function () {
+        var btn = $(this);
+        hideLink();
+        btn.prop('disabled', true);
+        $.ajax({url: endpoint('console'), method: 'POST', data: {token: token}, dataType: 'json'})
+            .done(function (r) {
+                if (!r.ok) {
+                    note($('#puq-action-result'), 'danger', r.message || '');
+                    return;
+                }
+                $('#puq-action-result').empty();
+                $('#puq-novnc-link').attr('href', r.url);
+                $('#puq-novnc-connect').show();
+                linkTimer = window.setTimeout(hideLink, (r.expires_in || 10) * 1000);
+            })
+            .fail(function (x) {
+                var m = 'HTTP ' + x.status;
+                try { m = JSON.parse(x.responseText).message || m; } catch (e) { /* not JSON */ }
+                note($('#puq-action-result'), 'danger', m);
+            })
+            .always(function () { btn.prop('disabled', false); });
+    });
+    $('#puq-novnc-link').on('click', function () { window.setTimeout(hideLink, 0); });
+
     $('#puq-redeploy').on('click', function () {
         var btn = $(this);
         if (!window.confirm(String(btn.data('confirm')))) {

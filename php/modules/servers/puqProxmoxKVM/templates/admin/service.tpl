@@ -39,6 +39,9 @@
 {/if}
 </div>
 <div class="btn-toolbar" style="margin-bottom:10px">
+    <button type="button" class="btn btn-primary btn-sm" id="puq-novnc"{if !$data.vm || !$data.vm.vm_id} disabled{/if}>{$LANG.puq_console_button|escape}</button>
+    <span id="puq-novnc-connect" style="display:none"><a class="btn btn-success btn-sm" id="puq-novnc-link" href="#" target="_blank" rel="noopener noreferrer">{$LANG.puq_console_connect|escape}</a>
+        <small class="text-muted">{$LANG.puq_console_note|escape}</small></span>
     <button type="button" class="btn btn-default btn-sm" id="puq-toggle-log">{$LANG.puq_svc_deploy_log|escape}</button>
     <button type="button" class="btn btn-danger btn-sm" id="puq-redeploy" data-confirm="{$LANG.puq_svc_redeploy_confirm|escape}"{if !$data.vm} disabled{elseif $data.vm.redeploy_refusal} disabled title="{$data.vm.redeploy_refusal|escape}"{/if}>{$LANG.puq_svc_redeploy|escape}</button>
     <span id="puq-action-result" style="margin-left:10px"></span>

@@ -20,6 +20,17 @@
         </button>
       {/foreach}
     </div>
+    {* The console: always shown (dimmed when the package has none); the link is made on click, valid once for 10 s. *}
+    <div class="puq-console mb-2 ml-2">
+      <button type="button" class="btn btn-sm btn-dark{if !$d.novnc} puq-dim{/if}" id="puq-novnc"
+              {if !$d.novnc}aria-disabled="true" title="{$puqLang.client_console_not_included|escape:'html'}"{/if}>
+        <i class="fas fa-fw fa-desktop"></i> {$puqLang.client_console_button|escape:'html'}
+      </button>
+    </div>
+  </div>
+  <div class="card-footer d-none" id="puq-novnc-connect">
+    <a class="btn btn-sm btn-primary" id="puq-novnc-link" href="#" target="_blank" rel="noopener noreferrer">{$puqLang.client_console_connect|escape:'html'}</a>
+    <small class="text-muted ml-2" id="puq-novnc-note">{$puqLang.client_console_note|escape:'html'}</small>
   </div>
 </div>
 

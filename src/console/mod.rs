@@ -1,0 +1,103 @@
+//! The browser console: a one-time link to our console proxy
+//! (`puq-vncproxy`, src/bin/puq-vncproxy) for one VM, made after the
+//! caller's own checks (the client area's whitelist, or the admin's
+//! service page). It asks Proxmox for a console ticket (`vncproxy`,
+//! websocket) with the service's server token and seals everything the
+//! proxy needs into the link (`seal`), under the product's noVNC key.
+//! What it must not do: hand the browser anything reusable in clear, or
+//! make a link with the public default key.
+
+pub mod seal;
+
+use serde_json::{json, Value};
+
+use crate::config::product::ProductConfig;
+use crate::error::{Error, Result};
+use crate::jobs::record::VmRow;
+use crate::whmcs::Host;
+
+/// The console proxy's URL path of a link: `/vncproxy/<vmid>/<sealed>`.
+pub fn link_path(vmid: u32, sealed: &str) -> String {
+    format!("/vncproxy/{vmid}/{sealed}")
+}
+
+/// Asks Proxmox for a console of `vm` and answers `{url, vmid,
+/// expires_in}`; `who` (`client 7`, `admin 1`) goes into the sealed link
+/// for the proxy's log.
+pub fn open(
+    conn: &mut mysql::PooledConn,
+    host: &dyn Host,
+    vm: &VmRow,
+    product: &ProductConfig,
+    who: &str,
+    now: u64,
+) -> Result<Value> {
+    if let Some(why) = seal::key_refusal(&product.novnc_domain, &product.novnc_key) {
+        return Err(Error::Config(why));
+    }
+    if vm.vm_id == 0 || vm.node.is_empty() {
+        return Err(Error::input(
+            "vm",
+            "the virtual machine is not deployed yet",
+        ));
+    }
+    let client = crate::server::client_for_server(conn, host, vm.server_id)?;
+    let t = client.vncproxy(&vm.node, vm.vm_id).map_err(Error::Pve)?;
+    let c = &client.conn;
+    let link = seal::Link {
+        id: seal::new_id().map_err(Error::Config)?,
+        exp: now + seal::VALID_SECS,
+        vmid: vm.vm_id,
+        node: vm.node.clone(),
+        host: c.host.clone(),
+        port: c.port,
+        pin: c.pin.map(|p| p.to_string()),
+        token: format!("{}={}", c.token_id, c.token_secret),
+        vnc_port: t.port,
+        ticket: t.ticket.clone(),
+        password: t.vnc_password().to_string(),
+        label: if vm.vm_name.is_empty() {
+            format!("VM {}", vm.vm_id)
+        } else {
+            vm.vm_name.clone()
+        },
+        who: who.to_string(),
+    };
+    let sealed = seal::seal(&product.novnc_key, &link).map_err(Error::Config)?;
+    let domain = product.novnc_domain.trim().trim_end_matches('/');
+    Ok(json!({
+        "url": format!("https://{domain}{}", link_path(vm.vm_id, &sealed)),
+        "vmid": vm.vm_id,
+        "expires_in": seal::VALID_SECS,
+    }))
+}
+
+/// The admin service page's noVNC button: a link for service `sid`'s VM,
+/// written to WHMCS's activity log (who opened which console).
+pub fn open_for_admin(
+    conn: &mut mysql::PooledConn,
+    host: &dyn Host,
+    sid: u32,
+    admin_id: u32,
+    now: u64,
+) -> Result<Value> {
+    let vm = crate::jobs::record::load(conn, sid)?
+        .ok_or_else(|| Error::input("service_id", "this service has no virtual machine yet"))?;
+    let product_id = if vm.product_id > 0 {
+        vm.product_id
+    } else {
+        use mysql::prelude::Queryable;
+        conn.exec_first::<u32, _, _>("SELECT packageid FROM tblhosting WHERE id = ?", (sid,))?
+            .unwrap_or(0)
+    };
+    let product = crate::config::product::load(conn, product_id)?;
+    let out = open(conn, host, &vm, &product, &format!("admin {admin_id}"), now)?;
+    host.log_activity(
+        &format!(
+            "PUQ Proxmox KVM: admin {admin_id} opened the noVNC console of service #{sid} (VM {} on {})",
+            vm.vm_id, vm.node
+        ),
+        vm.client_id,
+    );
+    Ok(out)
+}
