@@ -81,6 +81,13 @@ pub fn open_for_admin(
     admin_id: u32,
     now: u64,
 ) -> Result<Value> {
+    // The same role permissions as the page's other module commands.
+    use crate::whmcs::perms::{self, Perm};
+    let admin = perms::require(
+        conn,
+        admin_id,
+        &[Perm::ViewClientsProducts, Perm::PerformServerOperations],
+    )?;
     let vm = crate::jobs::record::load(conn, sid)?
         .ok_or_else(|| Error::input("service_id", "this service has no virtual machine yet"))?;
     let product_id = if vm.product_id > 0 {
@@ -92,9 +99,11 @@ pub fn open_for_admin(
     };
     let product = crate::config::product::load(conn, product_id)?;
     let out = open(conn, host, &vm, &product, &format!("admin {admin_id}"), now)?;
-    host.log_activity(
+    perms::audit(
+        host,
+        &admin,
         &format!(
-            "PUQ Proxmox KVM: admin {admin_id} opened the noVNC console of service #{sid} (VM {} on {})",
+            "noVNC console of service #{sid} (VM {} on {}) opened",
             vm.vm_id, vm.node
         ),
         vm.client_id,

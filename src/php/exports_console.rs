@@ -2,13 +2,12 @@
 //! button. The client area's button is the `console` action of the client
 //! whitelist (`puq_client_action`).
 
-use ext_php_rs::exception::PhpException;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::Zval;
 
 use super::convert::to_zval;
 use super::globals::db_config;
-use super::guard::guard;
+use super::guard::{admin_exception, guard};
 use super::host::PhpHost;
 use crate::error::Error;
 
@@ -34,7 +33,7 @@ pub fn puq_console_open(service_id: i64, admin_id: i64) -> PhpResult<Zval> {
         )
     })
     .map(|v| to_zval(&v))
-    .map_err(|e| PhpException::from(e.to_string()))
+    .map_err(admin_exception)
 }
 
 /// Registers the exports of this file; composed into the module in `lib.rs`.
