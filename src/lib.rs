@@ -22,6 +22,7 @@ pub mod email;
 pub mod error;
 pub mod ippool;
 pub mod jobs;
+pub mod lang;
 pub mod php;
 pub mod pve;
 pub mod server;
@@ -45,5 +46,6 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
     module = php::exports_product::build_module(module);
     module = php::exports_cron::build_module(module);
     module = php::exports_client::build_module(module);
+    module = php::exports_lang::build_module(module);
     module
 }

@@ -277,6 +277,16 @@ function puq_ip_pool_list(int $server_id): mixed {}
 function puq_ip_pool_update(mixed $values): bool {}
 
 /**
+ * The language to show a page in: `['language' => WHMCS lang file name
+ * (always one of the module's fixed list), 'locale' => BCP 47 tag, 'dir' =>
+ * 'ltr'|'rtl']`. `$area` is 'client' or 'admin'; `$user_id` the logged-in
+ * client or admin (0: nobody); `$session` the WHMCS session's language
+ * (`$_SESSION['Language']` / `$_SESSION['adminlang']`, any value: a name not
+ * on the list is ignored). English when nothing names a listed language.
+ */
+function puq_lang_pick(string $area, int $user_id, mixed $session): mixed {}
+
+/**
  * Server module MetaData().
  */
 function puq_meta_data(): mixed {}

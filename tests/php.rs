@@ -93,4 +93,6 @@ php_tests! {
     metric_billing_toggle_through_the_panel_and_the_provider => "metric_billing_test.php",
     vm_management_refusals_are_409_and_db_record_errors_name_the_field => "vm_management_refusals_test.php",
     terminate_on_a_locked_vm_waits_visibly_then_gives_up => "terminate_wait_test.php",
+    lang_files_have_english_keys_and_placeholders => "lang_files_test.php",
+    lang_follows_session_profile_default_and_falls_back => "lang_select_test.php",
 }

@@ -8,6 +8,8 @@ if (!defined('WHMCS')) {
     die('This file cannot be accessed directly');
 }
 
+require_once __DIR__ . '/lang_loader.php';
+
 /**
  * @return array addon configuration (name, description, version, fields)
  */
@@ -82,7 +84,9 @@ function puq_proxmox_kvm_output($vars)
         exit;
     }
 
-    $lang = is_array($vars['_lang'] ?? null) ? $vars['_lang'] : [];
+    // The admin's language with English per missing key (lang_loader.php), not WHMCS's $vars['_lang'].
+    $lang = puq_proxmox_kvm_lang();
+    $langInfo = puq_proxmox_kvm_langInfo();
     $modulelink = (string) ($vars['modulelink'] ?? 'addonmodules.php?module=puq_proxmox_kvm');
     try {
         // Where this install lives: Settings > Cron shows its exact crontab line.
@@ -106,6 +110,8 @@ function puq_proxmox_kvm_output($vars)
         'v' => $view['vars'],
         'error' => $error,
         'LANG' => $lang,
+        'puqDir' => $langInfo['dir'],
+        'puqLocale' => $langInfo['locale'],
         'modulelink' => $modulelink,
         'token' => generate_token('plain'),
         'assets' => '../modules/addons/puq_proxmox_kvm/assets',
@@ -115,6 +121,8 @@ function puq_proxmox_kvm_output($vars)
             'page' => $view['page'],
             'vars' => $view['vars'],
             'lang' => $lang,
+            'locale' => $langInfo['locale'],
+            'dir' => $langInfo['dir'],
         ], $json),
     ]);
     echo $smarty->fetch($view['template'] . '.tpl');

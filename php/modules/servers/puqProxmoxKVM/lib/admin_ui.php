@@ -10,12 +10,12 @@ if (!defined('WHMCS')) {
     die('This file cannot be accessed directly');
 }
 
-/** The module's admin strings (lang/english.php). */
+require_once __DIR__ . '/lang.php';
+
+/** The module's admin strings in the admin's language (lib/lang.php). */
 function puqProxmoxKVM_lang(): array
 {
-    $_LANG = [];
-    include __DIR__ . '/../lang/english.php';
-    return $_LANG;
+    return puqProxmoxKVM_langFor('admin');
 }
 
 /** Renders templates/admin/<name>.tpl with $vars (values are escaped in the template). */
@@ -30,7 +30,9 @@ function puqProxmoxKVM_render(string $name, array $vars): string
     if (method_exists($smarty, 'muteUndefinedOrNullWarnings')) {
         $smarty->muteUndefinedOrNullWarnings();
     }
-    $vars += ['LANG' => puqProxmoxKVM_lang(), 'token' => generate_token('plain')];
+    $info = puqProxmoxKVM_langInfo('admin');
+    $vars += ['LANG' => puqProxmoxKVM_lang(), 'token' => generate_token('plain'), 'puqDir' => $info['dir'],
+        'puqLocale' => $info['locale']];
     foreach ($vars as $k => $v) {
         $smarty->assign($k, $v);
     }

@@ -10,12 +10,12 @@ if (!defined('WHMCS')) {
     die('This file cannot be accessed directly');
 }
 
-/** The module's strings (lang/english.php); the client's own language comes with the languages issue. */
+require_once __DIR__ . '/lang.php';
+
+/** The module's strings in the client's language (lib/lang.php). */
 function puqProxmoxKVM_caLang(): array
 {
-    $_LANG = [];
-    include __DIR__ . '/../lang/english.php';
-    return $_LANG;
+    return puqProxmoxKVM_langFor('client');
 }
 
 /** The request as the extension reads it. The token is checked by WHMCS's own check_token(). */
@@ -53,8 +53,11 @@ function puqProxmoxKVM_caVars(int $sid, array $answer): array
     }, ARRAY_FILTER_USE_KEY);
     $base = 'clientarea.php?action=productdetails&id=' . $sid;
     $vars = (array) ($answer['vars'] ?? []);
+    $info = puqProxmoxKVM_langInfo('client');
     $boot = [
         'page' => (string) ($answer['page'] ?? ''),
+        'locale' => $info['locale'],
+        'dir' => $info['dir'],
         'url' => $base . '&modop=custom&a=client',
         'overview' => $base,
         'token' => generate_token('plain'),
@@ -66,6 +69,8 @@ function puqProxmoxKVM_caVars(int $sid, array $answer): array
         'puq' => $vars,
         'puqLang' => $lang,
         'puqBase' => $base,
+        'puqDir' => $info['dir'],
+        'puqLocale' => $info['locale'],
         'puqAssets' => 'modules/servers/puqProxmoxKVM/assets',
         'puqTpl' => __DIR__ . '/../templates/client',
         'puqBoot' => json_encode($boot, JSON_HEX_TAG | JSON_HEX_AMP | JSON_HEX_APOS | JSON_HEX_QUOT | JSON_PARTIAL_OUTPUT_ON_ERROR),

@@ -53,7 +53,7 @@
 </div>
 {/function}
 
-<div id="puq-product-panel" class="puq-panel" data-ajax-url="{$ajaxUrl|escape}" data-token="{$token|escape}">
+<div id="puq-product-panel" class="puq-panel" data-ajax-url="{$ajaxUrl|escape}" data-token="{$token|escape}" dir="{$puqDir|escape}" lang="{$puqLocale|escape}">
 <style>
     .puq-panel .puq-section .panel-heading { cursor: pointer; }
     .puq-panel .puq-highlight .form-control { border-color: #a94442; background: #fdf3f3; }

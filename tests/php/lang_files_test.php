@@ -1,0 +1,107 @@
+<?php
+// Every language file present in either module (lang/*.php) and every email translation (lang/emails/*.json):
+// a name WHMCS uses (the module's fixed list), valid PHP (php -l), exactly English's keys, the same placeholders
+// in each value as English (%s %d %1$s, {name} / {0}, {$merge_field}, HTML tags and entities), no empty value,
+// and at least 95 % of the values different from English (a copy is not a translation). It iterates over the
+// files that exist: with only English present it checks English and says so.
+require __DIR__ . '/../harness/bootstrap.php';
+
+$root = dirname(__DIR__, 2) . '/php/modules';
+$modules = [
+    'servers' => [$root . '/servers/puqProxmoxKVM/lang', '_LANG'],
+    'addons' => [$root . '/addons/puq_proxmox_kvm/lang', '_ADDONLANG'],
+];
+
+function langRead(string $file, string $var): array
+{
+    return (static function (string $__file, string $__var) {
+        $_LANG = [];
+        $_ADDONLANG = [];
+        include $__file;
+        return $__var === '_LANG' ? $_LANG : $_ADDONLANG;
+    })($file, $var);
+}
+
+/** The placeholders of a value as a sorted list (a multiset). */
+function langPlaceholders(string $s): array
+{
+    preg_match_all('/%(?:\d+\$)?[sd]|\{\$?[A-Za-z0-9_]+\}|<\/?[a-zA-Z][a-zA-Z0-9]*\b[^>]*>|&[a-z]+;|&#\d+;/', $s, $m);
+    $p = $m[0];
+    sort($p);
+    return $p;
+}
+
+$php = PHP_BINARY;
+$checked = [];
+foreach ($modules as $module => [$dir, $var]) {
+    $english = langRead($dir . '/english.php', $var);
+    assertTrue(count($english) > 100, "$module: English has its keys");
+    foreach ($english as $k => $v) {
+        assertTrue(is_string($v) && $v !== '', "$module english: $k is a non-empty string");
+    }
+    foreach (glob($dir . '/*.php') as $file) {
+        $name = basename($file, '.php');
+        // Only names the extension would ever load.
+        $info = puq_lang_pick('client', 0, $name);
+        assertSame($name, $info['language'], "$module/$name.php is a WHMCS lang file name of the module's list");
+        exec(escapeshellarg($php) . ' -l ' . escapeshellarg($file) . ' 2>&1', $out, $rc);
+        assertSame(0, $rc, "$module/$name.php is valid PHP: " . implode("\n", $out));
+        $lang = langRead($file, $var);
+        $missing = array_diff_key($english, $lang);
+        $extra = array_diff_key($lang, $english);
+        assertSame([], array_keys($missing), "$module/$name.php lacks keys");
+        assertSame([], array_keys($extra), "$module/$name.php has keys English does not have");
+        $same = 0;
+        foreach ($english as $k => $v) {
+            $t = $lang[$k];
+            assertTrue(is_string($t) && trim($t) !== '', "$module/$name.php: $k is empty");
+            assertSame(langPlaceholders($v), langPlaceholders($t), "$module/$name.php: $k keeps English's placeholders");
+            if ($t === $v) {
+                $same++;
+            }
+        }
+        if ($name !== 'english') {
+            $ratio = $same / count($english);
+            assertTrue($ratio <= 0.05, sprintf('%s/%s.php: %d of %d values (%.1f %%) equal English (at most 5 %%)', $module, $name, $same, count($english), 100 * $ratio));
+        }
+        $checked[] = "$module/$name";
+    }
+}
+
+// Email templates: one JSON per language, the five names, subject + body lines, the same merge fields.
+$edir = $root . '/addons/puq_proxmox_kvm/lang/emails';
+$eng = json_decode((string) file_get_contents($edir . '/english.json'), true);
+assertSame(['puqProxmoxVKM Welcome Email', 'puqProxmoxKVM VM is ready', 'puqProxmoxKVM Reset password',
+    'puqProxmoxKVM Backup restored', 'puqProxmoxKVM Upgrade Email'], array_keys($eng));
+foreach (glob($edir . '/*.json') as $file) {
+    $name = basename($file, '.json');
+    assertSame($name, puq_lang_pick('client', 0, $name)['language'], "emails/$name.json is a WHMCS language name");
+    $t = json_decode((string) file_get_contents($file), true);
+    assertTrue(is_array($t), "emails/$name.json is valid JSON");
+    assertSame(array_keys($eng), array_keys($t), "emails/$name.json has exactly the five templates");
+    foreach ($eng as $tpl => $e) {
+        assertSame(['subject', 'body'], array_keys($t[$tpl]), "emails/$name.json: $tpl has subject and body");
+        assertTrue(is_string($t[$tpl]['subject']) && trim($t[$tpl]['subject']) !== '', "emails/$name.json: $tpl subject");
+        assertTrue(is_array($t[$tpl]['body']) && count($t[$tpl]['body']) > 3, "emails/$name.json: $tpl body lines");
+        foreach ($t[$tpl]['body'] as $line) {
+            assertTrue(is_string($line) && strpos($line, '<') === false, "emails/$name.json: $tpl plain text lines");
+        }
+        $ph = static function (array $x): array {
+            return langPlaceholders($x['subject'] . "\n" . implode("\n", $x['body']));
+        };
+        assertSame($ph($e), $ph($t[$tpl]), "emails/$name.json: $tpl keeps the merge fields");
+        if ($name !== 'english') {
+            assertTrue($t[$tpl]['subject'] !== $e['subject'] && $t[$tpl]['body'] !== $e['body'], "emails/$name.json: $tpl is translated");
+        }
+    }
+    $checked[] = "emails/$name";
+}
+
+$others = array_filter($checked, static function ($c) {
+    return substr($c, -8) !== '/english';
+});
+echo 'checked ' . count($checked) . ' files: ' . implode(', ', $checked) . "\n";
+if (!$others) {
+    echo "note: only English files are present; the translations are checked once they are added\n";
+}
+echo "OK\n";
