@@ -12,7 +12,7 @@ if (!defined('WHMCS')) {
 }
 
 /** ['language', 'locale', 'dir'] of the logged-in admin. */
-function puq_proxmox_kvm_langInfo(): array
+function puqProxmoxKvmAddon_langInfo(): array
 {
     static $cache = [];
     $user = (int) ($_SESSION['adminid'] ?? 0);
@@ -31,7 +31,7 @@ function puq_proxmox_kvm_langInfo(): array
 }
 
 /** The strings of one addon lang file (non-empty strings only); [] for a missing or broken file. */
-function puq_proxmox_kvm_langFile(string $file): array
+function puqProxmoxKvmAddon_langFile(string $file): array
 {
     if (!is_file($file)) {
         return [];
@@ -51,14 +51,14 @@ function puq_proxmox_kvm_langFile(string $file): array
 }
 
 /** Every addon string in the admin's language, English where that language lacks one. */
-function puq_proxmox_kvm_lang(): array
+function puqProxmoxKvmAddon_lang(): array
 {
     static $cache = [];
-    $name = puq_proxmox_kvm_langInfo()['language'];
+    $name = puqProxmoxKvmAddon_langInfo()['language'];
     if (!isset($cache[$name])) {
-        $lang = puq_proxmox_kvm_langFile(__DIR__ . '/lang/english.php');
+        $lang = puqProxmoxKvmAddon_langFile(__DIR__ . '/lang/english.php');
         if ($name !== 'english') {
-            $lang = array_replace($lang, array_intersect_key(puq_proxmox_kvm_langFile(__DIR__ . '/lang/' . $name . '.php'), $lang));
+            $lang = array_replace($lang, array_intersect_key(puqProxmoxKvmAddon_langFile(__DIR__ . '/lang/' . $name . '.php'), $lang));
         }
         $cache[$name] = $lang;
     }

@@ -85,8 +85,8 @@ function puq_proxmox_kvm_output($vars)
     }
 
     // The admin's language with English per missing key (lang_loader.php), not WHMCS's $vars['_lang'].
-    $lang = puq_proxmox_kvm_lang();
-    $langInfo = puq_proxmox_kvm_langInfo();
+    $lang = puqProxmoxKvmAddon_lang();
+    $langInfo = puqProxmoxKvmAddon_langInfo();
     $modulelink = (string) ($vars['modulelink'] ?? 'addonmodules.php?module=puq_proxmox_kvm');
     try {
         // Where this install lives: Settings > Cron shows its exact crontab line.
