@@ -20,6 +20,7 @@ pub mod db;
 pub mod dns;
 pub mod email;
 pub mod error;
+pub mod i18n;
 pub mod ippool;
 pub mod jobs;
 pub mod lang;

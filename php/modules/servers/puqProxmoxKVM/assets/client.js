@@ -21,7 +21,8 @@
 
     /* The text of a failed answer: the lang file's text for its code, else the server's English fallback. */
     function errorText(r) {
-        if (r && r.code === 'bad_input' && r.message) {
+        // A keyed validation error or refusal: the server put it in the client's language already.
+        if (r && (r.msg || r.code === 'bad_input') && r.message) {
             return r.message;
         }
         var key = 'client_err_' + (r && r.code);

@@ -53,6 +53,9 @@ function puqProxmoxKVM_caVars(int $sid, array $answer): array
     }, ARRAY_FILTER_USE_KEY);
     $base = 'clientarea.php?action=productdetails&id=' . $sid;
     $vars = (array) ($answer['vars'] ?? []);
+    if (is_array($vars['error'] ?? null)) {
+        $vars['error'] = puqProxmoxKVM_caLocalize($vars['error']);
+    }
     $info = puqProxmoxKVM_langInfo('client');
     $boot = [
         'page' => (string) ($answer['page'] ?? ''),
@@ -99,9 +102,24 @@ function puqProxmoxKVM_caStatus(array $answer): void
     }
 }
 
+/**
+ * A failure's message in the client's language: the extension sends the lang key of a validation error or
+ * refusal with its parameters (`msg`) next to the English text, which stays when the key is unknown.
+ */
+function puqProxmoxKVM_caLocalize(array $failure): array
+{
+    $msg = $failure['msg'] ?? null;
+    if (is_array($msg) && is_string($msg['key'] ?? null)) {
+        $failure['message'] = puqProxmoxKVM_langMessage(puqProxmoxKVM_caLang(), $msg['key'],
+            is_array($msg['params'] ?? null) ? $msg['params'] : [], (string) ($failure['message'] ?? ''));
+    }
+    return $failure;
+}
+
 /** Sends a JSON answer and ends the request (WHMCS would otherwise render its page around it). */
 function puqProxmoxKVM_caJson(array $answer): void
 {
+    $answer = puqProxmoxKVM_caLocalize($answer);
     while (ob_get_level() > 0) {
         ob_end_clean();
     }
