@@ -95,6 +95,100 @@ pub const CLIENT: &[(&str, &str)] = &[
     ("client_v_busy_status", "the VM of service {service} is busy (status {state}); try again when it is ready"),
 ];
 
+/// Messages of the server module's admin pages (`$_LANG`): the product's
+/// Module Settings panel (banners, field errors, save answers) and the
+/// service tab.
+pub const SERVER_ADMIN: &[(&str, &str)] = &[
+    ("puq_m_saved", "Module settings saved."),
+    ("puq_m_not_saved_fields", "Nothing was saved: correct the highlighted fields."),
+    ("puq_m_not_saved_unreachable", "Nothing was saved: the product's Proxmox server must be reachable to check the settings against it."),
+    ("puq_m_no_nodes_title", "No nodes visible"),
+    ("puq_m_no_nodes", "The API token can see no Proxmox nodes: give it the PVEAuditor role on / (or untick Privilege Separation)."),
+    ("puq_m_node_missing", "node '{node}' is not in the cluster; choose one from the list or 'automatically'"),
+    ("puq_m_no_templates_title", "No VM templates"),
+    ("puq_m_no_templates", "The cluster has no VM template to clone from: prepare a cloud-init VM and convert it with 'qm template <vmid>' (or right-click > Convert to template), then reload this page."),
+    ("puq_m_no_template_title", "No OS template chosen"),
+    ("puq_m_no_template", "Choose the default OS template under VM Configuration (or assign an Operating System configurable option); orders fail without one."),
+    ("puq_m_template_missing", "template {vmid} does not exist on the cluster (or is not a template)"),
+    ("puq_m_no_disk_storage_title", "No storage for VM disks"),
+    ("puq_m_no_disk_storage", "No storage allows the content type 'Disk image' (images): enable it in Datacenter > Storage > [storage] > Content."),
+    ("puq_m_storage_no_images_on", "storage '{storage}' does not hold disk images on node '{node}'; choose one from the list"),
+    ("puq_m_storage_no_images", "storage '{storage}' does not hold disk images; choose one from the list"),
+    ("puq_m_no_backup_storage_title", "No backup storage"),
+    ("puq_m_no_backup_storage", "No storage allows the content type 'VZDump backup file' (backup): client backups will not work until one does (Datacenter > Storage > [storage] > Content)."),
+    ("puq_m_storage_no_backups", "storage '{storage}' does not accept backups"),
+    ("puq_m_no_iso_storage_title", "No ISO storage"),
+    ("puq_m_no_iso_storage", "No storage allows the content type 'ISO image' (iso): the client ISO mount needs one."),
+    ("puq_m_storage_no_iso", "storage '{storage}' does not hold ISO images"),
+    ("puq_m_bridge_title", "Bridge not found"),
+    ("puq_m_bridge_fallback", "The fallback bridge '{bridge}' does not exist on any node; VMs get the IP pool's bridge while Auto bridge/VLAN is on."),
+    ("puq_m_bridge_missing", "bridge '{bridge}' does not exist on any node"),
+    ("puq_m_no_group_title", "No server group"),
+    ("puq_m_no_group", "This product has no server group, so no Proxmox server to read nodes, templates and storages from. Choose the group that holds your Proxmox server in 'Server Group' above, save the product, and reload this tab."),
+    ("puq_m_group_missing_title", "Server group missing"),
+    ("puq_m_group_missing", "The product's server group (id {group}) no longer exists. Choose an existing group in 'Server Group' above and save the product."),
+    ("puq_m_group_empty_title", "No Proxmox server in the group"),
+    ("puq_m_group_empty", "Server group '{group}' has no enabled server of type PUQ Proxmox KVM. Add one in System Settings > Servers (Module: PUQ Proxmox KVM, Username = API token id, Password = token secret) and add it to the group."),
+    ("puq_m_unreachable_title", "Proxmox server unreachable"),
+    ("puq_m_unreachable", "Cannot read from Proxmox server '{server}': {error}. Check its hostname, port (8006), API token and certificate fingerprint in System Settings > Servers and use Test Connection; the lists below stay empty until it answers."),
+    ("puq_m_one_of", "must be one of {list}"),
+    ("puq_m_max_chars", "may be at most {n} characters"),
+    ("puq_m_no_control", "must not contain control characters"),
+    ("puq_m_proxmox_name", "'{value}' is not a valid Proxmox name"),
+    ("puq_m_whole_number", "expected a whole number, got '{value}'"),
+    ("puq_m_between", "must be between {min} and {max}"),
+    ("puq_m_no_email_template", "there is no product email template named '{name}' (choose one, or None)"),
+    ("puq_m_no_department", "there is no support ticket department #{id} (choose one, or None)"),
+    ("puq_m_no_vm_record", "This service has no VM record yet: run Create (Module Commands) to queue its deployment."),
+    ("puq_m_server_no_answer", "Proxmox server '{server}' did not answer: {error}"),
+    ("puq_m_post_only", "This action must be sent as POST."),
+    ("puq_m_bad_token", "Invalid or missing security token: reload the page and try again."),
+    ("puq_m_unknown_action", "Unknown action."),
+    ("puq_m_redeploy_queued", "Redeploy queued: the VM is rebuilt from scratch by the next cron run."),
+    ("puq_m_redeploy_refused", "Redeploy is refused while the VM is in status '{state}': that operation must finish (or be reset) first"),
+    ("puq_m_redeploy_terminated", "the service was terminated; create it again instead of redeploying"),
+];
+
+/// Messages of the addon's admin pages (`$_ADDONLANG`): refusals and the
+/// validation errors admins meet most.
+pub const ADDON: &[(&str, &str)] = &[
+    ("m_csrf", "this action changes data and needs a POST with a valid CSRF token; reload the page and try again"),
+    ("m_not_logged_in", "you are not logged in to the WHMCS admin area"),
+    ("m_admin_missing", "administrator #{id} does not exist"),
+    ("m_admin_disabled", "administrator #{id} is disabled"),
+    ("m_no_page", "no such page '{name}'"),
+    ("m_no_action", "no such action '{name}'"),
+    ("m_redeploy_refused", "Redeploy is refused while the VM is in status '{state}': that operation must finish (or be reset) first"),
+    ("m_redeploy_terminated", "the service was terminated; create it again instead of redeploying"),
+    ("m_no_vm_record", "service #{id} has no VM record"),
+    ("m_not_service_id", "'{value}' is not a service id"),
+    ("m_pool_missing", "IP pool #{id} does not exist"),
+    ("m_positive", "must be 0 or a positive number, got {n}"),
+    ("m_not_null", "cannot be NULL"),
+    ("m_finite", "must be a finite number"),
+    ("m_between_col", "must be between {min} and {max} ({type}), got {n}"),
+    ("m_at_most_col", "is at most {max} characters ({type}), got {len}"),
+    ("m_no_column", "no such column in puqProxmoxKVM_vm_info"),
+    ("m_single_value", "expected a single value, got an array"),
+    ("m_not_editable", "this column cannot be edited"),
+    ("m_nothing_to_save", "nothing to save"),
+    ("m_db_refused", "the database refused the value: {detail}"),
+    ("m_one_of", "must be one of {list}"),
+    ("m_between", "must be between {min} and {max}"),
+    ("m_max_chars", "may be at most {n} characters"),
+];
+
+/// The table of a reader: `client` (client area), `server_admin` (product
+/// panel, service tab) or `addon` (the addon's pages).
+pub fn table(area: &str) -> Option<&'static [(&'static str, &'static str)]> {
+    match area {
+        "client" => Some(CLIENT),
+        "server_admin" => Some(SERVER_ADMIN),
+        "addon" => Some(ADDON),
+        _ => None,
+    }
+}
+
 /// The key and parameters of `text` in `table`, if one template matches it
 /// whole: `{"key": …, "params": {name: value}}`.
 pub fn keyed(table: &[(&'static str, &'static str)], text: &str) -> Option<Value> {
@@ -136,9 +230,11 @@ fn find_param(t: &str) -> Option<usize> {
     (0..b.len()).find(|&i| {
         b[i] == b'{'
             && b.get(i + 1).is_some_and(|c| c.is_ascii_lowercase())
-            && t[i + 1..]
-                .find('}')
-                .is_some_and(|j| t[i + 1..i + 1 + j].bytes().all(|c| c.is_ascii_lowercase() || c == b'_'))
+            && t[i + 1..].find('}').is_some_and(|j| {
+                t[i + 1..i + 1 + j]
+                    .bytes()
+                    .all(|c| c.is_ascii_lowercase() || c == b'_')
+            })
     })
 }
 
@@ -151,10 +247,19 @@ mod tests {
         let text = std::fs::read_to_string(path).unwrap();
         let mut out = std::collections::HashMap::new();
         for line in text.lines() {
-            let Some(rest) = line.split_once("['").map(|x| x.1) else { continue };
-            let Some((key, rest)) = rest.split_once("'] = '") else { continue };
-            let Some(value) = rest.strip_suffix("';") else { continue };
-            out.insert(key.to_string(), value.replace("\\'", "'").replace("\\\\", "\\"));
+            let Some(rest) = line.split_once("['").map(|x| x.1) else {
+                continue;
+            };
+            let Some((key, rest)) = rest.split_once("'] = '") else {
+                continue;
+            };
+            let Some(value) = rest.strip_suffix("';") else {
+                continue;
+            };
+            out.insert(
+                key.to_string(),
+                value.replace("\\'", "'").replace("\\\\", "\\"),
+            );
         }
         out
     }
@@ -165,10 +270,20 @@ mod tests {
             env!("CARGO_MANIFEST_DIR"),
             "/php/modules/servers/puqProxmoxKVM/lang/english.php"
         ));
+        let addon = lang_file(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/php/modules/addons/puq_proxmox_kvm/lang/english.php"
+        ));
         let mut keys = std::collections::HashSet::new();
-        for (key, template) in CLIENT {
-            assert!(keys.insert(key), "{key} twice");
-            assert_eq!(en.get(*key).map(String::as_str), Some(*template), "{key} in english.php");
+        for (table, file) in [(CLIENT, &en), (SERVER_ADMIN, &en), (ADDON, &addon)] {
+            for (key, template) in table {
+                assert!(keys.insert(key), "{key} twice");
+                assert_eq!(
+                    file.get(*key).map(String::as_str),
+                    Some(*template),
+                    "{key} in english.php"
+                );
+            }
         }
     }
 
@@ -181,17 +296,45 @@ mod tests {
         assert_eq!(v["params"]["value"], "a b.com");
         let v = keyed(CLIENT, "'x.y': label 'x' contains '_'").unwrap();
         assert_eq!(v["key"], "client_v_label_char");
-        assert_eq!((v["params"]["value"].as_str(), v["params"]["label"].as_str(), v["params"]["char"].as_str()), (Some("x.y"), Some("x"), Some("_")));
-        let v = keyed(CLIENT, "the snapshot quota is full (3/3): delete a snapshot first").unwrap();
-        assert_eq!((v["params"]["used"].as_str(), v["params"]["max"].as_str()), (Some("3"), Some("3")));
-        assert_eq!(keyed(CLIENT, "must not contain '{{' or '}}'").unwrap()["key"], "client_v_no_braces");
+        assert_eq!(
+            (
+                v["params"]["value"].as_str(),
+                v["params"]["label"].as_str(),
+                v["params"]["char"].as_str()
+            ),
+            (Some("x.y"), Some("x"), Some("_"))
+        );
+        let v = keyed(
+            CLIENT,
+            "the snapshot quota is full (3/3): delete a snapshot first",
+        )
+        .unwrap();
+        assert_eq!(
+            (v["params"]["used"].as_str(), v["params"]["max"].as_str()),
+            (Some("3"), Some("3"))
+        );
+        assert_eq!(
+            keyed(CLIENT, "must not contain '{{' or '}}'").unwrap()["key"],
+            "client_v_no_braces"
+        );
         assert!(keyed(CLIENT, "something new").is_none());
-        assert!(keyed(CLIENT, "port  is out of range (0-65535)").is_none(), "a parameter is never empty");
+        assert!(
+            keyed(CLIENT, "port  is out of range (0-65535)").is_none(),
+            "a parameter is never empty"
+        );
         // Every template matches itself with its parameter names as values.
         for (key, template) in CLIENT {
             let sample = template.replace("{{", "\u{1}").replace("}}", "\u{2}");
-            let sample = sample.replace('{', "<").replace('}', ">").replace('\u{1}', "{{").replace('\u{2}', "}}");
-            assert_eq!(keyed(CLIENT, &sample).map(|v| v["key"].clone()), Some(json!(key)), "{template}");
+            let sample = sample
+                .replace('{', "<")
+                .replace('}', ">")
+                .replace('\u{1}', "{{")
+                .replace('\u{2}', "}}");
+            assert_eq!(
+                keyed(CLIENT, &sample).map(|v| v["key"].clone()),
+                Some(json!(key)),
+                "{template}"
+            );
         }
     }
 }

@@ -95,4 +95,5 @@ php_tests! {
     terminate_on_a_locked_vm_waits_visibly_then_gives_up => "terminate_wait_test.php",
     lang_files_have_english_keys_and_placeholders => "lang_files_test.php",
     lang_follows_session_profile_default_and_falls_back => "lang_select_test.php",
+    email_templates_in_every_shipped_language => "email_translations_test.php",
 }

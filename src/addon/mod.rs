@@ -1,6 +1,8 @@
 //! The addon module `puq_proxmox_kvm`: activation, upgrade, deactivation
 //! and the global settings.
 
+use std::path::Path;
+
 use serde_json::{json, Value};
 
 use crate::db::{self, migrate, settings, DbConfig};
@@ -19,11 +21,12 @@ pub fn config() -> Value {
     })
 }
 
-/// Creates or upgrades the module's tables.
-pub fn activate(db: &DbConfig) -> Result<String> {
+/// Creates or upgrades the module's tables and the missing email templates
+/// (their translations from `emails_dir`, the addon's `lang/emails`).
+pub fn activate(db: &DbConfig, emails_dir: Option<&Path>) -> Result<String> {
     let mut conn = db::conn(db)?;
     let o = migrate::run(&mut conn)?;
-    let mails = templates_note(&crate::email::ensure(&mut conn)?);
+    let mails = templates_note(&crate::email::ensure(&mut conn, emails_dir)?);
     Ok(if o.from == o.to {
         format!(
             "PUQ Proxmox KVM {VERSION} activated; database schema already at version {}.{mails}",
@@ -37,10 +40,10 @@ pub fn activate(db: &DbConfig) -> Result<String> {
     })
 }
 
-pub fn upgrade(db: &DbConfig, previous: &str) -> Result<String> {
+pub fn upgrade(db: &DbConfig, previous: &str, emails_dir: Option<&Path>) -> Result<String> {
     let mut conn = db::conn(db)?;
     let o = migrate::run(&mut conn)?;
-    let mails = templates_note(&crate::email::ensure(&mut conn)?);
+    let mails = templates_note(&crate::email::ensure(&mut conn, emails_dir)?);
     Ok(format!(
         "Upgraded from {previous} to {VERSION}; database schema version {} -> {}.{mails}",
         o.from, o.to

@@ -546,7 +546,10 @@ mod tests {
         assert_eq!(v["field"], "hostname");
         assert_eq!(v["status"], 400);
         assert!(v.get("msg").is_none());
-        let v = failure(&Error::input("dport", "port 70000 is out of range (0-65535)"));
+        let v = failure(&Error::input(
+            "dport",
+            "port 70000 is out of range (0-65535)",
+        ));
         assert_eq!(v["msg"]["key"], "client_v_fw_port_range");
         assert_eq!(v["msg"]["params"]["n"], "70000");
         let v = failure(&Error::Config("no ISO image is mounted".into()));

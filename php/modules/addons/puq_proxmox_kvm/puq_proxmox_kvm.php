@@ -29,7 +29,7 @@ function puq_proxmox_kvm_activate()
     if (!extension_loaded('puq_proxmox_kvm')) {
         return ['status' => 'error', 'description' => 'The puq_proxmox_kvm PHP extension is not loaded: add extension=puq_proxmox_kvm to php.ini.'];
     }
-    return puq_addon_activate();
+    return puq_addon_activate(__DIR__ . '/lang/emails');
 }
 
 /**
@@ -45,7 +45,7 @@ function puq_proxmox_kvm_deactivate()
  */
 function puq_proxmox_kvm_upgrade($vars)
 {
-    return puq_addon_upgrade($vars);
+    return puq_addon_upgrade($vars, __DIR__ . '/lang/emails');
 }
 
 /**
@@ -74,6 +74,16 @@ function puq_proxmox_kvm_output($vars)
             }
         }
         $reply = puq_admin_ajax((string) $_GET['ajax'], $request, $adminId, $posted);
+        // A refusal or validation error in the admin's language (the lang key the extension sent).
+        $msg = $reply['msg'] ?? null;
+        $texts = puqProxmoxKvmAddon_lang();
+        if (is_array($msg) && isset($texts[$msg['key'] ?? ''])) {
+            $swap = [];
+            foreach ((array) ($msg['params'] ?? []) as $k => $v) {
+                $swap['{' . $k . '}'] = is_scalar($v) ? (string) $v : '';
+            }
+            $reply['error'] = strtr($texts[$msg['key']], $swap);
+        }
         while (ob_get_level() > 0) {
             ob_end_clean();
         }

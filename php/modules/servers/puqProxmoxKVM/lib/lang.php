@@ -83,3 +83,23 @@ function puqProxmoxKVM_langMessage(array $lang, string $key, array $params, stri
     }
     return strtr($text, $swap);
 }
+
+/**
+ * An English message of the extension in the reader's language: the lang key the extension finds for it
+ * (puq_message_key, $area 'client' / 'server_admin' / 'addon') with its parameters, else the text unchanged. A
+ * message behind a "Configuration error: " or "Invalid value for '…': " prefix is looked up without it.
+ */
+function puqProxmoxKVM_langText(array $lang, string $area, string $text): string
+{
+    if (!function_exists('puq_message_key') || $text === '') {
+        return $text;
+    }
+    $found = puq_message_key($area, $text);
+    if (!is_array($found) && preg_match('/^(?:Configuration error|Invalid value for \'[^\']*\'): (.+)$/s', $text, $m)) {
+        $found = puq_message_key($area, $m[1]);
+    }
+    if (!is_array($found) || !isset($lang[$found['key'] ?? ''])) {
+        return $text;
+    }
+    return puqProxmoxKVM_langMessage($lang, $found['key'], (array) ($found['params'] ?? []), $text);
+}
