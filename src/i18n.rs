@@ -93,6 +93,10 @@ pub const CLIENT: &[(&str, &str)] = &[
     ("client_v_snap_exists", "a snapshot named '{value}' already exists"),
     ("client_v_snap_missing", "the VM has no snapshot named '{value}'"),
     ("client_v_busy_status", "the VM of service {service} is busy (status {state}); try again when it is ready"),
+    // Configurable options upgrade (WHMCS's upgrade page)
+    ("client_v_upgrade_system", "The system disk cannot be made smaller than its current {gb} GB: Proxmox cannot shrink disks."),
+    ("client_v_upgrade_additional", "The additional disk cannot be made smaller than its current {gb} GB: Proxmox cannot shrink disks."),
+    ("client_v_upgrade_unchecked", "The upgrade could not be checked right now: please try again in a moment."),
 ];
 
 /// Messages of the server module's admin pages (`$_LANG`): the product's
@@ -174,6 +178,7 @@ pub const ADDON: &[(&str, &str)] = &[
     ("m_nothing_to_save", "nothing to save"),
     ("m_db_refused", "the database refused the value: {detail}"),
     ("m_one_of", "must be one of {list}"),
+    ("m_between_got", "must be between {min} and {max}, got {n}"),
     ("m_between", "must be between {min} and {max}"),
     ("m_max_chars", "may be at most {n} characters"),
 ];
@@ -283,6 +288,27 @@ mod tests {
                     Some(*template),
                     "{key} in english.php"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn every_step_a_client_can_see_has_its_lang_key() {
+        let en = lang_file(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/php/modules/servers/puqProxmoxKVM/lang/english.php"
+        ));
+        for m in crate::jobs::machine::machines() {
+            for s in m.steps {
+                let slug: String = s
+                    .name
+                    .to_ascii_lowercase()
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("_");
+                let key = format!("client_step_{slug}");
+                assert_eq!(en.get(&key).map(String::as_str), Some(s.name), "{key} in english.php");
             }
         }
     }

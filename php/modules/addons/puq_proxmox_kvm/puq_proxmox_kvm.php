@@ -83,6 +83,10 @@ function puq_proxmox_kvm_output($vars)
                 $swap['{' . $k . '}'] = is_scalar($v) ? (string) $v : '';
             }
             $reply['error'] = strtr($texts[$msg['key']], $swap);
+            // A field's error keeps naming the field, as the English one does.
+            if (is_string($reply['field'] ?? null) && isset($texts['m_invalid_value'])) {
+                $reply['error'] = strtr($texts['m_invalid_value'], ['{field}' => $reply['field'], '{message}' => $reply['error']]);
+            }
         }
         while (ob_get_level() > 0) {
             ob_end_clean();

@@ -41,5 +41,10 @@ add_hook('ShoppingCartValidateUpgrade', 1, function ($vars) {
         return [];
     }
     $sid = (int) ($vars['id'] ?? ($_REQUEST['id'] ?? 0));
-    return puq_client_upgrade_validate($sid, (int) ($_SESSION['uid'] ?? 0), $chosen);
+    // The refusals in the client's language (lib/lang.php).
+    require_once __DIR__ . '/lib/lang.php';
+    $lang = puqProxmoxKVM_langFor('client');
+    return array_map(static function ($m) use ($lang) {
+        return puqProxmoxKVM_langText($lang, 'client', (string) $m);
+    }, (array) puq_client_upgrade_validate($sid, (int) ($_SESSION['uid'] ?? 0), $chosen));
 });

@@ -246,6 +246,7 @@ $_ADDONLANG['vms_delete_confirm'] = 'Delete the VM record of service #{id}? Only
 $_ADDONLANG['vms_deleted'] = 'VM record of service #{id} deleted.';
 
 // Refusals and validation errors of the admin pages (the extension sends the key and its {name} parameters)
+$_ADDONLANG['m_invalid_value'] = 'Invalid value for \'{field}\': {message}';
 $_ADDONLANG['m_csrf'] = 'this action changes data and needs a POST with a valid CSRF token; reload the page and try again';
 $_ADDONLANG['m_not_logged_in'] = 'you are not logged in to the WHMCS admin area';
 $_ADDONLANG['m_admin_missing'] = 'administrator #{id} does not exist';
@@ -268,5 +269,6 @@ $_ADDONLANG['m_not_editable'] = 'this column cannot be edited';
 $_ADDONLANG['m_nothing_to_save'] = 'nothing to save';
 $_ADDONLANG['m_db_refused'] = 'the database refused the value: {detail}';
 $_ADDONLANG['m_one_of'] = 'must be one of {list}';
+$_ADDONLANG['m_between_got'] = 'must be between {min} and {max}, got {n}';
 $_ADDONLANG['m_between'] = 'must be between {min} and {max}';
 $_ADDONLANG['m_max_chars'] = 'may be at most {n} characters';

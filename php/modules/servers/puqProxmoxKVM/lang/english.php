@@ -567,6 +567,9 @@ $_LANG['client_v_snap_quota'] = 'the snapshot quota is full ({used}/{max}): dele
 $_LANG['client_v_snap_exists'] = 'a snapshot named \'{value}\' already exists';
 $_LANG['client_v_snap_missing'] = 'the VM has no snapshot named \'{value}\'';
 $_LANG['client_v_busy_status'] = 'the VM of service {service} is busy (status {state}); try again when it is ready';
+$_LANG['client_v_upgrade_system'] = 'The system disk cannot be made smaller than its current {gb} GB: Proxmox cannot shrink disks.';
+$_LANG['client_v_upgrade_additional'] = 'The additional disk cannot be made smaller than its current {gb} GB: Proxmox cannot shrink disks.';
+$_LANG['client_v_upgrade_unchecked'] = 'The upgrade could not be checked right now: please try again in a moment.';
 $_LANG['client_fmt_uptime'] = '{0} d {1} h {2} min';
 
 // Admin panel and service tab scripts
@@ -633,3 +636,37 @@ $_LANG['puq_m_unknown_action'] = 'Unknown action.';
 $_LANG['puq_m_redeploy_queued'] = 'Redeploy queued: the VM is rebuilt from scratch by the next cron run.';
 $_LANG['puq_m_redeploy_refused'] = 'Redeploy is refused while the VM is in status \'{state}\': that operation must finish (or be reset) first';
 $_LANG['puq_m_redeploy_terminated'] = 'the service was terminated; create it again instead of redeploying';
+
+// Steps of an operation in progress (the Overview's progress line; key: client_step_ + the step's name in lower case, words joined by _)
+$_LANG['client_step_allocate_ip'] = 'Allocate IP';
+$_LANG['client_step_apply_power_state'] = 'Apply power state';
+$_LANG['client_step_check_restore_request'] = 'Check restore request';
+$_LANG['client_step_clean_db'] = 'Clean DB';
+$_LANG['client_step_clone_vm'] = 'Clone VM';
+$_LANG['client_step_configure_dns_records'] = 'Configure DNS records';
+$_LANG['client_step_configure_cloud_init'] = 'Configure cloud-init';
+$_LANG['client_step_configure_firewall'] = 'Configure firewall';
+$_LANG['client_step_configure_network'] = 'Configure network';
+$_LANG['client_step_create_dns_records'] = 'Create DNS records';
+$_LANG['client_step_create_additional_disk'] = 'Create additional disk';
+$_LANG['client_step_delete_dns_records'] = 'Delete DNS records';
+$_LANG['client_step_delete_vm'] = 'Delete VM';
+$_LANG['client_step_delete_snapshots'] = 'Delete snapshots';
+$_LANG['client_step_free_ips_and_reset'] = 'Free IPs and reset';
+$_LANG['client_step_migrate_to_target_node'] = 'Migrate to target node';
+$_LANG['client_step_remove_vm'] = 'Remove VM';
+$_LANG['client_step_remove_backups'] = 'Remove backups';
+$_LANG['client_step_resize_additional_disk'] = 'Resize additional disk';
+$_LANG['client_step_resize_system_disk'] = 'Resize system disk';
+$_LANG['client_step_restore_backup'] = 'Restore backup';
+$_LANG['client_step_set_cpu_ram'] = 'Set CPU & RAM';
+$_LANG['client_step_set_additional_disk_i_o'] = 'Set additional disk I/O';
+$_LANG['client_step_set_cloud_init_password'] = 'Set cloud-init password';
+$_LANG['client_step_set_system_disk_i_o'] = 'Set system disk I/O';
+$_LANG['client_step_start_vm'] = 'Start VM';
+$_LANG['client_step_stop_vm'] = 'Stop VM';
+$_LANG['client_step_update_ip_dns_firewall'] = 'Update IP + DNS + Firewall';
+$_LANG['client_step_verify_vm'] = 'Verify VM';
+$_LANG['client_step_verify_running_email'] = 'Verify running + Email';
+$_LANG['client_step_wait_for_restore'] = 'Wait for restore';
+$_LANG['client_step_wait_for_running_task'] = 'Wait for running task';
