@@ -73,6 +73,19 @@ assertSame($english, array_intersect_key(puqProxmoxKVM_langFile($dir . '/portugu
 assertSame('Pool A is full', puqProxmoxKVM_langMessage(['k' => 'Pool {name} is full'], 'k', ['name' => 'A'], 'fallback'));
 assertSame('fallback 1', puqProxmoxKVM_langMessage([], 'nope', ['x' => 1], 'fallback {x}'));
 
+// English messages of the extension by their key: per reader, behind the Display prefixes too.
+$k = puq_message_key('client', 'port 70000 is out of range (0-65535)');
+assertSame('client_v_fw_port_range', $k['key']);
+assertSame('70000', $k['params']['n']);
+assertSame(null, puq_message_key('addon', 'port 70000 is out of range (0-65535)'), 'not an addon message');
+assertSame(null, puq_message_key('nobody', 'nothing to save'));
+assertSame('m_redeploy_refused', puq_message_key('addon', "Redeploy is refused while the VM is in status 'terminate': that operation must finish (or be reset) first")['key']);
+$de = ['client_v_fw_port_range' => 'Port {n} liegt außerhalb (0-65535)', 'puq_m_between' => 'muss zwischen {min} und {max} liegen'];
+assertSame('Port 70000 liegt außerhalb (0-65535)', puqProxmoxKVM_langText($de, 'client', 'port 70000 is out of range (0-65535)'));
+assertSame('muss zwischen 1 und 64 liegen', puqProxmoxKVM_langText($de, 'server_admin', "Invalid value for 'cpu': must be between 1 and 64"));
+assertSame('an unknown message', puqProxmoxKVM_langText($de, 'client', 'an unknown message'));
+assertSame('is not an address of this service', puqProxmoxKVM_langText($de, 'client', 'is not an address of this service'), 'a key the language lacks: English');
+
 // A client page shows dir and lang of the client's language (ltr/en here: no Arabic file needed for the
 // attributes, which come from the language's name).
 $server = Harness::createServer();

@@ -64,3 +64,28 @@ function puqProxmoxKvmAddon_lang(): array
     }
     return $cache[$name];
 }
+
+/**
+ * An English message of the extension in the admin's language: the lang key puq_message_key() finds for it
+ * (behind an "Invalid value for '…': " or "Configuration error: " prefix too) with its parameters filled in,
+ * else the text unchanged.
+ */
+function puqProxmoxKvmAddon_text(string $text): string
+{
+    if (!function_exists('puq_message_key')) {
+        return $text;
+    }
+    $lang = puqProxmoxKvmAddon_lang();
+    $found = puq_message_key('addon', $text);
+    if (!is_array($found) && preg_match('/^(?:Configuration error|Invalid value for \'[^\']*\'): (.+)$/s', $text, $m)) {
+        $found = puq_message_key('addon', $m[1]);
+    }
+    if (!is_array($found) || !isset($lang[$found['key'] ?? ''])) {
+        return $text;
+    }
+    $swap = [];
+    foreach ((array) ($found['params'] ?? []) as $k => $v) {
+        $swap['{' . $k . '}'] = is_scalar($v) ? (string) $v : '';
+    }
+    return strtr($lang[$found['key']], $swap);
+}

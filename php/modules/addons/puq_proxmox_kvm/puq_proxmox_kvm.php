@@ -109,7 +109,7 @@ function puq_proxmox_kvm_output($vars)
         $error = '';
     } catch (\Throwable $e) {
         $view = ['page' => 'error', 'template' => 'error', 'nav' => [], 'vars' => []];
-        $error = $e->getMessage();
+        $error = puqProxmoxKvmAddon_text($e->getMessage());
     }
 
     $smarty = new \Smarty();
