@@ -308,7 +308,11 @@ mod tests {
                     .collect::<Vec<_>>()
                     .join("_");
                 let key = format!("client_step_{slug}");
-                assert_eq!(en.get(&key).map(String::as_str), Some(s.name), "{key} in english.php");
+                assert_eq!(
+                    en.get(&key).map(String::as_str),
+                    Some(s.name),
+                    "{key} in english.php"
+                );
             }
         }
     }

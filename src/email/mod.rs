@@ -108,18 +108,16 @@ fn merge_fields(text: &str) -> Vec<String> {
     out
 }
 
-/// The English texts.
-pub fn english() -> Vec<Text> {
-    parse(ENGLISH_JSON, None).expect("lang/emails/english.json is valid (a unit test checks it)")
+/// The English texts (a unit test keeps the built-in file valid).
+pub fn english() -> Result<Vec<Text>> {
+    parse(ENGLISH_JSON, None).map_err(|e| Error::Internal(format!("lang/emails/english.json: {e}")))
 }
 
 /// The translations on disk: `<dir>/<language>.json` for each language of
 /// the module's list (no other name is read). A file that is missing is
-/// skipped; one that fails the checks is skipped and named in the result.
-pub fn translations(dir: &Path) -> (Vec<(&'static str, Vec<Text>)>, Vec<String>) {
-    let en = english();
+/// skipped; one that fails the checks is skipped with a warning in the log.
+pub fn translations(dir: &Path, en: &[Text]) -> Vec<(&'static str, Vec<Text>)> {
     let mut found = Vec::new();
-    let mut bad = Vec::new();
     for l in crate::lang::LANGUAGES
         .iter()
         .filter(|l| l.name != "english")
@@ -128,15 +126,12 @@ pub fn translations(dir: &Path) -> (Vec<(&'static str, Vec<Text>)>, Vec<String>)
         let Ok(json) = std::fs::read_to_string(&path) else {
             continue;
         };
-        match parse(&json, Some(&en)) {
+        match parse(&json, Some(en)) {
             Ok(t) => found.push((l.name, t)),
-            Err(e) => {
-                log::warn!("email translations {}: {e}", path.display());
-                bad.push(format!("{} ({e})", l.name));
-            }
+            Err(e) => log::warn!("email translations {}: {e}", path.display()),
         }
     }
-    (found, bad)
+    found
 }
 
 /// WHMCS stores template bodies as HTML: one paragraph per block, `<br>`
@@ -175,10 +170,12 @@ pub fn ensure(conn: &mut PooledConn, dir: Option<&Path>) -> Result<Vec<String>> 
 
 fn create_missing(conn: &mut PooledConn, dir: Option<&Path>) -> Result<Vec<String>> {
     let mut created = Vec::new();
-    let mut sets = vec![("", english())];
+    let en = english()?;
+    let mut sets = Vec::new();
     if let Some(dir) = dir {
-        sets.extend(translations(dir).0);
+        sets = translations(dir, &en);
     }
+    sets.insert(0, ("", en));
     for (language, texts) in sets {
         for t in texts {
             let exists: Option<i64> = conn.exec_first(
@@ -212,7 +209,7 @@ mod tests {
 
     #[test]
     fn five_templates_with_the_spec_names() {
-        let t = english();
+        let t = english().unwrap();
         let names: Vec<&str> = t.iter().map(|t| t.name).collect();
         assert_eq!(
             names,
@@ -240,7 +237,7 @@ mod tests {
 
     #[test]
     fn translations_keep_the_five_names_and_merge_fields() {
-        let en = english();
+        let en = english().unwrap();
         let mut v: Value = serde_json::from_str(ENGLISH_JSON).unwrap();
         v[READY]["subject"] = json!("Ihre VM ist bereit");
         assert_eq!(
