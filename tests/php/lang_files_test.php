@@ -31,7 +31,82 @@ function langPlaceholders(string $s): array
     return $p;
 }
 
-$php = PHP_BINARY;
+/** What is wrong with a translation `$file` of `$english` (a list of problems; [] when it is right). */
+function langProblems(array $english, string $file, string $var, bool $isEnglish): array
+{
+    $problems = [];
+    exec(escapeshellarg(PHP_BINARY) . ' -l ' . escapeshellarg($file) . ' 2>&1', $out, $rc);
+    if ($rc !== 0) {
+        return ['not valid PHP: ' . implode(' ', $out)];
+    }
+    $lang = langRead($file, $var);
+    foreach (array_keys(array_diff_key($english, $lang)) as $k) {
+        $problems[] = "lacks $k";
+    }
+    foreach (array_keys(array_diff_key($lang, $english)) as $k) {
+        $problems[] = "has $k, which English does not have";
+    }
+    $same = 0;
+    foreach ($english as $k => $v) {
+        if (!array_key_exists($k, $lang)) {
+            continue;
+        }
+        $t = $lang[$k];
+        if (!is_string($t) || trim($t) === '') {
+            $problems[] = "$k is empty";
+            continue;
+        }
+        if (langPlaceholders($v) !== langPlaceholders($t)) {
+            $problems[] = "$k: placeholders " . json_encode(langPlaceholders($t)) . ' instead of ' . json_encode(langPlaceholders($v));
+        }
+        if ($t === $v) {
+            $same++;
+        }
+    }
+    if (!$isEnglish && $same > 0.05 * count($english)) {
+        $problems[] = sprintf('%d of %d values (%.1f %%) equal English (at most 5 %%)', $same, count($english), 100 * $same / count($english));
+    }
+    return $problems;
+}
+
+// The checker itself fails on what it must catch: a pseudo-translation of English passes; a copy, a missing
+// key, an extra key, an empty value, a lost placeholder and a parse error each fail.
+$tmp = sys_get_temp_dir() . '/puq-lang-' . getmypid();
+@mkdir($tmp);
+$en = langRead($modules['servers'][0] . '/english.php', '_LANG');
+$write = static function (array $values, string $name, string $extra = '') use ($tmp): string {
+    $f = "$tmp/$name.php";
+    $src = "<?php\n";
+    foreach ($values as $k => $v) {
+        $src .= '$_LANG[' . var_export($k, true) . '] = ' . var_export($v, true) . ";\n";
+    }
+    file_put_contents($f, $src . $extra);
+    return $f;
+};
+$pseudo = array_map(static function ($v) {
+    // Letters outside placeholders and tags become upper case with a mark: different from English, same placeholders.
+    return preg_replace_callback('/(\{\$?[A-Za-z0-9_]+\}|%(?:\d+\$)?[sd]|<[^>]*>|&[a-z]+;|&#\d+;)|([^{%<&]+|[{%<&])/', static function ($m) {
+        return $m[1] !== '' ? $m[1] : '«' . mb_strtoupper($m[2]) . '»';
+    }, $v);
+}, $en);
+try {
+    assertSame([], langProblems($en, $write($pseudo, 'pseudo'), '_LANG', false), 'a full pseudo-translation passes');
+    assertTrue(langProblems($en, $write($en, 'copy'), '_LANG', false) !== [], 'a copy of English fails');
+    $k0 = array_key_first($en);
+    $missing = $pseudo;
+    unset($missing[$k0]);
+    assertContains("lacks $k0", implode("\n", langProblems($en, $write($missing, 'missing'), '_LANG', false)));
+    assertContains('has extra_key', implode("\n", langProblems($en, $write($pseudo + ['extra_key' => 'x'], 'extra'), '_LANG', false)));
+    assertContains("$k0 is empty", implode("\n", langProblems($en, $write([$k0 => ''] + $pseudo, 'empty'), '_LANG', false)));
+    $ph = $pseudo;
+    $ph['client_v_fw_port_range'] = 'Port liegt außerhalb';
+    assertContains('client_v_fw_port_range: placeholders', implode("\n", langProblems($en, $write($ph, 'placeholder'), '_LANG', false)));
+    assertContains('not valid PHP', implode("\n", langProblems($en, $write($pseudo, 'broken', '$x = ;'), '_LANG', false)));
+} finally {
+    array_map('unlink', glob("$tmp/*"));
+    @rmdir($tmp);
+}
+
 $checked = [];
 foreach ($modules as $module => [$dir, $var]) {
     $english = langRead($dir . '/english.php', $var);
@@ -44,26 +119,8 @@ foreach ($modules as $module => [$dir, $var]) {
         // Only names the extension would ever load.
         $info = puq_lang_pick('client', 0, $name);
         assertSame($name, $info['language'], "$module/$name.php is a WHMCS lang file name of the module's list");
-        exec(escapeshellarg($php) . ' -l ' . escapeshellarg($file) . ' 2>&1', $out, $rc);
-        assertSame(0, $rc, "$module/$name.php is valid PHP: " . implode("\n", $out));
-        $lang = langRead($file, $var);
-        $missing = array_diff_key($english, $lang);
-        $extra = array_diff_key($lang, $english);
-        assertSame([], array_keys($missing), "$module/$name.php lacks keys");
-        assertSame([], array_keys($extra), "$module/$name.php has keys English does not have");
-        $same = 0;
-        foreach ($english as $k => $v) {
-            $t = $lang[$k];
-            assertTrue(is_string($t) && trim($t) !== '', "$module/$name.php: $k is empty");
-            assertSame(langPlaceholders($v), langPlaceholders($t), "$module/$name.php: $k keeps English's placeholders");
-            if ($t === $v) {
-                $same++;
-            }
-        }
-        if ($name !== 'english') {
-            $ratio = $same / count($english);
-            assertTrue($ratio <= 0.05, sprintf('%s/%s.php: %d of %d values (%.1f %%) equal English (at most 5 %%)', $module, $name, $same, count($english), 100 * $ratio));
-        }
+        $problems = langProblems($english, $file, $var, $name === 'english');
+        assertSame([], array_slice($problems, 0, 20), "$module/$name.php (" . count($problems) . ' problems)');
         $checked[] = "$module/$name";
     }
 }
