@@ -22,8 +22,10 @@ pub mod dns;
 pub mod doctor;
 pub mod email;
 pub mod error;
+pub mod i18n;
 pub mod ippool;
 pub mod jobs;
+pub mod lang;
 pub mod php;
 pub mod pve;
 pub mod server;
@@ -50,5 +52,6 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
     module = php::exports_cron::build_module(module);
     module = php::exports_client::build_module(module);
     module = php::exports_console::build_module(module);
+    module = php::exports_lang::build_module(module);
     module
 }

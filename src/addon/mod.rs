@@ -2,6 +2,7 @@
 //! and the global settings.
 
 pub mod legacy;
+use std::path::Path;
 
 use serde_json::{json, Value};
 
@@ -22,12 +23,13 @@ pub fn config() -> Value {
     })
 }
 
-/// Creates or upgrades the module's tables, then imports what PUQ
-/// Customization and v2 left (see [`legacy`]).
-pub fn activate(db: &DbConfig, host: &dyn Host) -> Result<String> {
+/// Creates or upgrades the module's tables and the missing email templates
+/// (their translations from `emails_dir`, the addon's `lang/emails`), then
+/// imports what PUQ Customization and v2 left (see [`legacy`]).
+pub fn activate(db: &DbConfig, host: &dyn Host, emails_dir: Option<&Path>) -> Result<String> {
     let mut conn = db::conn(db)?;
     let o = migrate::run(&mut conn)?;
-    let mut mails = templates_note(&crate::email::ensure(&mut conn)?);
+    let mut mails = templates_note(&crate::email::ensure(&mut conn, emails_dir)?);
     mails.push_str(&legacy::run(&mut conn, host)?.summary());
     Ok(if o.from == o.to {
         format!(
@@ -42,10 +44,15 @@ pub fn activate(db: &DbConfig, host: &dyn Host) -> Result<String> {
     })
 }
 
-pub fn upgrade(db: &DbConfig, host: &dyn Host, previous: &str) -> Result<String> {
+pub fn upgrade(
+    db: &DbConfig,
+    host: &dyn Host,
+    previous: &str,
+    emails_dir: Option<&Path>,
+) -> Result<String> {
     let mut conn = db::conn(db)?;
     let o = migrate::run(&mut conn)?;
-    let mut mails = templates_note(&crate::email::ensure(&mut conn)?);
+    let mut mails = templates_note(&crate::email::ensure(&mut conn, emails_dir)?);
     mails.push_str(&legacy::run(&mut conn, host)?.summary());
     Ok(format!(
         "Upgraded from {previous} to {VERSION}; database schema version {} -> {}.{mails}",

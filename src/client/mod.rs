@@ -414,7 +414,7 @@ fn error_page(name: &str, e: &Error, menu: Option<Value>) -> Value {
         "page": name, "template": "error", "status": f["status"],
         "vars": {"page": name, "menu": menu.unwrap_or(Value::Array(vec![])),
                  "error": {"code": f["code"], "message": f["message"], "retry": f["retry"],
-                           "status": f["status"]}},
+                           "status": f["status"], "msg": f.get("msg").cloned().unwrap_or(Value::Null)}},
     })
 }
 
@@ -482,8 +482,21 @@ pub fn failure(e: &Error) -> Value {
             true,
         ),
     };
+    // The lang key of a validation error or refusal (the skin shows it in
+    // the client's language); the English text stays the fallback.
+    let msg = match e {
+        Error::Input { key, message } if !key.starts_with(access::PREFIX) => {
+            crate::i18n::keyed(crate::i18n::CLIENT, message)
+        }
+        Error::Config(m) => crate::i18n::keyed(crate::i18n::CLIENT, m),
+        _ => None,
+    };
     let message = crate::util::printable(&message);
-    json!({"ok": false, "status": status, "code": code, "message": message, "field": field, "retry": retry})
+    let mut v = json!({"ok": false, "status": status, "code": code, "message": message, "field": field, "retry": retry});
+    if let Some(msg) = msg {
+        v["msg"] = msg;
+    }
+    v
 }
 
 fn short(s: &str) -> String {
@@ -539,5 +552,15 @@ mod tests {
         let v = failure(&Error::input("hostname", "has a space"));
         assert_eq!(v["field"], "hostname");
         assert_eq!(v["status"], 400);
+        assert!(v.get("msg").is_none());
+        let v = failure(&Error::input(
+            "dport",
+            "port 70000 is out of range (0-65535)",
+        ));
+        assert_eq!(v["msg"]["key"], "client_v_fw_port_range");
+        assert_eq!(v["msg"]["params"]["n"], "70000");
+        let v = failure(&Error::Config("no ISO image is mounted".into()));
+        assert_eq!(v["status"], 409);
+        assert_eq!(v["msg"]["key"], "client_v_iso_none_mounted");
     }
 }

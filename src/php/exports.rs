@@ -206,11 +206,25 @@ pub fn puq_addon_config() -> PhpResult<Zval> {
     data("puq_addon_config", || Ok(addon::config()))
 }
 
-/// Addon _activate(): creates or upgrades the module's tables.
+/// The email translations folder the skin passes (the addon's
+/// `lang/emails`); anything but a string means none.
+fn emails_dir(z: Option<&Zval>) -> Option<std::path::PathBuf> {
+    match z.map(to_value) {
+        Some(Ok(serde_json::Value::String(s))) if !s.is_empty() && !s.contains('\0') => {
+            Some(std::path::PathBuf::from(s))
+        }
+        _ => None,
+    }
+}
+
+/// Addon _activate(): creates or upgrades the module's tables and creates
+/// the missing email templates, with the translations found in
+/// `$emails_dir` (the addon's `lang/emails`, `<language>.json`).
 #[php_function]
-pub fn puq_addon_activate() -> Zval {
+pub fn puq_addon_activate(emails_dir: Option<&Zval>) -> Zval {
+    let dir = self::emails_dir(emails_dir);
     addon_status("puq_addon_activate", || {
-        addon::activate(&db_config()?, &PhpHost)
+        addon::activate(&db_config()?, &PhpHost, dir.as_deref())
     })
 }
 
@@ -220,13 +234,15 @@ pub fn puq_addon_deactivate() -> Zval {
     addon_status("puq_addon_deactivate", || addon::deactivate(&db_config()?))
 }
 
-/// Addon _upgrade($vars): `$vars['version']` is the previously installed version.
+/// Addon _upgrade($vars): `$vars['version']` is the previously installed
+/// version; `$emails_dir` as for puq_addon_activate.
 #[php_function]
-pub fn puq_addon_upgrade(vars: &Zval) -> Zval {
+pub fn puq_addon_upgrade(vars: &Zval, emails_dir: Option<&Zval>) -> Zval {
+    let dir = self::emails_dir(emails_dir);
     addon_status("puq_addon_upgrade", || {
         let v = to_value(vars)?;
         let prev = crate::whmcs::fields::Fields::new(&v)?.str_or_empty("version")?;
-        addon::upgrade(&db_config()?, &PhpHost, &prev)
+        addon::upgrade(&db_config()?, &PhpHost, &prev, dir.as_deref())
     })
 }
 

@@ -7,6 +7,7 @@ pub mod exports_client;
 pub mod exports_console;
 pub mod exports_cron;
 pub mod exports_dns;
+pub mod exports_lang;
 pub mod exports_lifecycle;
 pub mod exports_product;
 pub mod globals;

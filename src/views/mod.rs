@@ -347,11 +347,23 @@ pub fn failure(e: &Error) -> Value {
         // something): the request conflicts with the current state, and
         // the message says why.
         Error::Config(m) => {
-            return json!({"ok": false, "status": 409, "error": crate::util::printable(m), "field": Value::Null})
+            let mut v = json!({"ok": false, "status": 409, "error": crate::util::printable(m), "field": Value::Null});
+            if let Some(msg) = crate::i18n::keyed(crate::i18n::ADDON, m) {
+                v["msg"] = msg;
+            }
+            return v;
         }
         _ => (500, Value::Null),
     };
-    json!({"ok": false, "status": status, "error": e.to_string(), "field": field})
+    let mut v = json!({"ok": false, "status": status, "error": e.to_string(), "field": field});
+    // The lang key of the message (the page shows it in the admin's
+    // language); `error` stays the English text.
+    if let Error::Input { message, .. } = e {
+        if let Some(msg) = crate::i18n::keyed(crate::i18n::ADDON, message) {
+            v["msg"] = msg;
+        }
+    }
+    v
 }
 
 /// Why a request was refused before it ran.
@@ -427,5 +439,12 @@ mod tests {
             v["error"],
             "Redeploy is refused while the VM is in status 'clone'"
         );
+        let v = failure(&Error::Config(
+            crate::server::lifecycle::redeploy_refusal("terminate", 100).unwrap(),
+        ));
+        assert_eq!(v["msg"]["key"], "m_redeploy_refused");
+        assert_eq!(v["msg"]["params"]["state"], "terminate");
+        let v = failure(&Denied::Csrf.into());
+        assert_eq!(v["msg"]["key"], "m_csrf");
     }
 }

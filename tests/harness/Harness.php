@@ -1110,7 +1110,15 @@ final class Harness
             if ($name === '') {
                 return ['result' => 'error', 'message' => 'A messagename or customtype is required'];
             }
-            $tpl = self::row("SELECT * FROM tblemailtemplates WHERE name = ? ORDER BY (language = '') DESC, id LIMIT 1", [$name]);
+            // WHMCS sends the translation in the client's language (tblclients.language, else the system
+            // default) when the template has one, else the master (language '').
+            $lang = '';
+            if ($id > 0) {
+                $uid = (int) self::value("SELECT userid FROM tblhosting WHERE id = ?", [$id]);
+                $lang = (string) (self::value('SELECT language FROM tblclients WHERE id = ?', [$uid]) ?? '');
+            }
+            $lang = $lang !== '' ? $lang : (string) (self::config('Language') ?? '');
+            $tpl = self::row("SELECT * FROM tblemailtemplates WHERE name = ? AND (language = ? OR language = '') ORDER BY (language = ?) DESC, id LIMIT 1", [$name, $lang, $lang]);
             if ($tpl === null) {
                 return ['result' => 'error', 'message' => 'Email Template not found'];
             }

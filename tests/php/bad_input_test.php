@@ -93,7 +93,7 @@ $cases = [
     'puq_dns_zone_update' => [fn ($a) => puq_dns_zone_update($a), $zoneForm + ['id' => '1'], 'name'],
     'puq_backup_schedule_save' => [fn ($a) => puq_backup_schedule_save($sid, $a),
         ['monday' => ['enabled' => 'on', 'time' => '03:00']], 'monday'],
-    'puq_addon_upgrade' => [fn ($a) => puq_addon_upgrade($a), ['version' => '3.3.0'], 'version'],
+    'puq_addon_upgrade' => [fn ($a) => puq_addon_upgrade($a, null), ['version' => '3.3.0'], 'version'],
     'puq_cron_tick' => [fn ($a) => puq_cron_tick($a), ['mode' => 'hook', 'argv' => []], 'mode'],
     'puq_admin_ajax' => [fn ($a) => puq_admin_ajax('settings.save', $a, $admin, true), ['default_timeout' => '30'], 'default_timeout'],
     'puq_admin_page' => [fn ($a) => puq_admin_page('settings', $a, $admin), ['x' => '1'], null],
@@ -105,11 +105,27 @@ $cases = [
     'puq_client_upgrade_validate' => [fn ($a) => puq_client_upgrade_validate($sid, $client, $a), ['c12' => '34'], 'c12'],
 ];
 
+// Functions whose mixed argument is a value from WHMCS's session or the skin, never an error: any type and any
+// bytes give their fallback (English, no key, the default folder) without an exception.
+$fallbacks = [
+    'puq_lang_pick' => fn ($a) => assertSame('english', puq_lang_pick('client', 0, $a)['language']),
+    'puq_message_key' => fn ($a) => assertSame(null, puq_message_key('client', $a)),
+    'puq_addon_activate' => fn ($a) => assertSame('success', puq_addon_activate($a)['status']),
+];
+foreach ($fallbacks as $fn => $check) {
+    foreach ([['x' => ['y']], ["Host\xffname" => 'x'], "bad\xff\x00", new stdClass(), 1.5, str_repeat('a', 5000)] as $bad) {
+        $check($bad);
+    }
+}
+
 // The table covers every exported function that takes an array.
 $ext = new ReflectionExtension('puq_proxmox_kvm');
 foreach ($ext->getFunctions() as $f) {
     foreach ($f->getParameters() as $p) {
         $t = $p->getType();
+        if (isset($fallbacks[$f->getName()]) && ($t === null || (string) $t === 'mixed')) {
+            continue;
+        }
         if ($t === null || (string) $t === 'mixed' || (string) $t === 'array') {
             assert(isset($cases[$f->getName()]), $f->getName() . '($' . $p->getName() . ') takes an array and is not covered here');
         }

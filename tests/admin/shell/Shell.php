@@ -31,6 +31,11 @@ final class Shell
                 $_SESSION['puq_shell_token'] = bin2hex(random_bytes(20));
             }
             $GLOBALS['__whmcs_token'] = $_SESSION['puq_shell_token'];
+            // ?language=NAME sets the session's language, as WHMCS's client area does (the admin area keeps it
+            // in the session too); stored as sent: the module must cope with any value.
+            if (isset($_GET['language']) && is_string($_GET['language'])) {
+                $_SESSION[$session === 'WHMCSAdmin' ? 'adminlang' : 'Language'] = $_GET['language'];
+            }
             if ($setup !== null) {
                 $setup();
             }

@@ -8,6 +8,8 @@ if (!defined('WHMCS')) {
     die('This file cannot be accessed directly');
 }
 
+require_once __DIR__ . '/lang_loader.php';
+
 /**
  * @return array addon configuration (name, description, version, fields)
  */
@@ -27,7 +29,7 @@ function puq_proxmox_kvm_activate()
     if (!extension_loaded('puq_proxmox_kvm')) {
         return ['status' => 'error', 'description' => 'The puq_proxmox_kvm PHP extension is not loaded: add extension=puq_proxmox_kvm to php.ini.'];
     }
-    return puq_addon_activate();
+    return puq_addon_activate(__DIR__ . '/lang/emails');
 }
 
 /**
@@ -43,7 +45,7 @@ function puq_proxmox_kvm_deactivate()
  */
 function puq_proxmox_kvm_upgrade($vars)
 {
-    return puq_addon_upgrade($vars);
+    return puq_addon_upgrade($vars, __DIR__ . '/lang/emails');
 }
 
 /**
@@ -72,6 +74,20 @@ function puq_proxmox_kvm_output($vars)
             }
         }
         $reply = puq_admin_ajax((string) $_GET['ajax'], $request, $adminId, $posted);
+        // A refusal or validation error in the admin's language (the lang key the extension sent).
+        $msg = $reply['msg'] ?? null;
+        $texts = puqProxmoxKvmAddon_lang();
+        if (is_array($msg) && isset($texts[$msg['key'] ?? ''])) {
+            $swap = [];
+            foreach ((array) ($msg['params'] ?? []) as $k => $v) {
+                $swap['{' . $k . '}'] = is_scalar($v) ? (string) $v : '';
+            }
+            $reply['error'] = strtr($texts[$msg['key']], $swap);
+            // A field's error keeps naming the field, as the English one does.
+            if (is_string($reply['field'] ?? null) && isset($texts['m_invalid_value'])) {
+                $reply['error'] = strtr($texts['m_invalid_value'], ['{field}' => $reply['field'], '{message}' => $reply['error']]);
+            }
+        }
         while (ob_get_level() > 0) {
             ob_end_clean();
         }
@@ -82,7 +98,9 @@ function puq_proxmox_kvm_output($vars)
         exit;
     }
 
-    $lang = is_array($vars['_lang'] ?? null) ? $vars['_lang'] : [];
+    // The admin's language with English per missing key (lang_loader.php), not WHMCS's $vars['_lang'].
+    $lang = puqProxmoxKvmAddon_lang();
+    $langInfo = puqProxmoxKvmAddon_langInfo();
     $modulelink = (string) ($vars['modulelink'] ?? 'addonmodules.php?module=puq_proxmox_kvm');
     try {
         // Where this install lives: Settings > Cron shows its exact crontab line.
@@ -91,7 +109,7 @@ function puq_proxmox_kvm_output($vars)
         $error = '';
     } catch (\Throwable $e) {
         $view = ['page' => 'error', 'template' => 'error', 'nav' => [], 'vars' => []];
-        $error = $e->getMessage();
+        $error = puqProxmoxKvmAddon_text($e->getMessage());
     }
 
     $smarty = new \Smarty();
@@ -106,6 +124,8 @@ function puq_proxmox_kvm_output($vars)
         'v' => $view['vars'],
         'error' => $error,
         'LANG' => $lang,
+        'puqDir' => $langInfo['dir'],
+        'puqLocale' => $langInfo['locale'],
         'modulelink' => $modulelink,
         'token' => generate_token('plain'),
         'assets' => '../modules/addons/puq_proxmox_kvm/assets',
@@ -115,6 +135,8 @@ function puq_proxmox_kvm_output($vars)
             'page' => $view['page'],
             'vars' => $view['vars'],
             'lang' => $lang,
+            'locale' => $langInfo['locale'],
+            'dir' => $langInfo['dir'],
         ], $json),
     ]);
     echo $smarty->fetch($view['template'] . '.tpl');

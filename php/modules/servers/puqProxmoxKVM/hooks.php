@@ -24,9 +24,8 @@ add_hook('ClientAreaFooterOutput', 1, function ($vars) {
     if (empty($guard['options'])) {
         return '';
     }
-    $_LANG = [];
-    include __DIR__ . '/lang/english.php';
-    $guard['lang'] = array_intersect_key($_LANG, array_flip(['client_upgrade_banner', 'client_upgrade_downgrade',
+    require_once __DIR__ . '/lib/lang.php';
+    $guard['lang'] = array_intersect_key(puqProxmoxKVM_langFor('client'), array_flip(['client_upgrade_banner', 'client_upgrade_downgrade',
         'client_upgrade_destructive', 'client_upgrade_confirm_zero', 'client_upgrade_blocked']));
     $json = json_encode($guard, JSON_HEX_TAG | JSON_HEX_AMP | JSON_HEX_APOS | JSON_HEX_QUOT | JSON_PARTIAL_OUTPUT_ON_ERROR);
     return '<script type="application/json" id="puq-upgrade-guard">' . $json . '</script>'
@@ -42,5 +41,10 @@ add_hook('ShoppingCartValidateUpgrade', 1, function ($vars) {
         return [];
     }
     $sid = (int) ($vars['id'] ?? ($_REQUEST['id'] ?? 0));
-    return puq_client_upgrade_validate($sid, (int) ($_SESSION['uid'] ?? 0), $chosen);
+    // The refusals in the client's language (lib/lang.php).
+    require_once __DIR__ . '/lib/lang.php';
+    $lang = puqProxmoxKVM_langFor('client');
+    return array_map(static function ($m) use ($lang) {
+        return puqProxmoxKVM_langText($lang, 'client', (string) $m);
+    }, (array) puq_client_upgrade_validate($sid, (int) ($_SESSION['uid'] ?? 0), $chosen));
 });

@@ -132,9 +132,17 @@
         },
 
         /** Unix seconds as local "YYYY-MM-DD HH:MM:SS"; '' for none. */
+        /** Whether the lang file has `key`. */
+        has: function (key) {
+            return Object.prototype.hasOwnProperty.call(boot.lang, key);
+        },
+        /** A date and time in the admin's locale (the boot block's BCP 47 tag; the browser's Intl). */
         time: function (unix) {
             if (!unix) { return ''; }
             var d = new Date(Number(unix) * 1000);
+            try {
+                return new Intl.DateTimeFormat(boot.locale || 'en', {dateStyle: 'medium', timeStyle: 'medium'}).format(d);
+            } catch (e) { /* an old browser: the ISO form below */ }
             var p = function (n) { return (n < 10 ? '0' : '') + n; };
             return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + ' ' + p(d.getHours()) + ':' + p(d.getMinutes()) + ':' + p(d.getSeconds());
         },

@@ -16,7 +16,7 @@
                     state = PUQ.el('span', {'class': 'label label-success'}, PUQ.t('cron_ok'));
                 }
                 $cron.append(PUQ.el('tr', {'data-task': t.key})
-                    .append(PUQ.el('td', null, t.name))
+                    .append(PUQ.el('td', null, PUQ.has('cron_task_' + t.key) ? PUQ.t('cron_task_' + t.key) : t.name))
                     .append(PUQ.el('td', null, PUQ.t('every_min', {n: t.interval_min})))
                     .append(PUQ.el('td', {title: PUQ.time(t.last_run)}, t.last_run ? PUQ.ago(t.ago_s) : PUQ.t('never')))
                     .append(PUQ.el('td').append(state)));

@@ -1,7 +1,7 @@
 {* Frame of every addon page: navigation, messages, the page's boot data and scripts.
    Pages extend it and fill the "content" block (and "scripts" for their own JS). *}
 <link rel="stylesheet" href="{$assets}/admin.css">
-<div class="puq-admin" id="puq-page-{$page}" data-page="{$page}">
+<div class="puq-admin" id="puq-page-{$page}" data-page="{$page}" dir="{$puqDir}" lang="{$puqLocale}">
   <ul class="nav nav-tabs puq-nav" role="tablist">
     {foreach $nav as $p}
       {assign var=navkey value="nav_"|cat:$p}

@@ -25,7 +25,34 @@
         }
         var a = Math.abs(v);
         var d = digits !== undefined ? digits : (a >= 100 ? 0 : (a >= 10 ? 1 : (a >= 1 ? 2 : 3)));
-        return Number(v).toFixed(d);
+        try {
+            return new Intl.NumberFormat(locale, {minimumFractionDigits: d, maximumFractionDigits: d}).format(v);
+        } catch (e) {
+            return Number(v).toFixed(d);
+        }
+    }
+
+    /* The reader's locale (BCP 47, from the page's boot data) for numbers and the time axis. */
+    var locale = 'en';
+    function setLocale(tag) {
+        locale = typeof tag === 'string' && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(tag) ? tag : 'en';
+    }
+
+    /* uPlot's date templates ('{YYYY}', '{M}/{D}', '{h}:{mm}{aa}', …) as Intl formats of the reader's locale. */
+    function fmtDate(tpl) {
+        var o = {};
+        if (tpl.indexOf('{YYYY}') >= 0 || tpl.indexOf('{YY}') >= 0) { o.year = 'numeric'; }
+        if (/\{M+\}|\{MMM\}/.test(tpl)) { o.month = tpl.indexOf('{MMM}') >= 0 ? 'short' : '2-digit'; }
+        if (/\{D+\}/.test(tpl)) { o.day = '2-digit'; }
+        if (/\{[hH]+\}/.test(tpl)) { o.hour = '2-digit'; o.minute = '2-digit'; }
+        if (/\{ss\}/.test(tpl)) { o.second = '2-digit'; }
+        var f;
+        try {
+            f = new Intl.DateTimeFormat(locale, o);
+        } catch (e) {
+            f = new Intl.DateTimeFormat('en', o);
+        }
+        return function (date) { return f.format(date); };
     }
 
     /* Draws (or redraws) one chart in `el`. `labels` are the series' legend texts, `unit` is appended to values. */
@@ -60,6 +87,7 @@
             width: width,
             height: 190,
             series: defs,
+            fmtDate: fmtDate,
             cursor: {drag: {x: false, y: false}},
             legend: {live: true},
             scales: {
@@ -91,5 +119,5 @@
         });
     }
 
-    global.PUQCharts = {SPECS: SPECS, draw: draw, autoResize: autoResize};
+    global.PUQCharts = {SPECS: SPECS, draw: draw, autoResize: autoResize, setLocale: setLocale};
 }(window));

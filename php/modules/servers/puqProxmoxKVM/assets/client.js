@@ -19,9 +19,59 @@
         return s;
     }
 
+    /* Numbers, sizes, dates and durations in the reader's locale (the boot block's BCP 47 tag; the browser's Intl). */
+    var LOCALE = boot.locale || 'en';
+    function nf(v, digits) {
+        var n = Number(v);
+        if (!isFinite(n)) {
+            return String(v);
+        }
+        try {
+            return new Intl.NumberFormat(LOCALE, {maximumFractionDigits: digits === undefined ? 2 : digits}).format(n);
+        } catch (e) {
+            return String(Math.round(n * 100) / 100);
+        }
+    }
+    function dateText(unix) {
+        var d = new Date(Number(unix) * 1000);
+        try {
+            return new Intl.DateTimeFormat(LOCALE, {dateStyle: 'medium', timeStyle: 'short'}).format(d);
+        } catch (e) {
+            return d.toISOString().slice(0, 16).replace('T', ' ');
+        }
+    }
+    function sizeText(bytes) {
+        var units = ['B', 'KB', 'MB', 'GB', 'TB'];
+        var n = Number(bytes) || 0;
+        var i = 0;
+        while (n >= 1024 && i < units.length - 1) {
+            n /= 1024;
+            i++;
+        }
+        return nf(n, i ? 1 : 0) + ' ' + units[i];
+    }
+    function uptimeText(seconds) {
+        var s = Math.max(0, Math.floor(Number(seconds) || 0));
+        return t('client_fmt_uptime', [nf(Math.floor(s / 86400), 0), nf(Math.floor(s % 86400 / 3600), 0), nf(Math.floor(s % 3600 / 60), 0)]);
+    }
+    /* Server-rendered dates and sizes (ISO text without script) in the reader's locale. */
+    function localize(scope) {
+        $(scope).find('[data-puq-ts]').each(function () {
+            var ts = Number($(this).attr('data-puq-ts'));
+            if (ts > 0) {
+                $(this).text(dateText(ts));
+            }
+        });
+        $(scope).find('[data-puq-bytes]').each(function () {
+            $(this).text(sizeText($(this).attr('data-puq-bytes')));
+        });
+    }
+    localize(root);
+
     /* The text of a failed answer: the lang file's text for its code, else the server's English fallback. */
     function errorText(r) {
-        if (r && r.code === 'bad_input' && r.message) {
+        // A keyed validation error or refusal: the server put it in the client's language already.
+        if (r && (r.msg || r.code === 'bad_input') && r.message) {
             return r.message;
         }
         var key = 'client_err_' + (r && r.code);
@@ -87,7 +137,7 @@
         } else {
             b.addClass('badge-danger').text(t('client_status_stopped'));
         }
-        $('#puq-uptime').text(live && live.running ? t('client_uptime', [live.uptime_human]) : '');
+        $('#puq-uptime').text(live && live.running ? t('client_uptime', [uptimeText(live.uptime)]) : '');
     }
 
     function field(name, node) {
@@ -102,7 +152,7 @@
         }
         var lim = function (v) { return v ? v : t('client_unlimited'); };
         var limited = d.mbps_rd || d.mbps_wr || d.iops_rd || d.iops_wr;
-        return $('<span></span>').append($('<strong></strong>').text(t('client_disk_size', [Math.round(d.size_gb * 100) / 100])))
+        return $('<span></span>').append($('<strong></strong>').text(t('client_disk_size', [nf(d.size_gb)])))
             .append($('<small class="text-muted d-block"></small>').text(limited ? t('client_disk_limits',
                 [lim(d.mbps_rd), lim(d.mbps_wr), lim(d.iops_rd), lim(d.iops_wr)]) : t('client_disk_nolimits')));
     }
@@ -112,19 +162,19 @@
         statusBadge(live, s.deployed);
         if (live) {
             var st = live.paused ? 'paused' : (live.running ? 'running' : 'stopped');
-            field('status', $('<span></span>').text(t('client_status_' + st) + (live.running ? ' · ' + t('client_uptime', [live.uptime_human]) : '')));
-            field('cpu', $('<span></span>').text(t('client_cpu_value', [live.cpu_percent, live.cores])));
+            field('status', $('<span></span>').text(t('client_status_' + st) + (live.running ? ' · ' + t('client_uptime', [uptimeText(live.uptime)]) : '')));
+            field('cpu', $('<span></span>').text(t('client_cpu_value', [nf(live.cpu_percent, 1), nf(live.cores, 0)])));
             var bar = $('<div class="progress puq-bar"><div class="progress-bar" role="progressbar"></div></div>');
             var pct = Math.max(0, Math.min(100, Number(live.mem_percent) || 0));
             bar.find('.progress-bar').css('width', pct + '%').attr('aria-valuenow', pct)
                 .toggleClass('bg-warning', pct >= 75 && pct < 90).toggleClass('bg-danger', pct >= 90);
-            field('ram', $('<div></div>').append($('<span></span>').text(t('client_ram_value', [live.mem_gib, live.maxmem_gib]))).append(bar));
+            field('ram', $('<div></div>').append($('<span></span>').text(t('client_ram_value', [nf(live.mem_gib), nf(live.maxmem_gib)]))).append(bar));
             field('system_disk', diskNode(live.system_disk));
             $('[data-puq-row="additional_disk"]').toggleClass('d-none', !live.additional_disk);
             field('additional_disk', diskNode(live.additional_disk));
             var nic = live.nic;
             field('nic', nic ? $('<span></span>').text(t('client_nic_value', [nic.model, nic.mac,
-                nic.rate_mbs ? t('client_nic_speed', [nic.rate_mbs]) : t('client_unlimited')]))
+                nic.rate_mbs ? t('client_nic_speed', [nf(nic.rate_mbs)]) : t('client_unlimited')]))
                 : $('<span class="text-muted"></span>').text(t('client_none')));
         } else {
             ['status', 'cpu', 'ram', 'system_disk', 'additional_disk', 'nic'].forEach(function (f) {
@@ -135,7 +185,9 @@
         var busy = s.busy;
         if (p) {
             var op = Object.prototype.hasOwnProperty.call(L, 'client_op_' + p.kind) ? t('client_op_' + p.kind) : t('client_op_other');
-            $('#puq-progress-text').text(t('client_progress', [op, p.step, p.total, p.step_name]));
+            var stepKey = 'client_step_' + String(p.step_name).toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+            var stepName = Object.prototype.hasOwnProperty.call(L, stepKey) ? t(stepKey) : p.step_name;
+            $('#puq-progress-text').text(t('client_progress', [op, nf(p.step, 0), nf(p.total, 0), stepName]));
             $('#puq-progress-bar').css('width', Math.max(3, p.percent) + '%');
             $('#puq-progress').removeClass('d-none');
         } else if (busy && busy.kind === 'task') {
@@ -250,6 +302,7 @@
                 $('#puq-chart-msg').text(n ? '' : t('client_chart_empty'));
                 els.forEach(function (el) {
                     var kind = el.getAttribute('data-chart');
+                    window.PUQCharts.setLocale(LOCALE);
                     window.PUQCharts.draw(el, r.data.series, kind, labels[kind], units[kind]);
                 });
             });

@@ -10,12 +10,45 @@ if (!defined('WHMCS')) {
     die('This file cannot be accessed directly');
 }
 
-/** The module's admin strings (lang/english.php). */
+require_once __DIR__ . '/lang.php';
+
+/** The module's admin strings in the admin's language (lib/lang.php). */
 function puqProxmoxKVM_lang(): array
 {
-    $_LANG = [];
-    include __DIR__ . '/../lang/english.php';
-    return $_LANG;
+    return puqProxmoxKVM_langFor('admin');
+}
+
+/** A message of the extension in the admin's language (lib/lang.php). */
+function puqProxmoxKVM_adminText($text): string
+{
+    return puqProxmoxKVM_langText(puqProxmoxKVM_lang(), 'server_admin', (string) $text);
+}
+
+/** The panel's banners, field errors and message in the admin's language. */
+function puqProxmoxKVM_adminLocalize(array $data): array
+{
+    foreach (['banners'] as $list) {
+        foreach ((array) ($data[$list] ?? []) as $i => $b) {
+            if (is_array($b)) {
+                $data[$list][$i]['title'] = puqProxmoxKVM_adminText($b['title'] ?? '');
+                $data[$list][$i]['message'] = puqProxmoxKVM_adminText($b['message'] ?? '');
+            }
+        }
+    }
+    foreach (['field_errors', 'errors'] as $map) {
+        if (is_array($data[$map] ?? null)) {
+            foreach ($data[$map] as $k => $m) {
+                $data[$map][$k] = puqProxmoxKVM_adminText($m);
+            }
+        }
+    }
+    if (isset($data['message']) && is_string($data['message'])) {
+        $data['message'] = puqProxmoxKVM_adminText($data['message']);
+    }
+    if (isset($data['api']['message']) && is_string($data['api']['message'])) {
+        $data['api']['message'] = puqProxmoxKVM_adminText($data['api']['message']);
+    }
+    return $data;
 }
 
 /** Renders templates/admin/<name>.tpl with $vars (values are escaped in the template). */
@@ -30,7 +63,12 @@ function puqProxmoxKVM_render(string $name, array $vars): string
     if (method_exists($smarty, 'muteUndefinedOrNullWarnings')) {
         $smarty->muteUndefinedOrNullWarnings();
     }
-    $vars += ['LANG' => puqProxmoxKVM_lang(), 'token' => generate_token('plain')];
+    $info = puqProxmoxKVM_langInfo('admin');
+    $jsLang = array_filter(puqProxmoxKVM_lang(), static function ($k) {
+        return strncmp((string) $k, 'puq_js_', 7) === 0;
+    }, ARRAY_FILTER_USE_KEY);
+    $vars += ['jsLang' => puqProxmoxKVM_jsonForHtml($jsLang), 'LANG' => puqProxmoxKVM_lang(), 'token' => generate_token('plain'), 'puqDir' => $info['dir'],
+        'puqLocale' => $info['locale']];
     foreach ($vars as $k => $v) {
         $smarty->assign($k, $v);
     }
@@ -63,14 +101,15 @@ function puqProxmoxKVM_adminId(): int
 function puqProxmoxKVM_failure(\Throwable $e): array
 {
     $code = (int) $e->getCode();
-    return ['ok' => false, 'http_status' => in_array($code, [400, 403, 409, 500], true) ? $code : 400, 'message' => $e->getMessage()];
+    return ['ok' => false, 'http_status' => in_array($code, [400, 403, 409, 500], true) ? $code : 400,
+        'message' => puqProxmoxKVM_adminText($e->getMessage())];
 }
 
 /** State-changing actions need POST and a valid token; returns an error array or null. */
 function puqProxmoxKVM_requirePost(string $method, array $request): ?array
 {
     if (strtoupper($method) !== 'POST') {
-        return ['ok' => false, 'http_status' => 405, 'message' => 'This action must be sent as POST.'];
+        return ['ok' => false, 'http_status' => 405, 'message' => puqProxmoxKVM_lang()['puq_m_post_only']];
     }
     try {
         $token = $request['token'] ?? '';
@@ -79,7 +118,7 @@ function puqProxmoxKVM_requirePost(string $method, array $request): ?array
         }
         check_token('WHMCS.admin.default', $token);
     } catch (\Throwable $e) {
-        return ['ok' => false, 'http_status' => 403, 'message' => 'Invalid or missing security token: reload the page and try again.'];
+        return ['ok' => false, 'http_status' => 403, 'message' => puqProxmoxKVM_lang()['puq_m_bad_token']];
     }
     return null;
 }
@@ -116,7 +155,7 @@ function puqProxmoxKVM_productPanelAction(int $pid, string $action, array $reque
                     return $err;
                 }
                 $values = is_array($request['values'] ?? null) ? $request['values'] : [];
-                return puq_product_panel_save($pid, $values, puqProxmoxKVM_adminId());
+                return puqProxmoxKVM_adminLocalize(puq_product_panel_save($pid, $values, puqProxmoxKVM_adminId()));
             case 'create_options':
                 if ($err = puqProxmoxKVM_requirePost($method, $request)) {
                     return $err;
@@ -125,7 +164,7 @@ function puqProxmoxKVM_productPanelAction(int $pid, string $action, array $reque
             case 'reload':
                 return ['ok' => true, 'html' => puqProxmoxKVM_productPanelHtml($pid)];
         }
-        return ['ok' => false, 'http_status' => 400, 'message' => 'Unknown action.'];
+        return ['ok' => false, 'http_status' => 400, 'message' => puqProxmoxKVM_lang()['puq_m_unknown_action']];
     } catch (\Throwable $e) {
         return puqProxmoxKVM_failure($e);
     }
@@ -135,7 +174,7 @@ function puqProxmoxKVM_productPanelAction(int $pid, string $action, array $reque
 function puqProxmoxKVM_productPanelHtml(int $pid): string
 {
     try {
-        $data = puq_product_panel($pid);
+        $data = puqProxmoxKVM_adminLocalize(puq_product_panel($pid));
         $error = '';
     } catch (\Throwable $e) {
         $data = [];
@@ -192,7 +231,7 @@ function puqProxmoxKVM_serviceAction(int $sid, string $action, array $request, s
     try {
         switch ($action) {
             case 'live':
-                $data = puq_service_page($sid);
+                $data = puqProxmoxKVM_adminLocalize(puq_service_page($sid));
                 return ['ok' => true, 'html' => puqProxmoxKVM_render('service_live', ['data' => $data]),
                     'log' => puqProxmoxKVM_render('service_log', ['data' => $data]), 'progress' => $data['progress'] ?? null];
             case 'chart':
@@ -209,9 +248,9 @@ function puqProxmoxKVM_serviceAction(int $sid, string $action, array $request, s
                 }
                 // Deletes the VM and queues a fresh deploy; throws naming what is wrong.
                 puq_vm_redeploy($sid, puqProxmoxKVM_adminId());
-                return ['ok' => true, 'message' => 'Redeploy queued: the VM is rebuilt from scratch by the next cron run.'];
+                return ['ok' => true, 'message' => puqProxmoxKVM_lang()['puq_m_redeploy_queued']];
         }
-        return ['ok' => false, 'http_status' => 400, 'message' => 'Unknown action.'];
+        return ['ok' => false, 'http_status' => 400, 'message' => puqProxmoxKVM_lang()['puq_m_unknown_action']];
     } catch (\Throwable $e) {
         return puqProxmoxKVM_failure($e);
     }
@@ -221,7 +260,7 @@ function puqProxmoxKVM_serviceAction(int $sid, string $action, array $request, s
 function puqProxmoxKVM_serviceHtml(int $sid): string
 {
     try {
-        $data = puq_service_page($sid);
+        $data = puqProxmoxKVM_adminLocalize(puq_service_page($sid));
         $error = '';
     } catch (\Throwable $e) {
         $data = [];

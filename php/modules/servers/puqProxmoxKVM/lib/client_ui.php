@@ -10,12 +10,12 @@ if (!defined('WHMCS')) {
     die('This file cannot be accessed directly');
 }
 
-/** The module's strings (lang/english.php); the client's own language comes with the languages issue. */
+require_once __DIR__ . '/lang.php';
+
+/** The module's strings in the client's language (lib/lang.php). */
 function puqProxmoxKVM_caLang(): array
 {
-    $_LANG = [];
-    include __DIR__ . '/../lang/english.php';
-    return $_LANG;
+    return puqProxmoxKVM_langFor('client');
 }
 
 /** The request as the extension reads it. The token is checked by WHMCS's own check_token(). */
@@ -53,8 +53,14 @@ function puqProxmoxKVM_caVars(int $sid, array $answer): array
     }, ARRAY_FILTER_USE_KEY);
     $base = 'clientarea.php?action=productdetails&id=' . $sid;
     $vars = (array) ($answer['vars'] ?? []);
+    if (is_array($vars['error'] ?? null)) {
+        $vars['error'] = puqProxmoxKVM_caLocalize($vars['error']);
+    }
+    $info = puqProxmoxKVM_langInfo('client');
     $boot = [
         'page' => (string) ($answer['page'] ?? ''),
+        'locale' => $info['locale'],
+        'dir' => $info['dir'],
         'url' => $base . '&modop=custom&a=client',
         'overview' => $base,
         'token' => generate_token('plain'),
@@ -66,6 +72,8 @@ function puqProxmoxKVM_caVars(int $sid, array $answer): array
         'puq' => $vars,
         'puqLang' => $lang,
         'puqBase' => $base,
+        'puqDir' => $info['dir'],
+        'puqLocale' => $info['locale'],
         'puqAssets' => 'modules/servers/puqProxmoxKVM/assets',
         'puqTpl' => __DIR__ . '/../templates/client',
         'puqBoot' => json_encode($boot, JSON_HEX_TAG | JSON_HEX_AMP | JSON_HEX_APOS | JSON_HEX_QUOT | JSON_PARTIAL_OUTPUT_ON_ERROR),
@@ -94,9 +102,24 @@ function puqProxmoxKVM_caStatus(array $answer): void
     }
 }
 
+/**
+ * A failure's message in the client's language: the extension sends the lang key of a validation error or
+ * refusal with its parameters (`msg`) next to the English text, which stays when the key is unknown.
+ */
+function puqProxmoxKVM_caLocalize(array $failure): array
+{
+    $msg = $failure['msg'] ?? null;
+    if (is_array($msg) && is_string($msg['key'] ?? null)) {
+        $failure['message'] = puqProxmoxKVM_langMessage(puqProxmoxKVM_caLang(), $msg['key'],
+            is_array($msg['params'] ?? null) ? $msg['params'] : [], (string) ($failure['message'] ?? ''));
+    }
+    return $failure;
+}
+
 /** Sends a JSON answer and ends the request (WHMCS would otherwise render its page around it). */
 function puqProxmoxKVM_caJson(array $answer): void
 {
+    $answer = puqProxmoxKVM_caLocalize($answer);
     while (ob_get_level() > 0) {
         ob_end_clean();
     }

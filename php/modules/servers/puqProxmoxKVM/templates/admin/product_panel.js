@@ -10,6 +10,14 @@
     var url = String(root.data('ajax-url') || '');
     var token = String(root.data('token') || '');
 
+    /* A string of the lang file (data-lang: the puq_js_* keys) with {0}, {1}… replaced. */
+    var L = root.data('lang') || {};
+    function t(key, args) {
+        var s = Object.prototype.hasOwnProperty.call(L, key) ? String(L[key]) : key;
+        (args || []).forEach(function (a, i) { s = s.split('{' + i + '}').join(String(a)); });
+        return s;
+    }
+
     // The one stock field ConfigOptions declares is not used: hide its input.
     $('input[name="packageconfigoption[1]"]').hide();
 
@@ -69,7 +77,7 @@
     }
 
     function failed(xhr) {
-        var msg = 'Request failed (HTTP ' + xhr.status + ')';
+        var msg = t('puq_js_request_failed', [xhr.status]);
         try { msg = JSON.parse(xhr.responseText).message || msg; } catch (e) { /* not JSON */ }
         showResult('danger', msg, []);
     }
@@ -85,7 +93,7 @@
             if (r.ok && typeof r.html === 'string') {
                 root.replaceWith(r.html);
             } else {
-                showResult('danger', r.message || 'Reload failed', []);
+                showResult('danger', r.message || t('puq_js_reload_failed'), []);
             }
         }).fail(failed);
     });
@@ -94,8 +102,8 @@
         var btn = $(this).prop('disabled', true);
         post('create_options', {}).done(function (r) {
             var lines = [];
-            if (r.created && r.created.length) { lines.push('Created: ' + r.created.join(', ')); }
-            if (r.skipped && r.skipped.length) { lines.push('Skipped: ' + r.skipped.join('; ')); }
+            if (r.created && r.created.length) { lines.push(t('puq_js_created', [r.created.join(', ')])); }
+            if (r.skipped && r.skipped.length) { lines.push(t('puq_js_skipped', [r.skipped.join('; ')])); }
             showResult(r.ok ? 'success' : 'danger', r.message || '', lines);
             if (r.status) {
                 $('#puq-options-status').text($('#puq-options-status').text().replace(/\d+ \/ \d+/, r.status.existing + ' / ' + r.status.total));

@@ -31,7 +31,7 @@
     <select class="form-control input-sm puq-storage" id="puq-{$key|escape}" data-puq-field="{$key|escape}">
         <option value="">{$empty|escape}</option>
         {foreach $list as $st}{if $st.storage == $val}{assign var=found value=true}{/if}
-        <option value="{$st.storage|escape}" data-nodes="{$st.nodes|puq_join|escape}"{if $st.storage == $val} selected{/if}>{$st.storage|escape} ({$st.plugintype|escape}{if $st.shared}, shared{/if})</option>
+        <option value="{$st.storage|escape}" data-nodes="{$st.nodes|puq_join|escape}"{if $st.storage == $val} selected{/if}>{$st.storage|escape} ({$st.plugintype|escape}{if $st.shared}, {$LANG.puq_shared|escape}{/if})</option>
         {/foreach}
         {if !$found}<option value="{$val|escape}" selected>{$val|escape} {$LANG.puq_not_in_list|escape}</option>{/if}
     </select>
@@ -53,7 +53,7 @@
 </div>
 {/function}
 
-<div id="puq-product-panel" class="puq-panel" data-ajax-url="{$ajaxUrl|escape}" data-token="{$token|escape}">
+<div id="puq-product-panel" class="puq-panel" data-ajax-url="{$ajaxUrl|escape}" data-token="{$token|escape}" dir="{$puqDir|escape}" lang="{$puqLocale|escape}" data-lang="{$jsLang|escape}">
 <style>
     .puq-panel .puq-section .panel-heading { cursor: pointer; }
     .puq-panel .puq-highlight .form-control { border-color: #a94442; background: #fdf3f3; }

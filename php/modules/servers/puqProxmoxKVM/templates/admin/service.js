@@ -12,6 +12,14 @@
     var url = String(root.data('ajax-url') || '');
     var token = String(root.data('token') || '');
 
+    /* A string of the lang file (data-lang: the puq_js_* keys) with {0}, {1}… replaced. */
+    var L = root.data('lang') || {};
+    function t(key, args) {
+        var s = Object.prototype.hasOwnProperty.call(L, key) ? String(L[key]) : key;
+        (args || []).forEach(function (a, i) { s = s.split('{' + i + '}').join(String(a)); });
+        return s;
+    }
+
     function endpoint(action, extra) {
         var u = url + (url.indexOf('?') >= 0 ? '&' : '?') + 'puq_action=' + encodeURIComponent(action);
         $.each(extra || {}, function (k, v) { u += '&' + encodeURIComponent(k) + '=' + encodeURIComponent(v); });
@@ -86,11 +94,12 @@
         var msg = $('#puq-chart-msg').text('…');
         $.ajax({url: endpoint('chart', {timeframe: frame}), method: 'GET', dataType: 'json'}).done(function (r) {
             if (!r.ok) {
-                msg.text(r.message || 'no data');
+                msg.text(r.message || t('puq_js_no_data'));
                 return;
             }
-            msg.text(r.series.time.length + ' points (' + r.series.format + ')');
+            msg.text(t('puq_js_points', [r.series.time.length, r.series.format]));
             root.find('.puq-chart').each(function () {
+                window.PUQCharts.setLocale(String(root.attr('lang') || 'en'));
                 window.PUQCharts.draw(this, r.series, String($(this).data('chart')),
                     String($(this).data('labels')).split('|'), String($(this).data('unit')));
             });

@@ -1,5 +1,5 @@
 {* The module's tab on the admin service page. Data: puq_service_page(). *}
-<div id="puq-service" class="puq-service" data-ajax-url="{$ajaxUrl|escape}" data-token="{$token|escape}">
+<div id="puq-service" class="puq-service" data-ajax-url="{$ajaxUrl|escape}" data-token="{$token|escape}" dir="{$puqDir|escape}" lang="{$puqLocale|escape}" data-lang="{$jsLang|escape}">
 <style>
     .puq-service .puq-chart { width: 100%; min-height: 230px; border: 1px solid #ddd; background: #fff; }
     .puq-service .puq-chart-title { font-weight: bold; margin: 6px 0 2px; }

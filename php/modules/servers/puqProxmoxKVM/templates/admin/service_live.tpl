@@ -38,7 +38,7 @@
             <tr><td>{$LANG.puq_svc_ram|escape} ({$l.mem_gib|escape} / {$l.maxmem_gib|escape} GiB)</td><td>{call bar pct=$l.mem_percent}</td></tr>
             <tr class="active"><th colspan="2">{$LANG.puq_svc_detail|escape}</th></tr>
             <tr><td>QMP / QEMU</td><td>{$l.qmpstatus|default:'-'|escape} / {$l.running_qemu|default:'-'|escape} {$l.running_machine|default:''|escape}</td></tr>
-            <tr><td>HA / agent / PID</td><td>{$l.ha|escape} / {if $l.agent}on{else}off{/if} / {$l.pid|default:'-'|escape}</td></tr>
+            <tr><td>{$LANG.puq_svc_ha_agent_pid|escape}</td><td>{$l.ha|escape} / {if $l.agent}{$LANG.puq_svc_on|escape}{else}{$LANG.puq_svc_off|escape}{/if} / {$l.pid|default:'-'|escape}</td></tr>
         </table>
     </div>
     <div class="col-md-6">
@@ -47,7 +47,7 @@
             {if $h.$dk}
             {assign var=dd value=$h.$dk}
             <tr class="active"><th colspan="2">{$dl|escape} ({$dd.key|escape})</th></tr>
-            <tr><td width="30%">{$LANG.puq_svc_size|escape}</td><td>{$dd.size_gb|default:'?'|escape} GB / pkg {if $dd.package.size_gb}{$dd.package.size_gb|escape} GB{else}-{/if} <span class="text-muted small">{$dd.volume|escape}</span></td></tr>
+            <tr><td width="30%">{$LANG.puq_svc_size|escape}</td><td>{$dd.size_gb|default:'?'|escape} GB / {$LANG.puq_svc_pkg|escape} {if $dd.package.size_gb}{$dd.package.size_gb|escape} GB{else}-{/if} <span class="text-muted small">{$dd.volume|escape}</span></td></tr>
             {if $dk == 'system_disk'}<tr><td>{$LANG.puq_svc_io_real|escape}</td><td>R {$m.diskread_mbs|default:0|escape} / W {$m.diskwrite_mbs|default:0|escape} MB/s</td></tr>{/if}
             <tr><td>{$LANG.puq_svc_io_limits|escape}</td><td>{call limits l=$dd.limits}</td></tr>
             <tr><td>{$LANG.puq_svc_io_pkg|escape}</td><td>{call limits l=$dd.package}</td></tr>
@@ -56,7 +56,7 @@
             <tr class="active"><th colspan="2">{$LANG.puq_svc_network|escape}</th></tr>
             <tr><td width="30%">{$LANG.puq_svc_adapter|escape}</td><td>{if $h.nic}{$h.nic.model|escape} <code>{$h.nic.mac|escape}</code>{else}-{/if}</td></tr>
             <tr><td>{$LANG.puq_svc_real|escape}</td><td>{if $h.nic}{if $h.nic.rate_mbs}{$h.nic.rate_mbs|escape} MB/s{else}{$LANG.puq_svc_unlimited|escape}{/if}, {$h.nic.bridge|escape}, VLAN {$h.nic.vlan|escape}{/if}
-                <span class="text-muted small">(in {$m.netin_mbs|default:0|escape} / out {$m.netout_mbs|default:0|escape} MB/s)</span></td></tr>
+                <span class="text-muted small">({$LANG.puq_svc_in|escape} {$m.netin_mbs|default:0|escape} / {$LANG.puq_svc_out|escape} {$m.netout_mbs|default:0|escape} MB/s)</span></td></tr>
             <tr><td>{$LANG.puq_svc_package|escape}</td><td>{if $p.bandwidth_mbs}{$p.bandwidth_mbs|escape} MB/s{else}{$LANG.puq_svc_unlimited|escape}{/if}, {$p.bridge|escape}, VLAN {$p.vlan|escape}</td></tr>
             <tr><td>{$LANG.puq_svc_iso|escape}</td><td>{$h.iso|default:'-'|escape}</td></tr>
         </table>

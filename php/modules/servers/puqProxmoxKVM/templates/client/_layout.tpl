@@ -3,7 +3,7 @@
    file ($puqLang); the script reads its data and strings from the JSON boot block. *}
 <link href="{$puqAssets|escape:'html'}/client.css" rel="stylesheet">
 <script type="application/json" id="puq-boot">{$puqBoot nofilter}</script>
-<div class="puq-client" id="puq-client" data-page="{$puq.page|escape:'html'}">
+<div class="puq-client" id="puq-client" data-page="{$puq.page|escape:'html'}" dir="{$puqDir|escape:'html'}" lang="{$puqLocale|escape:'html'}">
   {if $puq.menu}
   <nav class="card mb-3 puq-menu" aria-label="{$puqLang.client_menu_title|escape:'html'}">
     <div class="card-body p-2">

@@ -59,13 +59,13 @@
         <thead><tr><th>{$puqLang.client_bk_date|escape:'html'}</th><th>{$puqLang.client_bk_size|escape:'html'}</th><th>{$puqLang.client_bk_note|escape:'html'}</th><th>{$puqLang.client_bk_state|escape:'html'}</th><th></th></tr></thead>
         <tbody>
         {foreach $d.running as $r}
-          <tr class="puq-bk-running"><td class="small">{$r.started_at|date_format:'%Y-%m-%d %H:%M'|escape:'html'}</td><td>—</td><td class="puq-bk-note">{$r.note|escape:'html'}</td>
+          <tr class="puq-bk-running"><td class="small"><time data-puq-ts="{$r.started_at|escape:'html'}">{$r.started_at|date_format:'%Y-%m-%d %H:%M'|escape:'html'}</time></td><td>—</td><td class="puq-bk-note">{$r.note|escape:'html'}</td>
             <td><span class="badge badge-info"><i class="fas fa-spinner fa-spin"></i> {$puqLang.client_bk_state_running|escape:'html'}</span></td><td></td></tr>
         {/foreach}
         {foreach $d.backups as $b}
           <tr data-volid="{$b.volid|escape:'html'}">
-            <td class="align-middle small">{$b.ctime|date_format:'%Y-%m-%d %H:%M'|escape:'html'}</td>
-            <td class="align-middle small text-nowrap">{$b.size_human|escape:'html'}</td>
+            <td class="align-middle small"><time data-puq-ts="{$b.ctime|escape:'html'}">{$b.ctime|date_format:'%Y-%m-%d %H:%M'|escape:'html'}</time></td>
+            <td class="align-middle small text-nowrap" data-puq-bytes="{$b.size|escape:'html'}">{$b.size_human|escape:'html'}</td>
             <td class="align-middle puq-bk-note">{$b.note|escape:'html'}</td>
             <td class="align-middle"><span class="badge badge-success">{$puqLang.client_bk_state_done|escape:'html'}</span></td>
             <td class="align-middle text-right text-nowrap">

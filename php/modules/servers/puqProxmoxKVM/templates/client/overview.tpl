@@ -6,7 +6,7 @@
 <div class="card mb-3 puq-head">
   <div class="card-body d-flex flex-wrap align-items-center">
     <div class="mr-auto mb-2">
-      <h3 class="h5 mb-1" id="puq-hostname">{if $d.service.hostname}{$d.service.hostname|escape:'html'}{else}{$d.service.domain|escape:'html'}{/if}</h3>
+      <h3 class="h5 mb-1" id="puq-hostname"><bdi>{if $d.service.hostname}{$d.service.hostname|escape:'html'}{else}{$d.service.domain|escape:'html'}{/if}</bdi></h3>
       <div><span class="badge badge-secondary" id="puq-status-badge">{$puqLang.client_status_unknown|escape:'html'}</span>
         <small class="text-muted ml-1" id="puq-uptime"></small></div>
     </div>

@@ -32,7 +32,7 @@
         {foreach $d.snapshots as $s}
           <tr data-snap="{$s.name|escape:'html'}">
             <td class="align-middle text-monospace small">{$s.name|escape:'html'}{if $s.vmstate} <span class="badge badge-light">{$puqLang.client_snap_memory|escape:'html'}</span>{/if}</td>
-            <td class="align-middle small">{if $s.snaptime}{$s.snaptime|date_format:'%Y-%m-%d %H:%M'|escape:'html'}{/if}</td>
+            <td class="align-middle small">{if $s.snaptime}<time data-puq-ts="{$s.snaptime|escape:'html'}">{$s.snaptime|date_format:'%Y-%m-%d %H:%M'|escape:'html'}</time>{/if}</td>
             <td class="align-middle puq-snap-desc">{$s.description|escape:'html'}</td>
             <td class="align-middle small">{if $s.remaining_seconds === null}{$puqLang.client_snap_kept|escape:'html'}{else}{$puqLang.client_snap_left|replace:'{0}':$s.left_days|replace:'{1}':$s.left_hours|escape:'html'}{/if}</td>
             <td class="align-middle text-right text-nowrap">
