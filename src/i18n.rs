@@ -151,6 +151,9 @@ pub const SERVER_ADMIN: &[(&str, &str)] = &[
     ("puq_m_redeploy_queued", "Redeploy queued: the VM is rebuilt from scratch by the next cron run."),
     ("puq_m_redeploy_refused", "Redeploy is refused while the VM is in status '{state}': that operation must finish (or be reset) first"),
     ("puq_m_redeploy_terminated", "the service was terminated; create it again instead of redeploying"),
+    ("puq_m_denied_not_logged_in", "Access denied: you are not logged in to the WHMCS admin area"),
+    ("puq_m_denied_perm", "Access denied: your admin role (#{role}) lacks the WHMCS permission {perm} (Setup > Staff Management > Administrator Roles)"),
+    ("puq_m_denied_perms", "Access denied: your admin role (#{role}) lacks the WHMCS permissions {perms} (Setup > Staff Management > Administrator Roles)"),
 ];
 
 /// Messages of the addon's admin pages (`$_ADDONLANG`): refusals and the
@@ -160,6 +163,8 @@ pub const ADDON: &[(&str, &str)] = &[
     ("m_not_logged_in", "you are not logged in to the WHMCS admin area"),
     ("m_admin_missing", "administrator #{id} does not exist"),
     ("m_admin_disabled", "administrator #{id} is disabled"),
+    ("m_lacks_perm", "your admin role (#{role}) lacks the WHMCS permission {perm} (Setup > Staff Management > Administrator Roles)"),
+    ("m_lacks_perms", "your admin role (#{role}) lacks the WHMCS permissions {perms} (Setup > Staff Management > Administrator Roles)"),
     ("m_no_page", "no such page '{name}'"),
     ("m_no_action", "no such action '{name}'"),
     ("m_redeploy_refused", "Redeploy is refused while the VM is in status '{state}': that operation must finish (or be reset) first"),

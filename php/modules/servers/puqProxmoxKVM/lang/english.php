@@ -645,6 +645,9 @@ $_LANG['puq_m_unknown_action'] = 'Unknown action.';
 $_LANG['puq_m_redeploy_queued'] = 'Redeploy queued: the VM is rebuilt from scratch by the next cron run.';
 $_LANG['puq_m_redeploy_refused'] = 'Redeploy is refused while the VM is in status \'{state}\': that operation must finish (or be reset) first';
 $_LANG['puq_m_redeploy_terminated'] = 'the service was terminated; create it again instead of redeploying';
+$_LANG['puq_m_denied_not_logged_in'] = 'Access denied: you are not logged in to the WHMCS admin area';
+$_LANG['puq_m_denied_perm'] = 'Access denied: your admin role (#{role}) lacks the WHMCS permission {perm} (Setup > Staff Management > Administrator Roles)';
+$_LANG['puq_m_denied_perms'] = 'Access denied: your admin role (#{role}) lacks the WHMCS permissions {perms} (Setup > Staff Management > Administrator Roles)';
 
 // Steps of an operation in progress (the Overview's progress line; key: client_step_ + the step's name in lower case, words joined by _)
 $_LANG['client_step_allocate_ip'] = 'Allocate IP';
