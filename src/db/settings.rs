@@ -22,6 +22,10 @@ pub struct Settings {
     pub migration_timeout: u32,
     /// Delete all database tables on deactivation.
     pub delete_tables_on_deactivate: bool,
+    /// DNS providers may be reached on this host (a loopback address):
+    /// PowerDNS beside WHMCS is common, so on by default. Link-local and
+    /// metadata addresses are refused whatever this says (`dns::http`).
+    pub dns_allow_loopback: bool,
     /// Worker threads for Process VMs (1–64).
     pub cron_workers: u32,
     /// Graceful stop window, seconds (terminate, suspend, change package):
@@ -55,6 +59,7 @@ impl Default for Settings {
             migration_enabled: true,
             migration_timeout: 300,
             delete_tables_on_deactivate: false,
+            dns_allow_loopback: true,
             cron_workers: 8,
             stop_timeout: 120,
             force_stop_timeout: 60,
@@ -149,7 +154,11 @@ const NUMERIC: &[Spec] = &[
         max: 1440,
     },
 ];
-const FLAGS: &[&str] = &["migration_enabled", "delete_tables_on_deactivate"];
+const FLAGS: &[&str] = &[
+    "migration_enabled",
+    "delete_tables_on_deactivate",
+    "dns_allow_loopback",
+];
 
 impl Settings {
     /// Applies `name = value` pairs (from the DB or an admin form) over
@@ -192,10 +201,10 @@ impl Settings {
             } else if FLAGS.contains(&name.as_str()) {
                 let b = crate::whmcs::fields::parse_flag(&serde_json::Value::String(value.clone()))
                     .map_err(|m| Error::input(name.as_str(), m))?;
-                if name == "migration_enabled" {
-                    self.migration_enabled = b;
-                } else {
-                    self.delete_tables_on_deactivate = b;
+                match name.as_str() {
+                    "migration_enabled" => self.migration_enabled = b,
+                    "dns_allow_loopback" => self.dns_allow_loopback = b,
+                    _ => self.delete_tables_on_deactivate = b,
                 }
             } else {
                 return Err(Error::input(name.as_str(), "unknown setting"));
@@ -239,6 +248,7 @@ impl Settings {
                 "delete_tables_on_deactivate",
                 b(self.delete_tables_on_deactivate),
             ),
+            ("dns_allow_loopback", b(self.dns_allow_loopback)),
             ("cron_workers", self.cron_workers.to_string()),
             ("stop_timeout", self.stop_timeout.to_string()),
             ("force_stop_timeout", self.force_stop_timeout.to_string()),

@@ -5,10 +5,14 @@
 
 use std::fmt;
 use std::io::ErrorKind;
+use std::net::{IpAddr, Ipv6Addr};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use once_cell::sync::Lazy;
 use serde_json::Value;
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 use ureq::Agent;
 
 use crate::whmcs::debuglog;
@@ -89,16 +93,115 @@ pub fn calls_on_this_thread() -> u64 {
 }
 
 static AGENT: Lazy<Agent> = Lazy::new(|| {
-    Agent::config_builder()
+    let config = Agent::config_builder()
         .http_status_as_error(false)
         // A redirect would carry X-API-Key / credentials to another host
         // (ureq strips only Authorization and Cookie): never follow one.
         .max_redirects(0)
         .max_idle_connections_per_host(8)
         .user_agent("puq_proxmox_kvm-dns")
-        .build()
-        .new_agent()
+        .build();
+    Agent::with_parts(config, DefaultConnector::new(), GuardedResolver::default())
 });
+
+/// Settings > General > "DNS providers on this host": whether a provider
+/// may be reached on a loopback address (PowerDNS beside WHMCS is common,
+/// so on by default). Set from the setting whenever zones are loaded
+/// (`dns::store`), before any request; one value per installation, so a
+/// process-wide flag.
+static ALLOW_LOOPBACK: AtomicBool = AtomicBool::new(true);
+
+pub fn set_allow_loopback(allow: bool) {
+    ALLOW_LOOPBACK.store(allow, Ordering::Relaxed);
+}
+
+pub fn allow_loopback() -> bool {
+    ALLOW_LOOPBACK.load(Ordering::Relaxed)
+}
+
+/// Why a DNS provider may not be reached at `ip`, or `None`. Link-local
+/// addresses (the cloud metadata service at 169.254.169.254 among them),
+/// the unspecified, multicast and broadcast addresses are never a DNS
+/// provider; loopback only with the setting. Private (RFC 1918 / ULA)
+/// networks are allowed: a provider on the operator's LAN is ordinary.
+pub fn refused_address(ip: IpAddr, allow_loopback: bool) -> Option<&'static str> {
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    };
+    match ip {
+        IpAddr::V4(v4) => {
+            if v4.is_loopback() {
+                (!allow_loopback).then_some(LOOPBACK)
+            } else if v4.is_link_local() {
+                Some("a link-local address (the cloud metadata service lives there)")
+            } else if v4.is_unspecified() || v4.octets()[0] == 0 {
+                Some("an unspecified address")
+            } else if v4.is_multicast() || v4.is_broadcast() {
+                Some("a multicast or broadcast address")
+            } else {
+                None
+            }
+        }
+        IpAddr::V6(v6) => {
+            let seg = v6.segments();
+            if v6.is_loopback() {
+                (!allow_loopback).then_some(LOOPBACK)
+            } else if seg[0] & 0xffc0 == 0xfe80 {
+                Some("a link-local address (the cloud metadata service lives there)")
+            } else if v6 == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254) {
+                Some("the cloud metadata service's address")
+            } else if v6.is_unspecified() {
+                Some("an unspecified address")
+            } else if v6.is_multicast() {
+                Some("a multicast or broadcast address")
+            } else {
+                None
+            }
+        }
+    }
+}
+
+const LOOPBACK: &str =
+    "a loopback address (allow it under Settings > General > DNS providers on this host)";
+
+/// The system resolver, then [`refused_address`] on every address it
+/// gave: a host name that resolves to the metadata service (or, without the
+/// setting, to loopback) is refused at connect time, not only the literal
+/// typed into the zone form, and the check sits where the connection is
+/// made, so an answer that changes between a check and the connect cannot
+/// slip past it.
+#[derive(Debug, Default)]
+struct GuardedResolver {
+    inner: DefaultResolver,
+}
+
+impl Resolver for GuardedResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let found = self.inner.resolve(uri, config, timeout)?;
+        let allow = allow_loopback();
+        let mut kept = self.empty();
+        let mut reason = None;
+        for a in found.iter() {
+            match refused_address(a.ip(), allow) {
+                None => kept.push(*a),
+                Some(r) => reason = Some((a.ip(), r)),
+            }
+        }
+        match (kept.is_empty(), reason) {
+            (true, Some((ip, why))) => Err(ureq::Error::Io(std::io::Error::new(
+                ErrorKind::PermissionDenied,
+                format!("refused to connect to {ip}: {why}"),
+            ))),
+            _ => Ok(kept),
+        }
+    }
+}
 
 /// One request. `what` names the provider in transport errors
 /// (`PowerDNS at http://…`); `headers` may carry credentials and are never
@@ -284,6 +387,9 @@ fn transport(what: &str, e: ureq::Error) -> ProviderError {
             ProviderError::unreachable(format!("{what}: connection failed"))
         }
         ureq::Error::Timeout(_) => ProviderError::unreachable(format!("{what}: timed out")),
+        ureq::Error::Io(io) if io.kind() == ErrorKind::PermissionDenied => {
+            ProviderError::unreachable(format!("{what}: {io}"))
+        }
         ureq::Error::Io(io) if io.kind() == ErrorKind::ConnectionRefused => {
             ProviderError::unreachable(format!("{what}: connection refused"))
         }
@@ -316,4 +422,49 @@ pub fn enc(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refused_address;
+    use std::net::IpAddr;
+
+    fn why(s: &str, lo: bool) -> Option<&'static str> {
+        refused_address(s.parse::<IpAddr>().unwrap(), lo)
+    }
+
+    #[test]
+    fn provider_addresses() {
+        for ok in [
+            "203.0.113.5",
+            "10.0.0.1",
+            "192.168.1.2",
+            "2001:db8::1",
+            "fd12::1",
+        ] {
+            assert_eq!(why(ok, false), None, "{ok}");
+        }
+        for meta in [
+            "169.254.169.254",
+            "fe80::1",
+            "::ffff:169.254.169.254",
+            "fd00:ec2::254",
+        ] {
+            assert!(why(meta, true).is_some(), "{meta}");
+        }
+        for other in [
+            "0.0.0.0",
+            "0.1.2.3",
+            "::",
+            "224.0.0.1",
+            "255.255.255.255",
+            "ff02::1",
+        ] {
+            assert!(why(other, true).is_some(), "{other}");
+        }
+        for lo in ["127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1"] {
+            assert_eq!(why(lo, true), None, "{lo} allowed");
+            assert!(why(lo, false).unwrap().contains("loopback"), "{lo} refused");
+        }
+    }
 }

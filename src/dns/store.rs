@@ -177,7 +177,17 @@ fn one(conn: &mut PooledConn, id: u32) -> Result<Stored> {
 }
 
 /// Every zone, decrypted, for the DNS work of a job.
+/// Applies Settings > General > "DNS providers on this host" to the DNS
+/// transport (`dns::http`); every path that loads or validates a zone runs
+/// it first, so requests and form checks follow the current setting.
+pub fn apply_address_policy(conn: &mut PooledConn) -> Result<()> {
+    let s = crate::db::settings::load(conn)?;
+    super::http::set_allow_loopback(s.dns_allow_loopback);
+    Ok(())
+}
+
 pub fn load_zones(conn: &mut PooledConn, host: &dyn Host) -> Result<Zones> {
+    apply_address_policy(conn)?;
     let zones = all(conn)?
         .iter()
         .map(|s| decrypt(host, s))
@@ -187,6 +197,7 @@ pub fn load_zones(conn: &mut PooledConn, host: &dyn Host) -> Result<Zones> {
 
 /// One zone, decrypted.
 pub fn get(conn: &mut PooledConn, host: &dyn Host, id: u32) -> Result<Zone> {
+    apply_address_policy(conn)?;
     decrypt(host, &one(conn, id)?)
 }
 
@@ -223,6 +234,7 @@ fn refuse_duplicate(
 
 /// Validates and stores a new zone; returns its id.
 pub fn create(conn: &mut PooledConn, host: &dyn Host, f: &Fields) -> Result<u32> {
+    apply_address_policy(conn)?;
     let form = ZoneForm::from_fields(f, true)?;
     let name = form.name.clone();
     let p = form.merged(None)?;
@@ -242,6 +254,7 @@ pub fn create(conn: &mut PooledConn, host: &dyn Host, f: &Fields) -> Result<u32>
 /// Validates and saves an existing zone (`id` plus the form). An empty
 /// secret or [`KEEP`] keeps the stored one (same provider type only).
 pub fn update(conn: &mut PooledConn, host: &dyn Host, f: &Fields) -> Result<()> {
+    apply_address_policy(conn)?;
     let id = f.req_id("id")?;
     let form = ZoneForm::from_fields(f, false)?;
     let old = one(conn, id)?;

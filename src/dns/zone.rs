@@ -314,6 +314,16 @@ pub fn server_url(raw: &str, kind: Kind) -> Result<String> {
     if host.is_empty() {
         return Err(Error::input(key, format!("'{s}' has no host")));
     }
+    let literal = host.parse::<std::net::IpAddr>().ok().or_else(|| {
+        let h = host.trim_end_matches('.').to_ascii_lowercase();
+        (h == "localhost" || h.ends_with(".localhost"))
+            .then_some(std::net::Ipv4Addr::LOCALHOST.into())
+    });
+    if let Some(ip) = literal {
+        if let Some(why) = super::http::refused_address(ip, super::http::allow_loopback()) {
+            return Err(Error::input(key, format!("'{host}' is {why}")));
+        }
+    }
     if let Some(port) = port {
         port.parse::<u16>()
             .ok()

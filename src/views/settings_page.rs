@@ -151,10 +151,16 @@ fn data(ctx: &mut Ctx<'_>) -> Result<Value> {
         .collect();
     let cron = cron_state(&mut ctx.conn, &s, cron::now_unix())?;
     let allowlist = legacy::allowlist(&mut ctx.conn)?;
+    // 0.0.0.0/0 or ::/0 lets anyone on the Internet write DNS records.
+    let open = legacy::parse_allowlist(&allowlist)
+        .unwrap_or_default()
+        .iter()
+        .any(|n| n.prefix_len() == 0);
     Ok(json!({
         "settings": s,
         "ranges": ranges,
         "dns_legacy_allowlist": allowlist,
+        "dns_legacy_allowlist_open": open,
         "cron": cron,
     }))
 }

@@ -163,6 +163,34 @@ $t = puq_dns_zone_test($dead);
 assertFalse($t['success']);
 assertContains('127.0.0.1:9', $t['message']);
 
+// --- provider addresses: never link-local / metadata / unspecified; loopback by the setting --
+foreach (['http://169.254.169.254/latest/meta-data' => 'link-local', 'http://[fe80::1]:8081' => 'link-local',
+          'http://[::ffff:169.254.169.254]:80' => 'link-local', 'http://[fd00:ec2::254]' => 'metadata',
+          'http://0.0.0.0:8081' => 'unspecified', 'http://224.0.0.1:8081' => 'multicast'] as $url => $why) {
+    $before = count(puq_dns_zone_list());
+    $e = assertThrows(Throwable::class, fn () => puq_dns_zone_create(['name' => 'meta.example', 'type' => 'PowerDNS',
+        'server_url' => $url, 'api_key' => 'k']), $url);
+    assertContains("'server_url'", $e->getMessage(), $url);
+    assertContains($why, $e->getMessage(), $url);
+    assertCount($before, puq_dns_zone_list(), "$url stored nothing");
+}
+// Loopback is allowed by default (PowerDNS beside WHMCS): the real PowerDNS of this suite is on 127.0.0.1.
+assertTrue(puq_dns_zone_test($p)['success'], 'loopback PowerDNS allowed by default');
+// Switched off: the form refuses a loopback URL (and 'localhost'), and a stored loopback zone is refused at
+// connect time — the check sits in the resolver, so a name that resolves there is caught too.
+puq_settings_save(['dns_allow_loopback' => '0']);
+foreach (['http://127.0.0.1:8081', 'http://[::1]:8081', 'http://localhost:8081', 'http://pdns.localhost:8081'] as $url) {
+    $e = assertThrows(Throwable::class, fn () => puq_dns_zone_create(['name' => 'lo.example', 'type' => 'PowerDNS',
+        'server_url' => $url, 'api_key' => 'k']), $url);
+    assertContains('loopback', $e->getMessage(), $url);
+}
+$t = puq_dns_zone_test($p);
+assertFalse($t['success'], 'loopback refused at connect with the setting off');
+assertContains('refused to connect to 127.0.0.1', $t['message']);
+assertContains('loopback', $t['message']);
+puq_settings_save(['dns_allow_loopback' => '1']);
+assertTrue(puq_dns_zone_test($p)['success'], 'allowed again');
+
 // --- delete -------------------------------------------------------------------------------
 foreach ([$missing, $otherZone, $hsBad, $dead] as $id) {
     assertTrue(puq_dns_zone_delete($id));

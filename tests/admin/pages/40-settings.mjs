@@ -50,6 +50,27 @@ export default async function (h) {
         h.eq(s.settings.stop_timeout, 300, 'graceful window saved');
         h.eq(s.settings.force_stop_timeout, 90, 'force window saved');
         h.eq(s.dns_legacy_allowlist, '203.0.113.5, 10.0.0.0/8', 'allowlist saved');
+        h.check(await page.$eval('#puq-allowlist-open', (e) => e.classList.contains('hidden')), 'no open-allowlist warning');
+        // An allowlist open to the whole Internet is saved (the operator's call) but warned about, now and on reload.
+        await page.$eval('#puq-dns_legacy_allowlist', (e) => { e.value = '203.0.113.5, ::/0'; });
+        await page.click('#puq-settings-save');
+        await page.waitForFunction(() => !document.querySelector('#puq-allowlist-open').classList.contains('hidden'));
+        h.check(/anyone on the Internet/.test(await h.text(page, '#puq-allowlist-open')), 'open-allowlist warning');
+        await page.reload({ waitUntil: 'networkidle0' });
+        h.check(!(await page.$eval('#puq-allowlist-open', (e) => e.classList.contains('hidden'))), 'warning on reload');
+        await h.shot(page, 'settings-allowlist-open.png');
+        // DNS providers on this host: on by default, a checkbox of the General form.
+        h.check(await page.$eval('#puq-dns_allow_loopback', (e) => e.checked), 'loopback providers allowed by default');
+        await page.$eval('#puq-dns_legacy_allowlist', (e) => { e.value = '203.0.113.5, 10.0.0.0/8'; });
+        await page.$eval('#puq-dns_allow_loopback', (e) => { e.checked = false; });
+        await Promise.all([page.waitForResponse((r) => r.url().includes('settings.save')), page.click('#puq-settings-save')]);
+        h.check(await page.$eval('#puq-allowlist-open', (e) => e.classList.contains('hidden')), 'warning gone');
+        s = (await h.ajax(page, 'GET', 'settings.get')).json.data;
+        h.eq(s.settings.dns_allow_loopback, false, 'loopback switch saved');
+        await page.$eval('#puq-dns_allow_loopback', (e) => { e.checked = true; });
+        await Promise.all([page.waitForResponse((r) => r.url().includes('settings.save')), page.click('#puq-settings-save')]);
+        s = (await h.ajax(page, 'GET', 'settings.get')).json.data;
+        h.eq(s.settings.dns_allow_loopback, true, 'and back on');
         await page.ctx.close();
     });
 

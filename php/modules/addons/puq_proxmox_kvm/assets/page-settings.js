@@ -60,8 +60,9 @@
             e.preventDefault();
             PUQ.clearErrors($form);
             var $btn = $('#puq-settings-save').prop('disabled', true);
-            PUQ.post('settings.save', PUQ.formData($form)).done(function () {
+            PUQ.post('settings.save', PUQ.formData($form)).done(function (d) {
                 PUQ.flash('ok', PUQ.t('saved'));
+                $('#puq-allowlist-open').toggleClass('hidden', !(d && d.dns_legacy_allowlist_open));
             }).fail(function (f) {
                 PUQ.formError($form, f);
             }).always(function () {

@@ -68,12 +68,19 @@
           <div class="col-sm-3"><div class="checkbox"><label><input type="checkbox" id="puq-delete_tables_on_deactivate" name="delete_tables_on_deactivate" value="1"{if $v.settings.delete_tables_on_deactivate} checked{/if}> {$LANG.yes}</label></div></div>
           <div class="col-sm-6"><p class="help-block">{$LANG.set_delete_tables_help}</p></div>
         </div>
+        <h4>{$LANG.settings_dns_providers}</h4>
+        <div class="form-group">
+          <label class="col-sm-3 control-label" for="puq-dns_allow_loopback">{$LANG.set_dns_allow_loopback}</label>
+          <div class="col-sm-3"><div class="checkbox"><label><input type="checkbox" id="puq-dns_allow_loopback" name="dns_allow_loopback" value="1"{if $v.settings.dns_allow_loopback} checked{/if}> {$LANG.yes}</label></div></div>
+          <div class="col-sm-6"><p class="help-block">{$LANG.set_dns_allow_loopback_help}</p></div>
+        </div>
         <h4>{$LANG.settings_legacy_dns}</h4>
         <div class="form-group">
           <label class="col-sm-3 control-label" for="puq-dns_legacy_allowlist">{$LANG.set_dns_legacy_allowlist}</label>
           <div class="col-sm-3"><textarea class="form-control puq-mono" id="puq-dns_legacy_allowlist" name="dns_legacy_allowlist" rows="2">{$v.dns_legacy_allowlist}</textarea></div>
           <div class="col-sm-6"><p class="help-block">{$LANG.set_dns_legacy_allowlist_help}</p></div>
         </div>
+        <div class="alert alert-warning col-sm-offset-3{if !$v.dns_legacy_allowlist_open} hidden{/if}" id="puq-allowlist-open"><i class="fas fa-exclamation-triangle"></i> {$LANG.set_dns_legacy_allowlist_open}</div>
         <div class="form-group"><div class="col-sm-offset-3 col-sm-9">
           <button type="submit" class="btn btn-primary" id="puq-settings-save"><i class="fas fa-save"></i> {$LANG.save}</button>
         </div></div>
