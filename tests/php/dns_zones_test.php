@@ -169,7 +169,7 @@ foreach (['http://169.254.169.254/latest/meta-data' => 'link-local', 'http://[fe
           'http://0.0.0.0:8081' => 'unspecified', 'http://224.0.0.1:8081' => 'multicast'] as $url => $why) {
     $before = count(puq_dns_zone_list());
     $e = assertThrows(Throwable::class, fn () => puq_dns_zone_create(['name' => 'meta.example', 'type' => 'PowerDNS',
-        'server_url' => $url, 'api_key' => 'k']), $url);
+        'server_url' => $url, 'api_key' => 'k']));
     assertContains("'server_url'", $e->getMessage(), $url);
     assertContains($why, $e->getMessage(), $url);
     assertCount($before, puq_dns_zone_list(), "$url stored nothing");
@@ -181,7 +181,7 @@ assertTrue(puq_dns_zone_test($p)['success'], 'loopback PowerDNS allowed by defau
 puq_settings_save(['dns_allow_loopback' => '0']);
 foreach (['http://127.0.0.1:8081', 'http://[::1]:8081', 'http://localhost:8081', 'http://pdns.localhost:8081'] as $url) {
     $e = assertThrows(Throwable::class, fn () => puq_dns_zone_create(['name' => 'lo.example', 'type' => 'PowerDNS',
-        'server_url' => $url, 'api_key' => 'k']), $url);
+        'server_url' => $url, 'api_key' => 'k']));
     assertContains('loopback', $e->getMessage(), $url);
 }
 $t = puq_dns_zone_test($p);

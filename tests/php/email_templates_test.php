@@ -12,8 +12,11 @@ Harness::createEmailTemplate('puqProxmoxKVM VM is ready', 'My own subject', 'My 
 $r = Harness::callAddon('activate');
 assertSame('success', $r['status'], json_encode($r));
 assertContains('Email templates created: puqProxmoxVKM Welcome Email, puqProxmoxKVM Reset password', $r['description']);
-assertNotContains('VM is ready', $r['description']);
-$rows = Harness::query("SELECT name, subject, message, type, disabled FROM tblemailtemplates ORDER BY id");
+// The operator's English one is kept (its translations, which did not exist, are created).
+assertFalse((bool) preg_match('/puqProxmoxKVM VM is ready(?! \()/', $r['description']), $r['description']);
+$rows = Harness::query("SELECT name, subject, message, type, disabled FROM tblemailtemplates WHERE language = '' ORDER BY id");
+$languages = count(glob(Harness::addonModuleDir() . '/lang/emails/*.json')) - 1;
+assertSame(5 * (1 + $languages), (int) Harness::value('SELECT COUNT(*) FROM tblemailtemplates'), 'English and one row per translation');
 assertSame(5, count($rows));
 $got = array_column($rows, 'name');
 sort($got);
@@ -36,15 +39,15 @@ Harness::update('tblemailtemplates', ['message' => 'edited', 'disabled' => 1], [
 Harness::callAddon('activate');
 $r = Harness::callAddon('upgrade', ['version' => '3.2.0']);
 assertNotContains('Email templates created', $r['description']);
-assertSame(5, (int) Harness::value('SELECT COUNT(*) FROM tblemailtemplates'));
-assertSame('edited', Harness::value("SELECT message FROM tblemailtemplates WHERE name = 'puqProxmoxKVM Upgrade Email'"));
-assertSame(1, (int) Harness::value("SELECT disabled FROM tblemailtemplates WHERE name = 'puqProxmoxKVM Upgrade Email'"));
+assertSame(5 * (1 + $languages), (int) Harness::value('SELECT COUNT(*) FROM tblemailtemplates'));
+assertSame('edited', Harness::value("SELECT message FROM tblemailtemplates WHERE name = 'puqProxmoxKVM Upgrade Email' AND language = ''"));
+assertSame(1, (int) Harness::value("SELECT disabled FROM tblemailtemplates WHERE name = 'puqProxmoxKVM Upgrade Email' AND language = ''"));
 
 // One deleted is recreated on the next upgrade, alone.
-Harness::exec("DELETE FROM tblemailtemplates WHERE name = 'puqProxmoxKVM Backup restored'");
+Harness::exec("DELETE FROM tblemailtemplates WHERE name = 'puqProxmoxKVM Backup restored' AND language = ''");
 $r = Harness::callAddon('upgrade', ['version' => '3.3.0']);
 assertContains('Email templates created: puqProxmoxKVM Backup restored.', $r['description']);
-assertSame(5, (int) Harness::value('SELECT COUNT(*) FROM tblemailtemplates'));
+assertSame(5 * (1 + $languages), (int) Harness::value('SELECT COUNT(*) FROM tblemailtemplates'));
 
 // They render through WHMCS's SendEmail with the service's merge fields.
 $server = Harness::createServer();
