@@ -22,6 +22,7 @@ pub const CLIENT: &[(&str, &str)] = &[
     // Power, reinstall, reverse DNS
     ("client_v_already_running", "The virtual machine is already running."),
     ("client_v_not_running", "The virtual machine is not running."),
+    ("client_v_vm_gone", "the virtual machine does not exist on the Proxmox cluster: contact support"),
     ("client_v_type_reinstall", "type the word REINSTALL (in capital letters) to confirm"),
     ("client_v_choose_os", "choose an operating system from the list"),
     ("client_v_os_not_offered", "this operating system is not offered for your package"),

@@ -97,6 +97,7 @@ php_tests! {
     module_debug_log_has_every_api_call_and_no_secret => "module_debug_log_test.php",
     installation_doctor_names_each_failure_and_its_fix => "doctor_test.php",
     admin_writes_check_whmcs_permissions_and_log_activity => "admin_permissions_test.php",
+    console_link_permissions_defaults_and_migrated_vms => "console_open_test.php",
     lang_files_have_english_keys_and_placeholders => "lang_files_test.php",
     lang_follows_session_profile_default_and_falls_back => "lang_select_test.php",
     email_templates_in_every_shipped_language => "email_translations_test.php",

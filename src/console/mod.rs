@@ -21,6 +21,9 @@ pub fn link_path(vmid: u32, sealed: &str) -> String {
     format!("/vncproxy/{vmid}/{sealed}")
 }
 
+/// The refusal for a VM the cluster no longer lists (a client reads it).
+const VM_GONE: &str = "the virtual machine does not exist on the Proxmox cluster: contact support";
+
 /// Asks Proxmox for a console of `vm` and answers `{url, vmid,
 /// expires_in}`; `who` (`client 7`, `admin 1`) goes into the sealed link
 /// for the proxy's log.
@@ -42,13 +45,27 @@ pub fn open(
         ));
     }
     let client = crate::server::client_for_server(conn, host, vm.server_id)?;
-    let t = client.vncproxy(&vm.node, vm.vm_id).map_err(Error::Pve)?;
+    let mut node = vm.node.clone();
+    let t = match client.vncproxy(&node, vm.vm_id) {
+        Ok(t) => t,
+        Err(first) => {
+            // Refused on the recorded node: the VM may have moved (HA, a
+            // migration outside WHMCS) or be gone. The cluster says which.
+            let now_on = locate(&client, vm)?.ok_or_else(|| Error::Config(VM_GONE.into()))?;
+            if now_on == node {
+                return Err(Error::Pve(first));
+            }
+            crate::jobs::record::set_node(conn, vm.service_id, &now_on)?;
+            node = now_on;
+            client.vncproxy(&node, vm.vm_id).map_err(Error::Pve)?
+        }
+    };
     let c = &client.conn;
     let link = seal::Link {
         id: seal::new_id().map_err(Error::Config)?,
         exp: now + seal::VALID_SECS,
         vmid: vm.vm_id,
-        node: vm.node.clone(),
+        node,
         host: c.host.clone(),
         port: c.port,
         pin: c.pin.map(|p| p.to_string()),
@@ -70,6 +87,18 @@ pub fn open(
         "vmid": vm.vm_id,
         "expires_in": seal::VALID_SECS,
     }))
+}
+
+/// The node the cluster lists this service's VM on: `None` when the VMID
+/// is gone or held by a VM of another name (never someone else's console).
+fn locate(client: &crate::pve::Client, vm: &VmRow) -> Result<Option<String>> {
+    let vms = client.cluster_vms(crate::pve::Weight::Light)?;
+    Ok(vms
+        .into_iter()
+        .find(|v| v.vmid == vm.vm_id)
+        .filter(|v| vm.vm_name.is_empty() || v.name.as_deref() == Some(vm.vm_name.as_str()))
+        .map(|v| v.node)
+        .filter(|n| !n.is_empty()))
 }
 
 /// The admin service page's noVNC button: a link for service `sid`'s VM,
@@ -99,12 +128,14 @@ pub fn open_for_admin(
     };
     let product = crate::config::product::load(conn, product_id)?;
     let out = open(conn, host, &vm, &product, &format!("admin {admin_id}"), now)?;
+    // The node the console was opened on (open() follows a migrated VM).
+    let node = crate::jobs::record::load(conn, sid)?.map_or(vm.node.clone(), |v| v.node);
     perms::audit(
         host,
         &admin,
         &format!(
             "noVNC console of service #{sid} (VM {} on {}) opened",
-            vm.vm_id, vm.node
+            vm.vm_id, node
         ),
         vm.client_id,
     );

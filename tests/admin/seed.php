@@ -20,7 +20,14 @@ $xss = '"><img src=x onerror="window.__xss=1"><script>window.__xss=1</script>';
 
 $admin = Harness::createAdmin('admin', ['firstname' => 'Site', 'lastname' => 'Admin']);
 $support = Harness::createAdmin('support', ['roleid' => 2, 'firstname' => 'Support', 'lastname' => 'Staff']);
-Harness::setAddonSetting('access', '1');
+// Roles for the permission tests (87-permissions.mjs), both with addon access: a viewer (View Clients
+// Products/Services, View Products/Services, Addon Modules) and an operator (View Clients Products/Services,
+// Perform Server Operations, Addon Modules); neither may edit products.
+$viewerRole = Harness::createRole('Viewer', [11, 71, 46]);
+$operatorRole = Harness::createRole('Operator', [11, 14, 46]);
+$viewer = Harness::createAdmin('viewer', ['roleid' => $viewerRole, 'firstname' => 'View', 'lastname' => 'Only']);
+$operator = Harness::createAdmin('operator', ['roleid' => $operatorRole, 'firstname' => 'Server', 'lastname' => 'Operator']);
+Harness::setAddonSetting('access', "1,$viewerRole,$operatorRole");
 
 $unreachableSecret = 'unreachable-token-secret-' . bin2hex(random_bytes(6));
 $sim = Harness::createServer([
@@ -175,6 +182,8 @@ $dnsZones = [
 echo json_encode([
     'admin_id' => $admin,
     'support_admin_id' => $support,
+    'viewer_admin_id' => $viewer,
+    'operator_admin_id' => $operator,
     'server_id' => $sim,
     'down_server_id' => $down,
     'product_id' => $product,

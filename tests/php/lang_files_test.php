@@ -125,6 +125,17 @@ foreach ($modules as $module => [$dir, $var]) {
     }
 }
 
+// The spec's 25 languages ship in both modules (portuguese-br / portuguese-pt are optional extras).
+$spec = ['arabic', 'azerbaijani', 'catalan', 'chinese', 'croatian', 'czech', 'danish', 'dutch', 'english', 'estonian',
+    'farsi', 'french', 'german', 'hebrew', 'hungarian', 'italian', 'macedonian', 'norwegian', 'polish', 'romanian',
+    'russian', 'spanish', 'swedish', 'turkish', 'ukranian'];
+foreach (array_keys($modules) as $module) {
+    $missing = array_values(array_filter($spec, static function ($l) use ($checked, $module) {
+        return !in_array("$module/$l", $checked, true);
+    }));
+    assertSame([], $missing, "$module: a lang file for every language of the spec");
+}
+
 // Email templates: one JSON per language, the five names, subject + body lines, the same merge fields.
 $edir = $root . '/addons/puq_proxmox_kvm/lang/emails';
 $eng = json_decode((string) file_get_contents($edir . '/english.json'), true);
@@ -152,6 +163,9 @@ foreach (glob($edir . '/*.json') as $file) {
         }
     }
     $checked[] = "emails/$name";
+}
+foreach ($spec as $l) {
+    assertTrue(in_array("emails/$l", $checked, true), "emails/$l.json ships");
 }
 
 $others = array_filter($checked, static function ($c) {

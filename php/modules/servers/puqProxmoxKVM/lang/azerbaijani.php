@@ -508,6 +508,7 @@ $_LANG['puq_console_note'] = 'Birdəfəlik keçid, 10 saniyə etibarlıdır.';
 // Validation errors and refusals of the client area (the extension sends the key and its {name} parameters)
 $_LANG['client_v_already_running'] = 'Virtual maşın artıq işləyir.';
 $_LANG['client_v_not_running'] = 'Virtual maşın işləmir.';
+$_LANG['client_v_vm_gone'] = 'virtual maşın Proxmox klasterində mövcud deyil: dəstəyə müraciət edin';
 $_LANG['client_v_type_reinstall'] = 'təsdiqləmək üçün REINSTALL sözünü (böyük hərflərlə) yazın';
 $_LANG['client_v_choose_os'] = 'siyahıdan əməliyyat sistemi seçin';
 $_LANG['client_v_os_not_offered'] = 'bu əməliyyat sistemi paketiniz üçün təklif olunmur';

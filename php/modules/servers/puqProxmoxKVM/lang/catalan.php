@@ -508,6 +508,7 @@ $_LANG['puq_console_note'] = 'Enllaç d\'un sol ús, vàlid durant 10 segons.';
 // Validation errors and refusals of the client area (the extension sends the key and its {name} parameters)
 $_LANG['client_v_already_running'] = 'La màquina virtual ja s\'està executant.';
 $_LANG['client_v_not_running'] = 'La màquina virtual no s\'està executant.';
+$_LANG['client_v_vm_gone'] = 'la màquina virtual no existeix al clúster Proxmox: contacteu amb el suport';
 $_LANG['client_v_type_reinstall'] = 'escriviu la paraula REINSTALL (en majúscules) per confirmar-ho';
 $_LANG['client_v_choose_os'] = 'trieu un sistema operatiu de la llista';
 $_LANG['client_v_os_not_offered'] = 'aquest sistema operatiu no s\'ofereix per al vostre paquet';

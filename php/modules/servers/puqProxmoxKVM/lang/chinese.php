@@ -508,6 +508,7 @@ $_LANG['puq_console_note'] = '一次性链接，有效期为 10 秒。';
 // Validation errors and refusals of the client area (the extension sends the key and its {name} parameters)
 $_LANG['client_v_already_running'] = '虚拟机已在运行。';
 $_LANG['client_v_not_running'] = '虚拟机未在运行。';
+$_LANG['client_v_vm_gone'] = '该虚拟机在 Proxmox 集群中不存在：请联系技术支持';
 $_LANG['client_v_type_reinstall'] = '请输入单词 REINSTALL（大写字母）以确认';
 $_LANG['client_v_choose_os'] = '请从列表中选择操作系统';
 $_LANG['client_v_os_not_offered'] = '您的套餐不提供此操作系统';

@@ -508,6 +508,7 @@ $_LANG['puq_console_note'] = 'Jednokratna poveznica, valjana 10 sekundi.';
 // Validation errors and refusals of the client area (the extension sends the key and its {name} parameters)
 $_LANG['client_v_already_running'] = 'Virtualni stroj već je pokrenut.';
 $_LANG['client_v_not_running'] = 'Virtualni stroj nije pokrenut.';
+$_LANG['client_v_vm_gone'] = 'virtualni stroj ne postoji na Proxmox klasteru: obratite se podršci';
 $_LANG['client_v_type_reinstall'] = 'upišite riječ REINSTALL (velikim slovima) za potvrdu';
 $_LANG['client_v_choose_os'] = 'odaberite operacijski sustav s popisa';
 $_LANG['client_v_os_not_offered'] = 'ovaj operacijski sustav nije ponuđen za Vaš paket';

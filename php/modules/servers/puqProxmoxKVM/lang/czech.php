@@ -508,6 +508,7 @@ $_LANG['puq_console_note'] = 'Jednorázový odkaz, platný 10 sekund.';
 // Validation errors and refusals of the client area (the extension sends the key and its {name} parameters)
 $_LANG['client_v_already_running'] = 'Virtuální počítač již běží.';
 $_LANG['client_v_not_running'] = 'Virtuální počítač neběží.';
+$_LANG['client_v_vm_gone'] = 'virtuální stroj na clusteru Proxmox neexistuje: kontaktujte podporu';
 $_LANG['client_v_type_reinstall'] = 'pro potvrzení napište slovo REINSTALL (velkými písmeny)';
 $_LANG['client_v_choose_os'] = 'vyberte operační systém ze seznamu';
 $_LANG['client_v_os_not_offered'] = 'tento operační systém není pro váš balíček nabízen';

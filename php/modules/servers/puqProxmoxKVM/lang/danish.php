@@ -508,6 +508,7 @@ $_LANG['puq_console_note'] = 'Engangslink, gyldigt i 10 sekunder.';
 // Validation errors and refusals of the client area (the extension sends the key and its {name} parameters)
 $_LANG['client_v_already_running'] = 'Den virtuelle maskine kører allerede.';
 $_LANG['client_v_not_running'] = 'Den virtuelle maskine kører ikke.';
+$_LANG['client_v_vm_gone'] = 'den virtuelle maskine findes ikke i Proxmox-klyngen: kontakt support';
 $_LANG['client_v_type_reinstall'] = 'skriv ordet REINSTALL (med store bogstaver) for at bekræfte';
 $_LANG['client_v_choose_os'] = 'vælg et operativsystem på listen';
 $_LANG['client_v_os_not_offered'] = 'dette operativsystem tilbydes ikke til din pakke';

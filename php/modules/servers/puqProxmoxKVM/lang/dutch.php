@@ -508,6 +508,7 @@ $_LANG['puq_console_note'] = 'Eenmalige link, 10 seconden geldig.';
 // Validation errors and refusals of the client area (the extension sends the key and its {name} parameters)
 $_LANG['client_v_already_running'] = 'De virtuele machine draait al.';
 $_LANG['client_v_not_running'] = 'De virtuele machine draait niet.';
+$_LANG['client_v_vm_gone'] = 'de virtuele machine bestaat niet op het Proxmox-cluster: neem contact op met support';
 $_LANG['client_v_type_reinstall'] = 'typ ter bevestiging het woord REINSTALL (in hoofdletters)';
 $_LANG['client_v_choose_os'] = 'kies een besturingssysteem uit de lijst';
 $_LANG['client_v_os_not_offered'] = 'dit besturingssysteem wordt voor uw pakket niet aangeboden';

@@ -508,6 +508,7 @@ $_LANG['puq_console_note'] = 'One-time link, valid for 10 seconds.';
 // Validation errors and refusals of the client area (the extension sends the key and its {name} parameters)
 $_LANG['client_v_already_running'] = 'The virtual machine is already running.';
 $_LANG['client_v_not_running'] = 'The virtual machine is not running.';
+$_LANG['client_v_vm_gone'] = 'the virtual machine does not exist on the Proxmox cluster: contact support';
 $_LANG['client_v_type_reinstall'] = 'type the word REINSTALL (in capital letters) to confirm';
 $_LANG['client_v_choose_os'] = 'choose an operating system from the list';
 $_LANG['client_v_os_not_offered'] = 'this operating system is not offered for your package';

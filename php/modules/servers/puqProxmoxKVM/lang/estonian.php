@@ -508,6 +508,7 @@ $_LANG['puq_console_note'] = 'Ühekordne link, kehtib 10 sekundit.';
 // Validation errors and refusals of the client area (the extension sends the key and its {name} parameters)
 $_LANG['client_v_already_running'] = 'Virtuaalmasin juba töötab.';
 $_LANG['client_v_not_running'] = 'Virtuaalmasin ei tööta.';
+$_LANG['client_v_vm_gone'] = 'virtuaalmasinat Proxmoxi klastris ei ole: võtke ühendust toega';
 $_LANG['client_v_type_reinstall'] = 'kinnitamiseks sisestage sõna REINSTALL (suurtähtedega)';
 $_LANG['client_v_choose_os'] = 'valige loendist operatsioonisüsteem';
 $_LANG['client_v_os_not_offered'] = 'seda operatsioonisüsteemi Teie paketi jaoks ei pakuta';

@@ -508,6 +508,7 @@ $_LANG['puq_console_note'] = 'پیوند یک‌بارمصرف، با اعتبا
 // Validation errors and refusals of the client area (the extension sends the key and its {name} parameters)
 $_LANG['client_v_already_running'] = 'ماشین مجازی از قبل در حال اجراست.';
 $_LANG['client_v_not_running'] = 'ماشین مجازی در حال اجرا نیست.';
+$_LANG['client_v_vm_gone'] = 'ماشین مجازی در کلاستر Proxmox وجود ندارد: با پشتیبانی تماس بگیرید';
 $_LANG['client_v_type_reinstall'] = 'برای تأیید، کلمه REINSTALL را (با حروف بزرگ) وارد کنید';
 $_LANG['client_v_choose_os'] = 'یک سیستم‌عامل از فهرست انتخاب کنید';
 $_LANG['client_v_os_not_offered'] = 'این سیستم‌عامل برای بسته شما ارائه نمی‌شود';

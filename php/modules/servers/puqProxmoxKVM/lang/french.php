@@ -508,6 +508,7 @@ $_LANG['puq_console_note'] = 'Lien à usage unique, valable 10 secondes.';
 // Validation errors and refusals of the client area (the extension sends the key and its {name} parameters)
 $_LANG['client_v_already_running'] = 'La machine virtuelle est déjà en marche.';
 $_LANG['client_v_not_running'] = 'La machine virtuelle n\'est pas en marche.';
+$_LANG['client_v_vm_gone'] = 'la machine virtuelle n\'existe pas sur le cluster Proxmox : contactez le support';
 $_LANG['client_v_type_reinstall'] = 'saisissez le mot REINSTALL (en majuscules) pour confirmer';
 $_LANG['client_v_choose_os'] = 'choisissez un système d\'exploitation dans la liste';
 $_LANG['client_v_os_not_offered'] = 'ce système d\'exploitation n\'est pas proposé pour votre offre';

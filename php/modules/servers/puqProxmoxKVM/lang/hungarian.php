@@ -508,6 +508,7 @@ $_LANG['puq_console_note'] = 'Egyszer használható hivatkozás, 10 másodpercig
 // Validation errors and refusals of the client area (the extension sends the key and its {name} parameters)
 $_LANG['client_v_already_running'] = 'A virtuális gép már fut.';
 $_LANG['client_v_not_running'] = 'A virtuális gép nem fut.';
+$_LANG['client_v_vm_gone'] = 'a virtuális gép nem létezik a Proxmox fürtön: forduljon az ügyfélszolgálathoz';
 $_LANG['client_v_type_reinstall'] = 'a megerősítéshez írja be a REINSTALL szót (nagybetűkkel)';
 $_LANG['client_v_choose_os'] = 'válasszon operációs rendszert a listából';
 $_LANG['client_v_os_not_offered'] = 'ez az operációs rendszer nem érhető el a csomagjához';

@@ -508,6 +508,7 @@ $_LANG['puq_console_note'] = 'Link monouso, valido 10 secondi.';
 // Validation errors and refusals of the client area (the extension sends the key and its {name} parameters)
 $_LANG['client_v_already_running'] = 'La macchina virtuale è già in esecuzione.';
 $_LANG['client_v_not_running'] = 'La macchina virtuale non è in esecuzione.';
+$_LANG['client_v_vm_gone'] = 'la macchina virtuale non esiste sul cluster Proxmox: contatta l\'assistenza';
 $_LANG['client_v_type_reinstall'] = 'digiti la parola REINSTALL (in maiuscolo) per confermare';
 $_LANG['client_v_choose_os'] = 'scelga un sistema operativo dall\'elenco';
 $_LANG['client_v_os_not_offered'] = 'questo sistema operativo non è offerto per il Suo pacchetto';

@@ -508,6 +508,7 @@ $_LANG['puq_console_note'] = 'Еднократна врска, важи 10 се�
 // Validation errors and refusals of the client area (the extension sends the key and its {name} parameters)
 $_LANG['client_v_already_running'] = 'Виртуелната машина веќе работи.';
 $_LANG['client_v_not_running'] = 'Виртуелната машина не работи.';
+$_LANG['client_v_vm_gone'] = 'виртуелната машина не постои на Proxmox кластерот: контактирајте ја поддршката';
 $_LANG['client_v_type_reinstall'] = 'внесете го зборот REINSTALL (со големи букви) за потврда';
 $_LANG['client_v_choose_os'] = 'изберете оперативен систем од листата';
 $_LANG['client_v_os_not_offered'] = 'овој оперативен систем не се нуди за Вашиот пакет';

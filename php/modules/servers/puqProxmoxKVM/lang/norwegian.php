@@ -508,6 +508,7 @@ $_LANG['puq_console_note'] = 'Engangslenke, gyldig i 10 sekunder.';
 // Validation errors and refusals of the client area (the extension sends the key and its {name} parameters)
 $_LANG['client_v_already_running'] = 'Den virtuelle maskinen kjører allerede.';
 $_LANG['client_v_not_running'] = 'Den virtuelle maskinen kjører ikke.';
+$_LANG['client_v_vm_gone'] = 'den virtuelle maskinen finnes ikke i Proxmox-klyngen: kontakt support';
 $_LANG['client_v_type_reinstall'] = 'skriv ordet REINSTALL (med store bokstaver) for å bekrefte';
 $_LANG['client_v_choose_os'] = 'velg et operativsystem fra listen';
 $_LANG['client_v_os_not_offered'] = 'dette operativsystemet tilbys ikke for pakken din';

@@ -508,6 +508,7 @@ $_LANG['puq_console_note'] = 'Link de unică folosință, valabil 10 secunde.';
 // Validation errors and refusals of the client area (the extension sends the key and its {name} parameters)
 $_LANG['client_v_already_running'] = 'Mașina virtuală rulează deja.';
 $_LANG['client_v_not_running'] = 'Mașina virtuală nu rulează.';
+$_LANG['client_v_vm_gone'] = 'mașina virtuală nu există în clusterul Proxmox: contactați asistența';
 $_LANG['client_v_type_reinstall'] = 'tastați cuvântul REINSTALL (cu majuscule) pentru confirmare';
 $_LANG['client_v_choose_os'] = 'alegeți un sistem de operare din listă';
 $_LANG['client_v_os_not_offered'] = 'acest sistem de operare nu este oferit pentru pachetul dvs.';

@@ -508,6 +508,7 @@ $_LANG['puq_console_note'] = 'Одноразовая ссылка, действ�
 // Validation errors and refusals of the client area (the extension sends the key and its {name} parameters)
 $_LANG['client_v_already_running'] = 'Виртуальная машина уже запущена.';
 $_LANG['client_v_not_running'] = 'Виртуальная машина не запущена.';
+$_LANG['client_v_vm_gone'] = 'виртуальная машина не существует в кластере Proxmox: обратитесь в поддержку';
 $_LANG['client_v_type_reinstall'] = 'для подтверждения введите слово REINSTALL (заглавными буквами)';
 $_LANG['client_v_choose_os'] = 'выберите операционную систему из списка';
 $_LANG['client_v_os_not_offered'] = 'эта операционная система недоступна для Вашего тарифа';

@@ -508,6 +508,7 @@ $_LANG['puq_console_note'] = 'Enlace de un solo uso, válido durante 10 segundos
 // Validation errors and refusals of the client area (the extension sends the key and its {name} parameters)
 $_LANG['client_v_already_running'] = 'La máquina virtual ya está en ejecución.';
 $_LANG['client_v_not_running'] = 'La máquina virtual no está en ejecución.';
+$_LANG['client_v_vm_gone'] = 'la máquina virtual no existe en el clúster de Proxmox: contacte con soporte';
 $_LANG['client_v_type_reinstall'] = 'escriba la palabra REINSTALL (en mayúsculas) para confirmar';
 $_LANG['client_v_choose_os'] = 'elija un sistema operativo de la lista';
 $_LANG['client_v_os_not_offered'] = 'este sistema operativo no se ofrece para su paquete';

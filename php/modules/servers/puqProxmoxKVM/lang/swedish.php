@@ -508,6 +508,7 @@ $_LANG['puq_console_note'] = 'Engångslänk, giltig i 10 sekunder.';
 // Validation errors and refusals of the client area (the extension sends the key and its {name} parameters)
 $_LANG['client_v_already_running'] = 'Den virtuella maskinen körs redan.';
 $_LANG['client_v_not_running'] = 'Den virtuella maskinen körs inte.';
+$_LANG['client_v_vm_gone'] = 'den virtuella maskinen finns inte i Proxmox-klustret: kontakta supporten';
 $_LANG['client_v_type_reinstall'] = 'skriv ordet REINSTALL (med versaler) för att bekräfta';
 $_LANG['client_v_choose_os'] = 'välj ett operativsystem i listan';
 $_LANG['client_v_os_not_offered'] = 'detta operativsystem erbjuds inte för ditt paket';

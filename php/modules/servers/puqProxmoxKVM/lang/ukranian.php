@@ -508,6 +508,7 @@ $_LANG['puq_console_note'] = 'Одноразове посилання, дійс�
 // Validation errors and refusals of the client area (the extension sends the key and its {name} parameters)
 $_LANG['client_v_already_running'] = 'Віртуальна машина вже працює.';
 $_LANG['client_v_not_running'] = 'Віртуальна машина не працює.';
+$_LANG['client_v_vm_gone'] = 'віртуальна машина не існує в кластері Proxmox: зверніться до підтримки';
 $_LANG['client_v_type_reinstall'] = 'для підтвердження введіть слово REINSTALL (великими літерами)';
 $_LANG['client_v_choose_os'] = 'оберіть операційну систему зі списку';
 $_LANG['client_v_os_not_offered'] = 'ця операційна система недоступна для Вашого тарифу';
