@@ -403,17 +403,50 @@ fn a_link_opens_the_vms_screen_once_and_every_forgery_is_refused() {
         }
     }
 
-    // 300 half-open connections (a head never finished), then /health.
-    let idle: Vec<TcpStream> = (0..300)
-        .filter_map(|_| {
-            let mut s = TcpStream::connect(("127.0.0.1", p.port)).ok()?;
-            s.write_all(b"GET /vncproxy/").ok()?;
-            Some(s)
+    // 1,000 half-open connections (a head never finished): /health still
+    // answers, and once they end the proxy holds no more sockets or threads
+    // than before.
+    let pid = p.child.id();
+    let fds = || std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count());
+    let threads = || proc_status(pid, "Threads:");
+    let (fds_before, threads_before) = (fds(), threads());
+    raise_own_nofile_limit();
+    let idle: Vec<TcpStream> = (0..1000)
+        .map(|i| {
+            let mut s = TcpStream::connect(("127.0.0.1", p.port))
+                .unwrap_or_else(|e| panic!("half-open connection {i}: {e}"));
+            s.write_all(b"GET /vncproxy/").expect("half a head");
+            s
         })
         .collect();
     let health = http_get(p.port, "/health");
     assert!(health.contains("\"status\":\"ok\""), "{health}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while fds() < fds_before + 1000 {
+        assert!(
+            Instant::now() < deadline,
+            "the proxy holds {} sockets, not the 1,000 half-open ones",
+            fds() - fds_before
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     drop(idle);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while fds() > fds_before {
+        assert!(
+            Instant::now() < deadline,
+            "{} sockets left open after the half-open connections ended",
+            fds() - fds_before
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        threads() <= threads_before,
+        "threads grew from {threads_before} to {}",
+        threads()
+    );
+    let health = http_get(p.port, "/health");
+    assert!(health.contains("\"status\":\"ok\""), "{health}");
 
     // The log: one line per session, no secret.
     let log = p.log.lock().unwrap().join("\n");
@@ -622,7 +655,23 @@ fn pct(v: &[f64], p: f64) -> f64 {
     v[((v.len() as f64 - 1.0) * p) as usize]
 }
 
-fn rss_kib(pid: u32, field: &str) -> u64 {
+/// This test process holds 1,000 sockets at once: the soft open-file limit
+/// goes up to the hard one (a fresh machine's soft limit may be 1,024).
+fn raise_own_nofile_limit() {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read and write the struct passed.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+            lim.rlim_cur = lim.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
+}
+
+fn proc_status(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap_or_default()
         .lines()
@@ -708,7 +757,7 @@ fn bench_console_proxy() {
     );
 
     // 1,000 idle sessions.
-    let base = rss_kib(pid, "VmRSS:");
+    let base = proc_status(pid, "VmRSS:");
     let mut idle = vec![];
     for _ in 0..1000 {
         let s = seal::seal(KEY, &link(&sim, VMID, 10)).unwrap();
@@ -719,13 +768,13 @@ fn bench_console_proxy() {
     std::thread::sleep(Duration::from_millis(500));
     println!(
         "console proxy: RSS {:.1} MB with 1,000 idle sessions (idle proxy {:.1} MB; aim < 100 MB)",
-        rss_kib(pid, "VmRSS:") as f64 / 1024.0,
+        proc_status(pid, "VmRSS:") as f64 / 1024.0,
         base as f64 / 1024.0
     );
     drop(idle);
     std::thread::sleep(Duration::from_millis(1500));
     println!(
         "console proxy: RSS {:.1} MB after they ended",
-        rss_kib(pid, "VmRSS:") as f64 / 1024.0
+        proc_status(pid, "VmRSS:") as f64 / 1024.0
     );
 }

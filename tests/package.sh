@@ -243,6 +243,7 @@ ExecStart=/usr/bin/puq-vncproxy --key-file /run/puq-vncproxy/key --listen ${PUQ_
 User=puq-vncproxy
 Group=puq-vncproxy
 Restart=on-failure
+LimitNOFILE=16384
 RestartSec=2
 NoNewPrivileges=yes
 ProtectSystem=strict

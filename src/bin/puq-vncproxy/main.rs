@@ -180,8 +180,42 @@ fn log(line: &str) {
     println!("{} {line}", timestamp());
 }
 
+/// Raises the soft open-file limit to the hard one (as Go programs and
+/// nginx's worker_rlimit_nofile do): every console holds two sockets, and
+/// Debian's default soft limit of 1,024 would refuse connections long before
+/// `--max-connections`. Answers the limit now in force.
+fn raise_nofile_limit() -> u64 {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read and write the struct passed.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return 0;
+        }
+        if lim.rlim_cur < lim.rlim_max {
+            let want = libc::rlimit {
+                rlim_cur: lim.rlim_max,
+                rlim_max: lim.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &want) == 0 {
+                lim.rlim_cur = lim.rlim_max;
+            }
+        }
+    }
+    lim.rlim_cur
+}
+
 fn main() {
     let opts = parse_opts();
+    let nofile = raise_nofile_limit();
+    if nofile > 0 && (nofile as usize) < opts.max_connections * 2 + 64 {
+        log(&format!(
+            "warning: the open-file limit is {nofile}, less than --max-connections {} needs (two sockets per console); raise LimitNOFILE",
+            opts.max_connections
+        ));
+    }
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2)
@@ -574,7 +608,7 @@ fn browser_ws_config(app: &App) -> WebSocketConfig {
 
 fn upstream_ws_config() -> WebSocketConfig {
     WebSocketConfig::default()
-        .read_buffer_size(16 * 1024)
+        .read_buffer_size(32 * 1024)
         .write_buffer_size(0)
         .max_message_size(Some(64 << 20))
         .max_frame_size(Some(16 << 20))
