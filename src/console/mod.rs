@@ -91,12 +91,20 @@ pub fn open(
 
 /// The node the cluster lists this service's VM on: `None` when the VMID
 /// is gone or held by a VM of another name (never someone else's console).
+/// A record without a VM name (an old import) is followed nowhere: only its
+/// own node counts.
 fn locate(client: &crate::pve::Client, vm: &VmRow) -> Result<Option<String>> {
     let vms = client.cluster_vms(crate::pve::Weight::Light)?;
     Ok(vms
         .into_iter()
         .find(|v| v.vmid == vm.vm_id)
-        .filter(|v| vm.vm_name.is_empty() || v.name.as_deref() == Some(vm.vm_name.as_str()))
+        .filter(|v| {
+            if vm.vm_name.is_empty() {
+                v.node == vm.node
+            } else {
+                v.name.as_deref() == Some(vm.vm_name.as_str())
+            }
+        })
         .map(|v| v.node)
         .filter(|n| !n.is_empty()))
 }
