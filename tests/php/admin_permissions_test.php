@@ -245,6 +245,15 @@ assertSame(400, $r['status']);
 logsOne(fn () => assertTrue($ajax('settings.save', ['default_timeout' => '17'], $aConf)['ok']),
     ['settings saved: default_timeout = 17', "admin 'configurer'"], 'settings save');
 assertSame('17', $timeout());
+// Clear locks: a dead runner's stale lock is freed, with one entry naming the task and the admin.
+Harness::exec("INSERT INTO puqProxmoxKVM_cron_tasks (task, lock_holder, lock_conn, locked_at, lock_until)
+    VALUES ('backup_status', 'web9:4242', 987654321, UNIX_TIMESTAMP() - 600, UNIX_TIMESTAMP() - 480)
+    ON DUPLICATE KEY UPDATE lock_holder = VALUES(lock_holder), lock_conn = VALUES(lock_conn),
+    locked_at = VALUES(locked_at), lock_until = VALUES(lock_until)");
+logsOne(fn () => assertTrue($ajax('settings.clear_locks', [], $aConf)['ok']),
+    ['cron locks cleared', 'backup_status', "admin 'configurer'"], 'clear locks');
+assertSame('', (string) Harness::value("SELECT COALESCE(lock_holder, '') FROM puqProxmoxKVM_cron_tasks WHERE task = 'backup_status'"));
+logsNone(fn () => assertTrue($ajax('settings.clear_locks', [], $aConf)['ok']), 'nothing left to clear');
 
 // IP pools and DNS zones: the addon's access; each change one entry.
 $pool = ['server_id' => $server, 'type' => 'IPv4', 'bridge' => 'vmbr0', 'vlan' => '0', 'gateway' => '198.51.100.1',

@@ -89,7 +89,10 @@ pveApi('POST', "/nodes/$node/vzdump", ['vmid' => $vb, 'storage' => 'local', 'mod
 Sim::control('POST', 'tasks/complete');
 $before = backupNotes($vb);
 assertTrue(in_array('other-owner', $before, true), json_encode($before));
+$deletes = Deploy::calls('DELETE /nodes/{node}/storage/{storage}/content/{volume}');
 $out = Deploy::until($b, 'remove', 12);
+assertSame($deletes, Deploy::calls('DELETE /nodes/{node}/storage/{storage}/content/{volume}'),
+    "no backup volume is even asked to be deleted on a VMID that is no longer ours:\n$out");
 assertSame($before, backupNotes($vb), "the VMID's new owner keeps its backup, nothing of the VMID is removed:\n$out");
 assertTrue(Sim::vm($vb) !== null, 'and its VM');
 assertContains('no longer this service', $out);
