@@ -191,6 +191,20 @@ pub const ADDON: &[(&str, &str)] = &[
 
 /// The table of a reader: `client` (client area), `server_admin` (product
 /// panel, service tab) or `addon` (the addon's pages).
+/// The lang key of a state machine's step name (`Migrate to target node`
+/// → `client_step_migrate_to_target_node`): how the client area's progress
+/// and the admin service tab's Deploy Log show a step in the reader's
+/// language.
+pub fn step_key(name: &str) -> String {
+    let slug: Vec<String> = name
+        .to_ascii_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
+    format!("client_step_{}", slug.join("_"))
+}
+
 pub fn table(area: &str) -> Option<&'static [(&'static str, &'static str)]> {
     match area {
         "client" => Some(CLIENT),
@@ -306,14 +320,7 @@ mod tests {
         ));
         for m in crate::jobs::machine::machines() {
             for s in m.steps {
-                let slug: String = s
-                    .name
-                    .to_ascii_lowercase()
-                    .split(|c: char| !c.is_ascii_alphanumeric())
-                    .filter(|w| !w.is_empty())
-                    .collect::<Vec<_>>()
-                    .join("_");
-                let key = format!("client_step_{slug}");
+                let key = step_key(s.name);
                 assert_eq!(
                     en.get(&key).map(String::as_str),
                     Some(s.name),

@@ -354,7 +354,9 @@ pub fn console(ctx: &mut Ctx<'_>) -> Result<Value> {
         &who,
         now,
     ) {
-        Err(Error::Config(why)) => {
+        // A VM the cluster no longer lists is the client's to hear about
+        // (its own refusal, below); anything else is the provider's setup.
+        Err(Error::Config(why)) if why != crate::console::VM_GONE => {
             ctx.host.log_module_call(
                 "ClientConsole",
                 &format!("service {}", ctx.svc.service_id),
@@ -367,6 +369,6 @@ pub fn console(ctx: &mut Ctx<'_>) -> Result<Value> {
                 "The console is not available for this service: your provider has not set it up yet. Please contact support.",
             ))
         }
-        other => other,
+        other => other.map(|(link, _node)| link),
     }
 }

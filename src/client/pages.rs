@@ -70,6 +70,7 @@ pub fn progress(state: &str) -> Option<Value> {
     Some(json!({
         "kind": kind, "state": state, "step": done + 1, "total": total,
         "percent": done * 100 / total, "step_name": m.steps[entry].name,
+        "step_key": crate::i18n::step_key(m.steps[entry].name),
     }))
 }
 
@@ -343,6 +344,7 @@ mod tests {
         let p = progress("rp_stop").unwrap();
         assert_eq!(p["kind"], "reset_password");
         assert_eq!(p["step_name"], "Set cloud-init password");
+        assert_eq!(p["step_key"], "client_step_set_cloud_init_password");
         let p = progress("set_ip").unwrap();
         assert_eq!(p["kind"], "deploy");
         assert_eq!(p["step"], 2);

@@ -22,11 +22,13 @@ pub fn link_path(vmid: u32, sealed: &str) -> String {
 }
 
 /// The refusal for a VM the cluster no longer lists (a client reads it).
-const VM_GONE: &str = "the virtual machine does not exist on the Proxmox cluster: contact support";
+pub const VM_GONE: &str =
+    "the virtual machine does not exist on the Proxmox cluster: contact support";
 
 /// Asks Proxmox for a console of `vm` and answers `{url, vmid,
-/// expires_in}`; `who` (`client 7`, `admin 1`) goes into the sealed link
-/// for the proxy's log.
+/// expires_in}` with the node it was opened on (the VM's, followed when it
+/// moved); `who` (`client 7`, `admin 1`) goes into the sealed link for the
+/// proxy's log.
 pub fn open(
     conn: &mut mysql::PooledConn,
     host: &dyn Host,
@@ -34,7 +36,7 @@ pub fn open(
     product: &ProductConfig,
     who: &str,
     now: u64,
-) -> Result<Value> {
+) -> Result<(Value, String)> {
     if let Some(why) = seal::key_refusal(&product.novnc_domain, &product.novnc_key) {
         return Err(Error::Config(why));
     }
@@ -65,7 +67,7 @@ pub fn open(
         id: seal::new_id().map_err(Error::Config)?,
         exp: now + seal::VALID_SECS,
         vmid: vm.vm_id,
-        node,
+        node: node.clone(),
         host: c.host.clone(),
         port: c.port,
         pin: c.pin.map(|p| p.to_string()),
@@ -82,11 +84,12 @@ pub fn open(
     };
     let sealed = seal::seal(&product.novnc_key, &link).map_err(Error::Config)?;
     let domain = product.novnc_domain.trim().trim_end_matches('/');
-    Ok(json!({
+    let out = json!({
         "url": format!("https://{domain}{}", link_path(vm.vm_id, &sealed)),
         "vmid": vm.vm_id,
         "expires_in": seal::VALID_SECS,
-    }))
+    });
+    Ok((out, node))
 }
 
 /// The node the cluster lists this service's VM on: `None` when the VMID
@@ -135,9 +138,7 @@ pub fn open_for_admin(
             .unwrap_or(0)
     };
     let product = crate::config::product::load(conn, product_id)?;
-    let out = open(conn, host, &vm, &product, &format!("admin {admin_id}"), now)?;
-    // The node the console was opened on (open() follows a migrated VM).
-    let node = crate::jobs::record::load(conn, sid)?.map_or(vm.node.clone(), |v| v.node);
+    let (out, node) = open(conn, host, &vm, &product, &format!("admin {admin_id}"), now)?;
     perms::audit(
         host,
         &admin,

@@ -341,8 +341,11 @@ pub fn runs(conn: &mut PooledConn, sid: u32) -> Result<Vec<Value>> {
             if let Some(list) = steps.as_array_mut() {
                 for st in list.iter_mut() {
                     let ts = st.get("time").and_then(Value::as_f64).unwrap_or(0.0) as i64;
+                    // The step's lang key: the service tab shows it translated.
+                    let key = st.get("step").and_then(Value::as_str).map(crate::i18n::step_key);
                     if let Some(o) = st.as_object_mut() {
                         o.insert("ts".into(), json!(ts));
+                        o.insert("step_key".into(), json!(key));
                     }
                 }
             }

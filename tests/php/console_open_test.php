@@ -2,7 +2,7 @@
 /**
  * puq_console_open() — the admin service page's noVNC button — through real PHP against the simulator: the
  * one-time link points at the product's noVNC domain and this VM, carries no Proxmox secret in clear, and the
- * opening is in the activity log; an admin lacking "Perform Server Operations" gets 403 and no link; the
+ * opening is in the activity log (the client's button makes one for the owner only); an admin lacking "Perform Server Operations" gets 403 and no link; the
  * product still on the public default key or domain gets no link; a VM migrated to another node behind WHMCS's
  * back gets its console on the new node (and the record follows it); a VMID the cluster no longer lists as
  * this service's VM is refused with a clear message, never someone else's console.
@@ -21,7 +21,10 @@ Deploy::until($sid, 'ready', 12);
 $vmid = Deploy::vmid($sid);
 Sim::vmEdit($vmid, ['status' => 'running']);
 
+Harness::exec("UPDATE tblhosting SET domainstatus = 'Active' WHERE id = ?", [$sid]);
 $full = Harness::createAdmin('full');
+// The client area's noVNC button: the owner's POST with its CSRF token.
+$clientConsole = fn (int $who) => puq_client_action($sid, 'console', ['client_id' => $who, 'post' => true, 'token_ok' => true, 'input' => []]);
 $viewer = Harness::createAdmin('viewer', ['roleid' => Harness::createRole('Viewer', [11, 46, 71])]);
 
 /** The exception puq_console_open throws for ($sid, $admin), or null when it made a link. */
@@ -55,6 +58,12 @@ assertTrue(puq_console_open($sid, $full)['url'] !== $link['url'], 'each click ma
 assertSame(2, consoleLogged($sid), 'each opening is in the activity log');
 $row = Harness::row("SELECT description, user FROM tblactivitylog WHERE description LIKE ? ORDER BY id DESC LIMIT 1", ["%noVNC console of service #$sid%"]);
 assertContains("VM $vmid on pve1", $row['description']);
+
+// --- The client's button: a link for the owner, nothing for another client.
+$c = $clientConsole(Deploy::$client);
+assertTrue($c['ok'], json_encode($c));
+assertTrue(str_starts_with($c['data']['url'], "https://console.example.test/vncproxy/$vmid/"), json_encode($c));
+assertSame('not_yours', $clientConsole(Harness::createClient())['code']);
 
 // --- Role without Perform Server Operations: 403, no link, nothing logged.
 $e = refusal($sid, $viewer);
@@ -101,6 +110,10 @@ assertTrue($e !== null, 'a VMID held by another VM gives no console');
 assertContains('does not exist on the Proxmox cluster', $e->getMessage());
 assertSame('pve2', (string) Harness::value('SELECT node FROM puqProxmoxKVM_vm_info WHERE service_id = ?', [$sid]), 'the record is not moved to the other VM');
 assertSame($before, consoleLogged($sid));
+// The client hears that its VM is gone (in its language: msg key), not that the console is unconfigured.
+$c = $clientConsole(Deploy::$client);
+assertSame(409, $c['status'], json_encode($c));
+assertSame('client_v_vm_gone', $c['msg']['key'] ?? null, json_encode($c));
 Sim::vmEdit($vmid, ['config' => ['name' => $name]]);
 
 // --- Garbage service ids: a clear error, no crash.

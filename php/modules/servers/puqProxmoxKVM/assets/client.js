@@ -185,7 +185,7 @@
         var busy = s.busy;
         if (p) {
             var op = Object.prototype.hasOwnProperty.call(L, 'client_op_' + p.kind) ? t('client_op_' + p.kind) : t('client_op_other');
-            var stepKey = 'client_step_' + String(p.step_name).toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+            var stepKey = String(p.step_key || '');
             var stepName = Object.prototype.hasOwnProperty.call(L, stepKey) ? t(stepKey) : p.step_name;
             $('#puq-progress-text').text(t('client_progress', [op, nf(p.step, 0), nf(p.total, 0), stepName]));
             $('#puq-progress-bar').css('width', Math.max(3, p.percent) + '%');

@@ -42,16 +42,13 @@ function puqProxmoxKVM_adminLocalize(array $data): array
             }
         }
     }
-    // Deploy Log: the steps by their names in the admin's language (the spec's English names as the fallback).
-    $lang = null;
+    // Deploy Log: each step by its lang key (step_key, from the extension) in the admin's language; the spec's
+    // English name where the key is missing.
+    $lang = puqProxmoxKVM_lang();
     foreach ((array) ($data['runs'] ?? []) as $r => $run) {
         foreach ((array) ($run['steps'] ?? []) as $s => $st) {
-            if (!is_array($st) || !is_string($st['step'] ?? null)) {
-                continue;
-            }
-            $lang = $lang ?? puqProxmoxKVM_lang();
-            $key = 'client_step_' . trim((string) preg_replace('/[^a-z0-9]+/', '_', strtolower($st['step'])), '_');
-            if (isset($lang[$key]) && is_string($lang[$key])) {
+            $key = is_array($st) ? (string) ($st['step_key'] ?? '') : '';
+            if ($key !== '' && isset($lang[$key]) && is_string($lang[$key])) {
                 $data['runs'][$r]['steps'][$s]['step'] = $lang[$key];
             }
         }
